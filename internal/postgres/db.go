@@ -1,0 +1,67 @@
+// Package postgres holds every line of SQL: the connection pool, the tenant
+// transaction every request runs in, the embedded migrations, the demo data,
+// and one file per entity.
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// AppRole is the NOLOGIN, NOBYPASSRLS role every tenant transaction runs as.
+const AppRole = "spectra_app"
+
+// DB is the application's handle on PostgreSQL.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// PoolOptions tune the connection pool.
+type PoolOptions struct {
+	MaxConns int32
+}
+
+// Open connects a pool to url and checks that the server answers.
+func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
+	cfg, err := parseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.ConnConfig.RuntimeParams["application_name"] = "spectra"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: ping: %w", err)
+	}
+	return &DB{pool: pool}, nil
+}
+
+func parseConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message may quote the URL, password included: keep it out.
+		return nil, fmt.Errorf("postgres: invalid database URL")
+	}
+	return cfg, nil
+}
+
+// Ping reports whether the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Pool exposes the pool to this module's tests and tools.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Close closes every connection.
+func (db *DB) Close() { db.pool.Close() }

@@ -1,0 +1,89 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+)
+
+// TestMigrationsWalk applies every migration, rolls all of them back to an
+// empty schema, and applies them again: each down part is exercised and
+// undoes exactly its up part.
+func TestMigrationsWalk(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t, true)
+	m, err := postgres.OpenMigrations(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+
+	up, err := m.Up(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up) < 3 {
+		t.Fatalf("applied %d migrations, want at least 3", len(up))
+	}
+	full := schemaObjects(t, url)
+	if full < 40 {
+		t.Fatalf("only %d schema objects after up", full)
+	}
+
+	if _, err := m.DownTo(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := m.Version(ctx); err != nil || v != 0 {
+		t.Fatalf("version after down = %d, %v; want 0", v, err)
+	}
+	if n := schemaObjects(t, url); n != 0 {
+		t.Fatalf("%d schema objects left after down to zero", n)
+	}
+
+	again, err := m.Up(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != len(up) {
+		t.Fatalf("second up applied %d migrations, first %d", len(again), len(up))
+	}
+	if n := schemaObjects(t, url); n != full {
+		t.Fatalf("schema objects after second up = %d, after first = %d", n, full)
+	}
+
+	st, err := m.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		if s.State != "applied" {
+			t.Errorf("migration %d state %q", s.Source.Version, s.State)
+		}
+	}
+}
+
+// schemaObjects counts the tables, functions and policies of the public
+// schema, apart from goose's own bookkeeping.
+func schemaObjects(t *testing.T, url string) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(context.Background(), `
+		SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		         WHERE n.nspname = 'public' AND c.relname NOT LIKE 'goose_db_version%')
+		     + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		         WHERE n.nspname = 'public' AND p.proname LIKE 'spectra_%')
+		     + (SELECT count(*) FROM pg_policy)`).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

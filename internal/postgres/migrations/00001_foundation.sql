@@ -1,0 +1,314 @@
+-- Foundation: roles, shared functions (UUIDv7, audit, tenancy boilerplate),
+-- organizations, users, memberships, credentials and the audit log.
+
+-- +goose Up
+
+-- The application role every request transaction switches to. Roles belong
+-- to the cluster, not the database, so several databases (tests, staging)
+-- share it; it is created only if missing.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'spectra_app') THEN
+        CREATE ROLE spectra_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
+    END IF;
+END
+$$;
+-- +goose StatementEnd
+GRANT spectra_app TO CURRENT_USER;
+GRANT USAGE ON SCHEMA public TO spectra_app;
+
+-- btree_gin lets the ELN full-text index lead with organization_id.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+
+-- UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then randomness. Time-ordered
+-- ids keep B-tree inserts local and make keyset pagination by id follow time.
+-- +goose StatementBegin
+CREATE FUNCTION spectra_uuidv7() RETURNS uuid
+LANGUAGE plpgsql VOLATILE PARALLEL SAFE AS $$
+DECLARE
+    b bytea := uuid_send(gen_random_uuid());
+BEGIN
+    b := overlay(b PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6);
+    b := set_byte(b, 6, (get_byte(b, 6) & 15) | 112); -- version 7; the variant bits stay those of v4
+    RETURN encode(b, 'hex')::uuid;
+END
+$$;
+-- +goose StatementEnd
+
+-- The tenant of the current transaction, or NULL when none is set.
+-- +goose StatementBegin
+CREATE FUNCTION spectra_current_org() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT nullif(current_setting('app.org_id', true), '')::uuid
+$$;
+-- +goose StatementEnd
+
+-- Optimistic concurrency and timestamps, in one place: every UPDATE bumps
+-- version and sets updated_at, so no code path can forget to.
+-- +goose StatementBegin
+CREATE FUNCTION spectra_touch() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.version := OLD.version + 1;
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+
+-- The audit trigger: table, row id, action, the changed fields (old and new),
+-- actor, how the actor authenticated, request id, database role and time.
+-- Trigger arguments name columns whose values are never copied (secrets);
+-- that one was set or changed is recorded as "[redacted]".
+-- +goose StatementBegin
+CREATE FUNCTION spectra_audit() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    old_j  jsonb;
+    new_j  jsonb;
+    rec    jsonb;
+    secret text;
+    org    uuid;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN old_j := to_jsonb(OLD); END IF;
+    IF TG_OP <> 'DELETE' THEN new_j := to_jsonb(NEW); END IF;
+    rec := coalesce(new_j, old_j);
+
+    IF TG_OP = 'UPDATE' THEN
+        -- Only the fields that changed, before and after.
+        SELECT coalesce(jsonb_object_agg(o.key, o.value), '{}'),
+               coalesce(jsonb_object_agg(o.key, new_j -> o.key), '{}')
+          INTO old_j, new_j
+          FROM jsonb_each(old_j) o
+         WHERE new_j -> o.key IS DISTINCT FROM o.value;
+        IF (old_j - '{version,updated_at}'::text[]) = '{}' THEN
+            RETURN NULL; -- nothing but bookkeeping changed: nothing to record
+        END IF;
+    END IF;
+
+    -- A secret's value is never copied; that it was set or changed is.
+    FOREACH secret IN ARRAY coalesce(TG_ARGV, '{}') LOOP
+        IF old_j ? secret THEN old_j := jsonb_set(old_j, ARRAY[secret], '"[redacted]"'); END IF;
+        IF new_j ? secret THEN new_j := jsonb_set(new_j, ARRAY[secret], '"[redacted]"'); END IF;
+    END LOOP;
+
+    IF TG_TABLE_NAME = 'organizations' THEN
+        org := (rec ->> 'id')::uuid;
+    ELSE
+        org := coalesce((rec ->> 'organization_id')::uuid, spectra_current_org(),
+                        '00000000-0000-0000-0000-000000000000');
+    END IF;
+
+    INSERT INTO audit_log (organization_id, table_name, row_id, action, old_values, new_values,
+                           actor_id, actor_auth, request_id, db_user)
+    VALUES (org, TG_TABLE_NAME, (rec ->> 'id')::uuid, TG_OP, old_j, new_j,
+            nullif(current_setting('app.user_id', true), '')::uuid,
+            nullif(current_setting('app.auth', true), ''),
+            nullif(current_setting('app.request_id', true), ''),
+            current_user);
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- spectra_tenant_table gives a table with organization_id everything a tenant
+-- table must have: RLS enabled and forced, the isolation policy, the
+-- application role's privileges, the audit trigger and, where the columns
+-- exist, the version/updated_at trigger. Later migrations call it for their
+-- tables; it is never edited (a changed rule gets a new function).
+-- +goose StatementBegin
+CREATE FUNCTION spectra_tenant_table(tbl regclass, privileges text, secrets text[] DEFAULT '{}') RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format($p$CREATE POLICY tenant_isolation ON %s
+        USING (organization_id = (SELECT nullif(current_setting('app.org_id', true), '')::uuid))
+        WITH CHECK (organization_id = (SELECT nullif(current_setting('app.org_id', true), '')::uuid))$p$, tbl);
+    EXECUTE format('GRANT %s ON %s TO spectra_app', privileges, tbl);
+    IF tbl <> 'audit_log'::regclass THEN
+        EXECUTE format('CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION spectra_audit(%s)',
+                       tbl, (SELECT string_agg(quote_literal(s), ', ') FROM unnest(secrets) s));
+    END IF;
+    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = tbl AND attname = 'version' AND NOT attisdropped)
+       AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = tbl AND attname = 'updated_at' AND NOT attisdropped) THEN
+        EXECUTE format('CREATE TRIGGER touch BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION spectra_touch()', tbl);
+    END IF;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TABLE audit_log (
+    organization_id uuid        NOT NULL,
+    id              uuid        NOT NULL DEFAULT spectra_uuidv7(),
+    at              timestamptz NOT NULL DEFAULT clock_timestamp(),
+    table_name      text        NOT NULL,
+    row_id          uuid,
+    action          text        NOT NULL,
+    old_values      jsonb,
+    new_values      jsonb,
+    actor_id        uuid,
+    actor_auth      text,
+    request_id      text,
+    db_user         text        NOT NULL DEFAULT current_user,
+    PRIMARY KEY (organization_id, id)
+);
+CREATE INDEX audit_log_row_idx ON audit_log (organization_id, table_name, row_id, id);
+CREATE INDEX audit_log_actor_idx ON audit_log (organization_id, actor_id, id);
+CREATE INDEX audit_log_at_idx ON audit_log (organization_id, at);
+-- Append-only for the application: no UPDATE, no DELETE.
+SELECT spectra_tenant_table('audit_log', 'SELECT, INSERT');
+
+CREATE TABLE organizations (
+    id                        uuid        PRIMARY KEY DEFAULT spectra_uuidv7(),
+    slug                      text        NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'),
+    name                      text        NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    calibration_warning_days  integer     NOT NULL DEFAULT 30 CHECK (calibration_warning_days BETWEEN 0 AND 365),
+    access_token_ttl_seconds  integer     NOT NULL DEFAULT 900 CHECK (access_token_ttl_seconds BETWEEN 60 AND 86400),
+    refresh_token_ttl_seconds integer     NOT NULL DEFAULT 1209600 CHECK (refresh_token_ttl_seconds BETWEEN 300 AND 7776000),
+    created_at                timestamptz NOT NULL DEFAULT now(),
+    updated_at                timestamptz NOT NULL DEFAULT now(),
+    deleted_at                timestamptz,
+    version                   integer     NOT NULL DEFAULT 1
+);
+-- An organization is not a tenant table (it is the tenant), but the
+-- application role sees and changes only its own.
+ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_organization ON organizations TO spectra_app
+    USING (id = (SELECT spectra_current_org())) WITH CHECK (id = (SELECT spectra_current_org()));
+GRANT SELECT, UPDATE ON organizations TO spectra_app;
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON organizations FOR EACH ROW EXECUTE FUNCTION spectra_audit();
+CREATE TRIGGER touch BEFORE UPDATE ON organizations FOR EACH ROW EXECUTE FUNCTION spectra_touch();
+
+-- Users are identities shared across organizations; what a user may do in an
+-- organization is its membership.
+CREATE TABLE users (
+    id            uuid        PRIMARY KEY DEFAULT spectra_uuidv7(),
+    email         text        NOT NULL CHECK (email = lower(email) AND email LIKE '_%@_%'),
+    display_name  text        NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
+    password_hash text,
+    oidc_issuer   text,
+    oidc_subject  text,
+    is_service    boolean     NOT NULL DEFAULT false,
+    active        boolean     NOT NULL DEFAULT true,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    deleted_at    timestamptz,
+    version       integer     NOT NULL DEFAULT 1,
+    UNIQUE (email),
+    UNIQUE (oidc_issuer, oidc_subject),
+    CHECK ((oidc_issuer IS NULL) = (oidc_subject IS NULL))
+);
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH ROW EXECUTE FUNCTION spectra_audit('password_hash');
+CREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION spectra_touch();
+
+CREATE TABLE memberships (
+    organization_id uuid        NOT NULL REFERENCES organizations (id),
+    id              uuid        NOT NULL DEFAULT spectra_uuidv7(),
+    user_id         uuid        NOT NULL REFERENCES users (id),
+    role            text        NOT NULL CHECK (role IN ('admin', 'pi', 'engineer', 'technician', 'viewer')),
+    active          boolean     NOT NULL DEFAULT true,
+    created_by      uuid        REFERENCES users (id),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    deleted_at      timestamptz,
+    version         integer     NOT NULL DEFAULT 1,
+    PRIMARY KEY (organization_id, id),
+    UNIQUE (organization_id, user_id)
+);
+SELECT spectra_tenant_table('memberships', 'SELECT, INSERT, UPDATE');
+
+-- The application role sees the users who are members of its organization.
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY org_members ON users TO spectra_app
+    USING (EXISTS (SELECT FROM memberships m WHERE m.user_id = users.id));
+CREATE POLICY create_users ON users FOR INSERT TO spectra_app WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE ON users TO spectra_app;
+
+-- API keys of service accounts: only a hash of the secret is kept.
+CREATE TABLE api_keys (
+    organization_id uuid        NOT NULL REFERENCES organizations (id),
+    id              uuid        NOT NULL DEFAULT spectra_uuidv7(),
+    user_id         uuid        NOT NULL REFERENCES users (id),
+    name            text        NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    prefix          text        NOT NULL,
+    secret_hash     bytea       NOT NULL CHECK (length(secret_hash) = 32),
+    role            text        NOT NULL CHECK (role IN ('admin', 'pi', 'engineer', 'technician', 'viewer')),
+    created_by      uuid        NOT NULL REFERENCES users (id),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz NOT NULL,
+    last_used_at    timestamptz,
+    revoked_at      timestamptz,
+    revoked_by      uuid        REFERENCES users (id),
+    PRIMARY KEY (organization_id, id),
+    UNIQUE (organization_id, prefix),
+    UNIQUE (organization_id, secret_hash),
+    CHECK (expires_at > created_at)
+);
+SELECT spectra_tenant_table('api_keys', 'SELECT, INSERT, UPDATE', '{secret_hash}');
+
+-- Refresh tokens: SHA-256 of an opaque secret, rotated on every use; a
+-- family is one login session, revoked as a whole on reuse or logout.
+CREATE TABLE refresh_tokens (
+    organization_id uuid        NOT NULL REFERENCES organizations (id),
+    id              uuid        NOT NULL DEFAULT spectra_uuidv7(),
+    user_id         uuid        NOT NULL REFERENCES users (id),
+    family_id       uuid        NOT NULL,
+    token_hash      bytea       NOT NULL CHECK (length(token_hash) = 32),
+    issued_at       timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz NOT NULL,
+    used_at         timestamptz,
+    revoked_at      timestamptz,
+    user_agent      text,
+    client_ip       inet,
+    PRIMARY KEY (organization_id, id),
+    UNIQUE (organization_id, token_hash),
+    CHECK (expires_at > issued_at)
+);
+CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (organization_id, family_id);
+SELECT spectra_tenant_table('refresh_tokens', 'SELECT, INSERT, UPDATE', '{token_hash}');
+
+-- Access tokens denied before their expiry (logout), by jti.
+CREATE TABLE token_denylist (
+    organization_id uuid        NOT NULL REFERENCES organizations (id),
+    jti             uuid        NOT NULL,
+    id              uuid        NOT NULL DEFAULT spectra_uuidv7(),
+    user_id         uuid        REFERENCES users (id),
+    expires_at      timestamptz NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (organization_id, jti)
+);
+SELECT spectra_tenant_table('token_denylist', 'SELECT, INSERT, DELETE');
+
+-- Login attempts precede any tenant: they are counted per account name and
+-- per client address, in the database so every instance sees them.
+CREATE TABLE login_attempts (
+    id         uuid        PRIMARY KEY DEFAULT spectra_uuidv7(),
+    username   text        NOT NULL,
+    client_ip  inet,
+    succeeded  boolean     NOT NULL,
+    reason     text,
+    at         timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX login_attempts_username_idx ON login_attempts (username, at DESC);
+CREATE INDEX login_attempts_ip_idx ON login_attempts (client_ip, at DESC);
+
+-- +goose Down
+DROP TABLE login_attempts;
+DROP TABLE token_denylist;
+DROP TABLE refresh_tokens;
+DROP TABLE api_keys;
+DROP POLICY org_members ON users;
+DROP TABLE memberships;
+DROP TABLE users;
+DROP TABLE organizations;
+DROP TABLE audit_log;
+DROP FUNCTION spectra_tenant_table(regclass, text, text[]);
+DROP FUNCTION spectra_audit();
+DROP FUNCTION spectra_touch();
+DROP FUNCTION spectra_current_org();
+DROP FUNCTION spectra_uuidv7();
+DROP EXTENSION IF EXISTS btree_gin;
+REVOKE USAGE ON SCHEMA public FROM spectra_app;
+-- The role stays: other databases of the cluster may still use it.
