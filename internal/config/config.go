@@ -1,0 +1,182 @@
+// Package config reads SPECTRA_* environment variables into one validated
+// Config. Every variable is declared once, in Vars, which also feeds the
+// help text and the README table.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a spectra process.
+type Config struct {
+	DatabaseURL     string        // empty: run the managed cluster under DataDir
+	DataDir         string        // the managed cluster and generated secrets live here
+	PGBinDir        string        // where initdb and postgres are, if not on PATH
+	Addr            string        // HTTP listen address
+	PublicURL       string        // how users reach the server (printed, used for redirects)
+	Migrate         bool          // serve migrates on start
+	DBMaxConns      int32         // connection pool size
+	MaxBodyBytes    int64         // request body limit
+	ShutdownTimeout time.Duration // grace period for in-flight requests
+	LogLevel        slog.Level
+	LogFormat       string // json or text
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name, Default, Description string
+}
+
+// Vars lists every variable spectra reads, in the order the README shows.
+// A variable ending in _URL or holding a secret may instead be given as a
+// file with the _FILE suffix (e.g. SPECTRA_DATABASE_URL_FILE).
+var Vars = []Var{
+	{"SPECTRA_DATABASE_URL", "", "PostgreSQL URL (`postgres://user:pass@host/db`). Empty: spectra runs its own cluster under SPECTRA_DATA_DIR. Also `SPECTRA_DATABASE_URL_FILE`."},
+	{"SPECTRA_DATA_DIR", ".spectra", "Directory of the managed PostgreSQL cluster (data, socket, log)."},
+	{"SPECTRA_PG_BIN_DIR", "", "Directory holding `initdb` and `postgres`, if they are not on PATH or in /usr/lib/postgresql/*/bin."},
+	{"SPECTRA_ADDR", ":8080", "HTTP listen address."},
+	{"SPECTRA_PUBLIC_URL", "http://localhost:8080", "The URL users reach the server at."},
+	{"SPECTRA_MIGRATE", "true", "`serve` applies pending migrations on start (under an advisory lock)."},
+	{"SPECTRA_DB_MAX_CONNS", "20", "Maximum connections in the pool."},
+	{"SPECTRA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
+	{"SPECTRA_SHUTDOWN_TIMEOUT", "20s", "How long in-flight requests may take to finish on shutdown."},
+	{"SPECTRA_LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"SPECTRA_LOG_FORMAT", "text", "text or json."},
+}
+
+// Load reads the configuration through getenv and reports every invalid
+// variable at once.
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		DatabaseURL:     r.secret("SPECTRA_DATABASE_URL"),
+		DataDir:         r.str("SPECTRA_DATA_DIR"),
+		PGBinDir:        r.str("SPECTRA_PG_BIN_DIR"),
+		Addr:            r.str("SPECTRA_ADDR"),
+		PublicURL:       strings.TrimRight(r.str("SPECTRA_PUBLIC_URL"), "/"),
+		Migrate:         r.boolean("SPECTRA_MIGRATE"),
+		DBMaxConns:      int32(r.integer("SPECTRA_DB_MAX_CONNS", 1, 1000)),
+		MaxBodyBytes:    int64(r.integer("SPECTRA_MAX_BODY_BYTES", 1024, 1<<30)),
+		ShutdownTimeout: r.duration("SPECTRA_SHUTDOWN_TIMEOUT"),
+		LogFormat:       r.oneOf("SPECTRA_LOG_FORMAT", "text", "json"),
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(r.oneOf("SPECTRA_LOG_LEVEL", "debug", "info", "warn", "error"))); err != nil {
+		r.fail("SPECTRA_LOG_LEVEL", err.Error())
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			r.fail("SPECTRA_DATABASE_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.DataDir == "" {
+		r.fail("SPECTRA_DATA_DIR", "must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		r.fail("SPECTRA_ADDR", "must be host:port or :port")
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.fail("SPECTRA_PUBLIC_URL", "must be an http(s) URL")
+	}
+	if len(r.errs) > 0 {
+		return Config{}, fmt.Errorf("invalid configuration:\n  %s", strings.Join(r.errs, "\n  "))
+	}
+	return c, nil
+}
+
+// Managed reports whether spectra runs its own PostgreSQL cluster.
+func (c Config) Managed() bool { return c.DatabaseURL == "" }
+
+type reader struct {
+	getenv func(string) string
+	errs   []string
+}
+
+func (r *reader) fail(name, msg string) { r.errs = append(r.errs, name+": "+msg) }
+
+func defaultOf(name string) string {
+	for _, v := range Vars {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	panic("config: undeclared variable " + name)
+}
+
+func (r *reader) str(name string) string {
+	if v, ok := r.lookup(name); ok {
+		return v
+	}
+	return defaultOf(name)
+}
+
+func (r *reader) lookup(name string) (string, bool) {
+	v := strings.TrimSpace(r.getenv(name))
+	return v, v != ""
+}
+
+// secret reads NAME, or the contents of the file named by NAME_FILE.
+func (r *reader) secret(name string) string {
+	v, ok := r.lookup(name)
+	f, fok := r.lookup(name + "_FILE")
+	switch {
+	case ok && fok:
+		r.fail(name, "set either "+name+" or "+name+"_FILE, not both")
+	case fok:
+		b, err := os.ReadFile(f)
+		if err != nil {
+			r.fail(name+"_FILE", errors.Unwrap(err).Error())
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	case ok:
+		return v
+	}
+	return defaultOf(name)
+}
+
+func (r *reader) boolean(name string) bool {
+	s := r.str(name)
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		r.fail(name, fmt.Sprintf("%q is not true or false", s))
+	}
+	return b
+}
+
+func (r *reader) integer(name string, min, max int64) int64 {
+	s := r.str(name)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < min || n > max {
+		r.fail(name, fmt.Sprintf("%q is not an integer between %d and %d", s, min, max))
+	}
+	return n
+}
+
+func (r *reader) duration(name string) time.Duration {
+	s := r.str(name)
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		r.fail(name, fmt.Sprintf("%q is not a positive duration such as 20s", s))
+	}
+	return d
+}
+
+func (r *reader) oneOf(name string, allowed ...string) string {
+	s := strings.ToLower(r.str(name))
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	r.fail(name, fmt.Sprintf("%q is not one of %s", s, strings.Join(allowed, ", ")))
+	return allowed[0]
+}

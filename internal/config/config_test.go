@@ -1,0 +1,74 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Managed() || c.DataDir != ".spectra" || c.Addr != ":8080" || !c.Migrate ||
+		c.MaxBodyBytes != 1<<20 || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 20 || c.LogFormat != "text" {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestEveryProblemReportedAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"SPECTRA_ADDR":             "nonsense",
+		"SPECTRA_MIGRATE":          "perhaps",
+		"SPECTRA_DB_MAX_CONNS":     "0",
+		"SPECTRA_SHUTDOWN_TIMEOUT": "soon",
+		"SPECTRA_LOG_FORMAT":       "xml",
+		"SPECTRA_DATABASE_URL":     "mysql://x",
+	}))
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, name := range []string{"SPECTRA_ADDR", "SPECTRA_MIGRATE", "SPECTRA_DB_MAX_CONNS", "SPECTRA_SHUTDOWN_TIMEOUT", "SPECTRA_LOG_FORMAT", "SPECTRA_DATABASE_URL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "url")
+	if err := os.WriteFile(f, []byte("postgres://u:p@db/spectra\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"SPECTRA_DATABASE_URL_FILE": f}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://u:p@db/spectra" || c.Managed() {
+		t.Fatalf("DatabaseURL = %q", c.DatabaseURL)
+	}
+	_, err = Load(env(map[string]string{"SPECTRA_DATABASE_URL_FILE": f, "SPECTRA_DATABASE_URL": "postgres://x/y"}))
+	if err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("both set: got %v", err)
+	}
+}
+
+func TestEveryVarIsRead(t *testing.T) {
+	// Each declared variable, set to garbage, must make Load complain about
+	// it (or, for free-form strings, show up in the Config): nothing
+	// documented is silently ignored.
+	read := map[string]bool{}
+	_, _ = Load(func(k string) string { read[k] = true; return "" })
+	for _, v := range Vars {
+		if !read[v.Name] {
+			t.Errorf("%s is documented but never read", v.Name)
+		}
+	}
+}

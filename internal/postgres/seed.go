@@ -1,0 +1,368 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// SeedUser is one demo login.
+type SeedUser struct {
+	Email, Password, Name string
+	Role                  string
+}
+
+// SeedOrg is one demo organization with its users.
+type SeedOrg struct {
+	Slug, Name, BarcodePrefix string
+	Users                     []SeedUser
+}
+
+// DemoOrgs is the demo data of PRODUCT.md §9: two organizations with one
+// user per role and the same passwords.
+var DemoOrgs = []SeedOrg{demoOrg("demo-lab", "Demo Lab", "demo.lab", "DL"), demoOrg("test-org", "Test Organization", "test.org", "TO")}
+
+func demoOrg(slug, name, domain, prefix string) SeedOrg {
+	return SeedOrg{Slug: slug, Name: name, BarcodePrefix: prefix, Users: []SeedUser{
+		{"admin@" + domain, "admin123", name + " Admin", "admin"},
+		{"pi@" + domain, "pi123", name + " PI", "pi"},
+		{"engineer@" + domain, "eng123", name + " Engineer", "engineer"},
+		{"tech@" + domain, "tech123", name + " Technician", "technician"},
+		{"viewer@" + domain, "view123", name + " Viewer", "viewer"},
+	}}
+}
+
+// SeedCounts is what one organization's demo data holds, for tests and
+// for the operator's summary.
+type SeedCounts struct {
+	Instruments, Calibrations, SOPs, Samples, Wafers, Devices, Recipes, Runs, Results, SPCPoints, ELNEntries int
+}
+
+// Seed writes the demo data. It is idempotent: every row has a
+// deterministic id (or natural key) and is inserted with ON CONFLICT DO
+// NOTHING, so a second run changes nothing, and each organization's data is
+// one transaction, so an interrupted run leaves nothing half-written. hash
+// turns a password into its stored form; it is called only for users that
+// do not exist yet.
+func Seed(ctx context.Context, db *DB, orgs []SeedOrg, hash func(context.Context, string) (string, error), now time.Time) error {
+	for _, o := range orgs {
+		if err := seedOrg(ctx, db, o, hash, now.UTC().Truncate(time.Second)); err != nil {
+			return fmt.Errorf("seed %s: %w", o.Slug, err)
+		}
+	}
+	return nil
+}
+
+// seeder builds one organization's rows; ids are derived from the
+// organization and a name, so they are the same on every run.
+type seeder struct {
+	tx    pgx.Tx
+	org   uuid.UUID
+	slug  string
+	now   time.Time
+	users map[string]uuid.UUID // by role
+	err   error
+}
+
+// SeedID derives a stable, UUIDv7-shaped id from names: the demo data's
+// ids are the same on every machine and every run.
+func SeedID(parts ...string) uuid.UUID {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var id uuid.UUID
+	copy(id[:], h.Sum(nil))
+	// A fixed timestamp (2025-01-01) keeps them sortable as v7 ids.
+	ms := uint64(1735689600000)
+	id[0], id[1], id[2], id[3], id[4], id[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	id[6] = id[6]&0x0f | 0x70
+	id[8] = id[8]&0x3f | 0x80
+	return id
+}
+
+func (s *seeder) id(parts ...string) uuid.UUID {
+	return SeedID(append([]string{s.slug}, parts...)...)
+}
+
+func (s *seeder) exec(sql string, args ...any) {
+	if s.err != nil {
+		return
+	}
+	if _, err := s.tx.Exec(context.Background(), sql, args...); err != nil {
+		s.err = fmt.Errorf("%.60s…: %w", sql, err)
+	}
+}
+
+func seedOrg(ctx context.Context, db *DB, o SeedOrg, hash func(context.Context, string) (string, error), now time.Time) error {
+	// The organization and its users are global rows the application role
+	// may not create: the owner writes them, with app.org_id set so that
+	// their audit entries belong to the organization.
+	orgID := SeedID("org", o.Slug)
+	var users map[string]uuid.UUID
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO organizations (id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING`,
+			orgID, o.Slug, o.Name); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT id FROM organizations WHERE slug = $1`, o.Slug).Scan(&orgID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true), set_config('app.auth', 'seed', true)`, orgID.String()); err != nil {
+			return err
+		}
+		var err error
+		users, err = seedUsers(ctx, tx, o, hash)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return db.InTenant(ctx, Tenant{OrgID: orgID, Auth: "seed"}, func(tx pgx.Tx) error {
+		s := &seeder{tx: tx, org: orgID, slug: o.Slug, now: now, users: map[string]uuid.UUID{}}
+		for _, u := range o.Users {
+			s.users[u.Role] = users[u.Email]
+			s.exec(`INSERT INTO memberships (organization_id, id, user_id, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+				orgID, s.id("membership", u.Email), users[u.Email], u.Role)
+		}
+		s.lab(o.BarcodePrefix)
+		return s.err
+	})
+}
+
+// seedUsers creates the users that do not exist yet (hashing only their
+// passwords) and returns every user's id by email.
+func seedUsers(ctx context.Context, tx pgx.Tx, o SeedOrg, hash func(context.Context, string) (string, error)) (map[string]uuid.UUID, error) {
+	ids := map[string]uuid.UUID{}
+	for _, u := range o.Users {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, u.Email).Scan(&id)
+		if err == pgx.ErrNoRows {
+			phc, herr := hash(ctx, u.Password)
+			if herr != nil {
+				return nil, herr
+			}
+			err = tx.QueryRow(ctx, `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
+				SeedID("user", u.Email), u.Email, u.Name, phc).Scan(&id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids[u.Email] = id
+	}
+	return ids, nil
+}
+
+var demoInstruments = []struct {
+	name, kind, serial, location string
+	issuedDaysAgo, validDays     int // the calibration: issued that long ago, valid that long
+}{
+	{"Keithley 2450 SMU", "SMU", "SMU-2450-001", "Probe station 1", 60, 365},
+	{"Ocean Optics Spectrometer", "spectrometer", "OO-FLAME-017", "Optics bench", 400, 365}, // expired
+	{"J.A. Woollam Ellipsometer", "ellipsometer", "JAW-M2000-3", "Cleanroom bay 2", 355, 365}, // expiring soon
+	{"Bruker D8 XRD", "XRD", "BRK-D8-221", "XRD lab", 30, 365},
+	{"Zeiss Sigma SEM", "SEM", "ZS-SIGMA-88", "Microscopy suite", 90, 365},
+}
+
+var ivParameters = []map[string]any{
+	{"name": "v_start", "unit": "V", "min": -20, "max": 20, "default": -2},
+	{"name": "v_stop", "unit": "V", "min": -20, "max": 20, "default": 2},
+	{"name": "step", "unit": "V", "min": 0.001, "max": 1, "default": 0.05},
+	{"name": "compliance", "unit": "A", "min": 1e-9, "max": 0.1, "default": 0.001},
+}
+
+func (s *seeder) lab(prefix string) {
+	admin, pi, eng, tech := s.users["admin"], s.users["pi"], s.users["engineer"], s.users["technician"]
+	project := s.id("project", "PRJ-001")
+	s.exec(`INSERT INTO projects (organization_id, id, code, name, description, created_by) VALUES ($1, $2, 'PRJ-001',
+		'Thin-film device characterization', 'Electrical and optical characterization of thin-film test structures.', $3)
+		ON CONFLICT DO NOTHING`, s.org, project, pi)
+
+	// Instruments, each with one calibration certificate.
+	var smu, smuCal uuid.UUID
+	for i, in := range demoInstruments {
+		id, cal := s.id("instrument", in.serial), s.id("calibration", in.serial)
+		if i == 0 {
+			smu, smuCal = id, cal
+		}
+		issued := s.now.AddDate(0, 0, -in.issuedDaysAgo)
+		s.exec(`INSERT INTO instruments (organization_id, id, name, kind, serial, location, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, s.org, id, in.name, in.kind, in.serial, in.location, admin)
+		s.exec(`INSERT INTO calibrations (organization_id, id, instrument_id, certificate_number, provider, issued_at, expires_at, recorded_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+			s.org, cal, id, fmt.Sprintf("CERT-%s-%d", in.serial, issued.Year()), "Metrology Services Ltd.",
+			issued, issued.AddDate(0, 0, in.validDays), eng)
+	}
+
+	// SOPs, approved.
+	for _, sop := range []struct{ code, title, body string }{
+		{"SOP-IV-001", "IV Characterization", "# IV Characterization\n\n1. Verify the SMU calibration is valid.\n2. Land probes on the device pads.\n3. Sweep voltage per the approved recipe; record compliance events.\n"},
+		{"SOP-XRD-001", "XRD Analysis", "# XRD Analysis\n\n1. Align the sample stage.\n2. Run a theta-2theta scan.\n3. Index peaks against the reference pattern.\n"},
+	} {
+		s.exec(`INSERT INTO sops (organization_id, id, lineage_id, code, title, body_markdown, status, approved_at, approved_by, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, 'approved', $7, $8, $9) ON CONFLICT DO NOTHING`,
+			s.org, s.id("sop", sop.code), s.id("sop-lineage", sop.code), sop.code, sop.title, sop.body, s.now.AddDate(0, -6, 0), pi, eng)
+	}
+
+	// Recipes: one draft, one approved (with its approval), one retired.
+	params, _ := json.Marshal(ivParameters)
+	ivRecipe := s.id("recipe", "iv-sweep")
+	approvedAt := s.now.AddDate(0, -3, 0)
+	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, status, approved_at, approved_by, created_by)
+		VALUES ($1, $2, $3, 'IV Sweep', 'Two-terminal current-voltage sweep.', $4, '{SMU}', 'approved', $5, $6, $7) ON CONFLICT DO NOTHING`,
+		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), params, approvedAt, pi, eng)
+	s.exec(`INSERT INTO recipe_approvals (organization_id, id, recipe_id, approver_id, approver_role, comment, approved_at)
+		VALUES ($1, $2, $3, $4, 'pi', 'Reviewed against SOP-IV-001.', $5) ON CONFLICT DO NOTHING`,
+		s.org, s.id("approval", "iv-sweep"), ivRecipe, pi, approvedAt)
+	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, created_by)
+		VALUES ($1, $2, $3, 'Optical Transmission Spectrum', 'UV-Vis transmission, 300–1100 nm.', $4, '{spectrometer}', $5) ON CONFLICT DO NOTHING`,
+		s.org, s.id("recipe", "optical"), s.id("recipe-lineage", "optical"),
+		`[{"name":"wavelength_start","unit":"nm","min":200,"max":1100,"default":300},{"name":"wavelength_stop","unit":"nm","min":200,"max":1100,"default":1100},{"name":"integration_time","unit":"ms","min":1,"max":10000,"default":100}]`, eng)
+	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, status, approved_at, approved_by, retired_at, created_by)
+		VALUES ($1, $2, $3, 'Legacy XRD Scan', 'Superseded by the SOP-XRD-001 procedure.', $4, '{XRD}', 'retired', $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		s.org, s.id("recipe", "legacy-xrd"), s.id("recipe-lineage", "legacy-xrd"),
+		`[{"name":"two_theta_start","unit":"deg","min":5,"max":120,"default":10},{"name":"two_theta_stop","unit":"deg","min":5,"max":120,"default":90}]`,
+		s.now.AddDate(-1, 0, 0), pi, s.now.AddDate(0, -2, 0), eng)
+
+	// Samples, each with a wafer of four devices and a "received" custody event.
+	materials := []string{"Si", "GaN", "SiC", "InP", "GaAs", "Ge", "Al2O3", "ZnO", "HfO2", "TiN"}
+	devices := map[int][]uuid.UUID{}
+	samples := make([]uuid.UUID, len(materials))
+	for i, mat := range materials {
+		barcode := fmt.Sprintf("%s-S-%04d", prefix, i+1)
+		sample, wafer := s.id("sample", barcode), s.id("wafer", barcode)
+		samples[i] = sample
+		location := fmt.Sprintf("Cabinet A, shelf %d", i%4+1)
+		received := s.now.AddDate(0, 0, -60+i)
+		s.exec(`INSERT INTO samples (organization_id, id, barcode, name, material, project_id, status, location, holder, metadata, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'stored', $7, 'Sample store', $8, $9, $10) ON CONFLICT DO NOTHING`,
+			s.org, sample, barcode, fmt.Sprintf("%s test wafer lot %d", mat, i+1), mat, project, location,
+			fmt.Sprintf(`{"supplier":"Wafer Works","lot":"L%03d"}`, 100+i), eng, received)
+		s.exec(`INSERT INTO custody_events (organization_id, id, sample_id, event_type, from_holder, to_holder, to_location, occurred_at, notes, recorded_by)
+			VALUES ($1, $2, $3, 'received', 'Wafer Works', 'Sample store', $4, $5, 'Delivered by courier.', $6) ON CONFLICT DO NOTHING`,
+			s.org, s.id("custody", barcode, "received"), sample, location, received, tech)
+		s.exec(`INSERT INTO wafers (organization_id, id, sample_id, label, diameter_mm, created_by) VALUES ($1, $2, $3, 'W1', 100, $4) ON CONFLICT DO NOTHING`,
+			s.org, wafer, sample, eng)
+		for d := 1; d <= 4; d++ {
+			dev := s.id("device", barcode, fmt.Sprint(d))
+			devices[i] = append(devices[i], dev)
+			s.exec(`INSERT INTO devices (organization_id, id, wafer_id, name, kind, position, created_by) VALUES ($1, $2, $3, $4, 'diode', $5, $6) ON CONFLICT DO NOTHING`,
+				s.org, dev, wafer, fmt.Sprintf("D%d", d), fmt.Sprintf("die (%d,%d)", d%2, d/2), eng)
+		}
+	}
+
+	// An SPC series bound to the IV sweep's threshold voltage.
+	series := s.id("spc", "vth")
+	const center, sigma = 0.45, 0.02
+	s.exec(`INSERT INTO spc_series (organization_id, id, name, metric, unit, instrument_id, recipe_id, center_line, sigma, ucl, lcl, baseline_size, created_by)
+		VALUES ($1, $2, 'Threshold voltage (IV Sweep)', 'threshold_voltage', 'V', $3, $4, $5, $6, $7, $8, 20, $9) ON CONFLICT DO NOTHING`,
+		s.org, series, smu, ivRecipe, center, sigma, center+3*sigma, center-3*sigma, eng)
+
+	// Twenty historical runs of the approved recipe on the SMU, with results
+	// that feed the SPC series; the last is a failed run.
+	var vthPoint []uuid.UUID
+	for r := 0; r < 20; r++ {
+		key := fmt.Sprint(r + 1)
+		run := s.id("run", key)
+		si := r % len(samples)
+		started := s.now.AddDate(0, 0, -40+2*r).Add(9 * time.Hour)
+		finished := started.Add(25 * time.Minute)
+		status := "completed"
+		if r == 19 {
+			status = "failed"
+		}
+		s.exec(`INSERT INTO runs (organization_id, id, recipe_id, sample_id, project_id, status, parameters, started_at, finished_at, operator_id, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, '{"v_start":-2,"v_stop":2,"step":0.05,"compliance":0.001}', $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+			s.org, run, ivRecipe, samples[si], project, status, started, finished, tech, eng, started.Add(-time.Hour))
+		s.exec(`INSERT INTO run_instruments (organization_id, id, run_id, instrument_id, calibration_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+			s.org, s.id("run-instrument", key), run, smu, smuCal)
+		for j, tr := range [][2]any{{nil, "planned"}, {"planned", "running"}, {"running", status}} {
+			at := []time.Time{started.Add(-time.Hour), started, finished}[j]
+			s.exec(`INSERT INTO run_transitions (organization_id, id, run_id, from_status, to_status, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+				s.org, s.id("run-transition", key, fmt.Sprint(j)), run, tr[0], tr[1], tech, at)
+		}
+		if status != "completed" {
+			continue
+		}
+		vth := center + sigma*demoNoise(r)
+		if r == 17 {
+			vth = center + 3.4*sigma // beyond the upper control limit
+		}
+		for k, m := range []struct {
+			metric, unit string
+			value        float64
+		}{{"threshold_voltage", "V", vth}, {"on_current", "A", 1.2e-3 * (1 + 0.05*demoNoise(r+7))}, {"leakage_current", "A", 2.5e-9 * (1 + 0.2*demoNoise(r+3))}} {
+			res := s.id("result", key, m.metric)
+			s.exec(`INSERT INTO run_results (organization_id, id, run_id, device_id, metric, value, unit, measured_at, created_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+				s.org, res, run, devices[si][k], m.metric, round(m.value), m.unit, finished.Add(-time.Minute), tech)
+			if m.metric == "threshold_voltage" {
+				p := s.id("spc-point", key)
+				vthPoint = append(vthPoint, p)
+				s.exec(`INSERT INTO spc_points (organization_id, id, series_id, ts, value, run_id, run_result_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+					s.org, p, series, finished, round(vth), run, res)
+			}
+		}
+	}
+	// The point beyond 3σ breaks Western Electric rule 1: an open alert.
+	if len(vthPoint) > 17 {
+		s.exec(`INSERT INTO spc_alerts (organization_id, id, series_id, rule, point_ids, message, raised_at) VALUES ($1, $2, $3, 'WE1', $4, $5, $6) ON CONFLICT DO NOTHING`,
+			s.org, s.id("spc-alert", "we1"), series, []uuid.UUID{vthPoint[17]},
+			"Rule 1: one point beyond the 3σ control limit (upper).", s.now.AddDate(0, 0, -5))
+	}
+
+	s.notebook(samples[0], s.id("run", "1"), project, eng, pi)
+}
+
+// notebook writes three ELN entries; the first is signed by its author and
+// thereby locked.
+func (s *seeder) notebook(sample, run, project, eng, pi uuid.UUID) {
+	entries := []struct{ key, title, body string }{
+		{"iv-first", "IV sweep on the first Si lot",
+			"## Aim\nCheck diode turn-on across the wafer.\n\n## Result\nThreshold voltage 0.45 V ± 0.02 V; leakage below 3 nA at -2 V. See run 1.\n"},
+		{"xrd-notes", "XRD alignment notes",
+			"Stage realigned after maintenance. Reference silicon peak at 28.44° 2θ within 0.01°.\n"},
+		{"weekly", "Weekly summary",
+			"Twenty IV sweeps this month; one run failed on a probe contact. Spectrometer calibration has expired: **do not use** until recalibrated.\n"},
+	}
+	for i, e := range entries {
+		id := s.id("eln", e.key)
+		created := s.now.AddDate(0, 0, -30+10*i)
+		s.exec(`INSERT INTO eln_entries (organization_id, id, project_id, title, body_markdown, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, s.org, id, project, e.title, e.body, eng, created)
+		if i == 0 {
+			s.exec(`INSERT INTO eln_links (organization_id, id, entry_id, sample_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+				s.org, s.id("eln-link", e.key, "sample"), id, sample)
+			s.exec(`INSERT INTO eln_links (organization_id, id, entry_id, run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+				s.org, s.id("eln-link", e.key, "run"), id, run)
+			sum := sha256.Sum256(spectra.ELNSignedContent(e.title, e.body))
+			s.exec(`INSERT INTO signatures (organization_id, id, eln_entry_id, signer_id, signer_role, meaning, content_sha256, auth_method, signed_at)
+				VALUES ($1, $2, $3, $4, 'engineer', 'authored', $5, 'password', $6) ON CONFLICT DO NOTHING`,
+				s.org, s.id("signature", e.key), id, eng, sum[:], created.Add(time.Hour))
+			s.exec(`UPDATE eln_entries SET locked_at = $3 WHERE organization_id = $1 AND id = $2 AND locked_at IS NULL`,
+				s.org, id, created.Add(time.Hour))
+		}
+	}
+}
+
+// demoNoise is a deterministic value in about [-1.7, 1.7] for index i.
+func demoNoise(i int) float64 {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(i)*0x9E3779B97F4A7C15)
+	h := sha256.Sum256(b[:])
+	u := float64(binary.BigEndian.Uint64(h[:8])) / math.MaxUint64
+	return (u*2 - 1) * 1.7
+}
+
+func round(v float64) float64 { return math.Round(v*1e12) / 1e12 }

@@ -1,0 +1,96 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+)
+
+var seededTables = []string{
+	"organizations", "users", "memberships", "projects", "instruments", "calibrations", "sops", "recipes",
+	"recipe_approvals", "samples", "wafers", "devices", "custody_events", "runs", "run_instruments",
+	"run_transitions", "run_results", "spc_series", "spc_points", "spc_alerts", "eln_entries", "eln_links",
+	"signatures", "audit_log",
+}
+
+func rowCounts(t *testing.T, db *postgres.DB) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for _, table := range seededTables {
+		var n int
+		if err := db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		counts[table] = n
+	}
+	return counts
+}
+
+func TestSeedIsIdempotentAndComplete(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewDB(t)
+	h := auth.NewHasher(auth.DefaultArgon2, 2)
+	now := time.Now()
+
+	if err := postgres.Seed(ctx, db, postgres.DemoOrgs, h.Hash, now); err != nil {
+		t.Fatal(err)
+	}
+	first := rowCounts(t, db)
+	if err := postgres.Seed(ctx, db, postgres.DemoOrgs, h.Hash, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	second := rowCounts(t, db)
+	for table, n := range first {
+		if second[table] != n {
+			t.Errorf("%s: %d rows after the first seed, %d after the second", table, n, second[table])
+		}
+	}
+
+	// PRODUCT.md §9, per organization.
+	want := map[string]int{
+		"organizations": 2, "users": 10, "memberships": 10, "instruments": 10, "calibrations": 10, "sops": 4,
+		"recipes": 6, "samples": 20, "runs": 40, "spc_series": 2,
+	}
+	for table, n := range want {
+		if first[table] != n {
+			t.Errorf("%s: %d rows, want %d", table, first[table], n)
+		}
+	}
+	for _, table := range []string{"wafers", "devices", "run_results", "spc_points", "eln_entries"} {
+		if first[table] == 0 {
+			t.Errorf("%s: no rows", table)
+		}
+	}
+
+	var q struct{ expired, expiring, draft, approved, retired, withResults int }
+	err := db.Pool().QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM calibrations WHERE expires_at < now()),
+		       (SELECT count(*) FROM calibrations WHERE expires_at BETWEEN now() AND now() + interval '30 days'),
+		       (SELECT count(*) FROM recipes WHERE status = 'draft'),
+		       (SELECT count(*) FROM recipes WHERE status = 'approved'),
+		       (SELECT count(*) FROM recipes WHERE status = 'retired'),
+		       (SELECT count(DISTINCT run_id) FROM run_results)`).
+		Scan(&q.expired, &q.expiring, &q.draft, &q.approved, &q.retired, &q.withResults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.expired != 2 || q.expiring != 2 || q.draft != 2 || q.approved != 2 || q.retired != 2 {
+		t.Errorf("per-org states wrong (two orgs): %+v", q)
+	}
+	if q.withResults < 30 {
+		t.Errorf("only %d runs have results", q.withResults)
+	}
+
+	// The demo logins work with the documented passwords.
+	var phc string
+	if err := db.Pool().QueryRow(ctx, `SELECT password_hash FROM users WHERE email = 'engineer@demo.lab'`).Scan(&phc); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := h.Verify(ctx, "eng123", phc); err != nil || !ok {
+		t.Errorf("engineer@demo.lab/eng123 does not verify: %v %v", ok, err)
+	}
+}
