@@ -169,7 +169,7 @@ var demoInstruments = []struct {
 	issuedDaysAgo, validDays     int // the calibration: issued that long ago, valid that long
 }{
 	{"Keithley 2450 SMU", "SMU", "SMU-2450-001", "Probe station 1", 60, 365},
-	{"Ocean Optics Spectrometer", "spectrometer", "OO-FLAME-017", "Optics bench", 400, 365}, // expired
+	{"Ocean Optics Spectrometer", "spectrometer", "OO-FLAME-017", "Optics bench", 400, 365},   // expired
 	{"J.A. Woollam Ellipsometer", "ellipsometer", "JAW-M2000-3", "Cleanroom bay 2", 355, 365}, // expiring soon
 	{"Bruker D8 XRD", "XRD", "BRK-D8-221", "XRD lab", 30, 365},
 	{"Zeiss Sigma SEM", "SEM", "ZS-SIGMA-88", "Microscopy suite", 90, 365},

@@ -1,0 +1,49 @@
+# SPECTRA-Lab. The two commands a newcomer needs:
+#   make demo   database, migrations, demo data and the server, in one go
+#   make test   every test, starting what it needs itself
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO      ?= go
+BIN     := bin/spectra
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+GOFILES := $(shell git ls-files '*.go' 2>/dev/null)
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## build bin/spectra
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/spectra
+
+.PHONY: demo
+demo: build ## start everything: managed PostgreSQL, migrations, demo data, server on :8080
+	./$(BIN) demo
+
+.PHONY: test
+test: lint test-go ## run every test (Go on a real PostgreSQL, and the checks)
+
+.PHONY: test-go
+test-go: ## Go tests; each test package starts its own PostgreSQL cluster
+	$(GO) test -count=1 -race -timeout 15m ./...
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@unformatted=$$(gofmt -l $(GOFILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for a short while
+	$(GO) test ./internal/auth -run '^$$' -fuzz FuzzParsePHC -fuzztime 20s
+
+.PHONY: cover
+cover: ## Go test coverage of the server packages
+	$(GO) test -count=1 -coverpkg=./internal/... -coverprofile=coverage.out ./...
+	$(GO) tool cover -func=coverage.out | tail -1
+
+.PHONY: clean
+clean: ## remove build output (not the demo database in .spectra)
+	rm -rf bin coverage.out

@@ -1,0 +1,122 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// Operator commands (`spectra org create`, `spectra user …`) work before
+// anyone can log in, so they run as the database owner rather than the
+// application role; like every write, they set app.org_id (and app.auth =
+// "cli") so their audit entries land in the organization they touch.
+
+// CreateOrganization creates an organization. A taken slug is CodeConflict;
+// a malformed one CodeInvalid.
+func (db *DB) CreateOrganization(ctx context.Context, slug, name string) (uuid.UUID, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	err = db.ownerTx(ctx, id, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO organizations (id, slug, name) VALUES ($1, $2, $3)`, id, slug, name)
+		return err
+	})
+	return id, mapError(err, "organization")
+}
+
+// CreateUser creates a user with a password and makes them a member of the
+// organization with the given role. An existing email is CodeConflict.
+func (db *DB) CreateUser(ctx context.Context, orgSlug, email, name string, role spectra.Role, passwordHash string) (uuid.UUID, error) {
+	org, err := db.orgBySlug(ctx, orgSlug)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	err = db.ownerTx(ctx, org, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)`,
+			id, strings.ToLower(email), name, passwordHash); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)`, org, id, role)
+		return err
+	})
+	return id, mapError(err, "user")
+}
+
+// SetPassword replaces a user's password hash. An unknown email is CodeNotFound.
+func (db *DB) SetPassword(ctx context.Context, email, passwordHash string) error {
+	var org uuid.UUID
+	// Audit under the user's first organization, where an admin will look.
+	err := db.pool.QueryRow(ctx, `SELECT m.organization_id FROM users u JOIN memberships m ON m.user_id = u.id
+		WHERE u.email = $1 ORDER BY m.created_at LIMIT 1`, strings.ToLower(email)).Scan(&org)
+	if errors.Is(err, pgx.ErrNoRows) {
+		org = uuid.Nil
+	} else if err != nil {
+		return err
+	}
+	return db.ownerTx(ctx, org, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE email = $1`, strings.ToLower(email), passwordHash)
+		if err != nil {
+			return mapError(err, "user")
+		}
+		if tag.RowsAffected() == 0 {
+			return spectra.Errorf(spectra.CodeNotFound, "no user with email %s", email)
+		}
+		return nil
+	})
+}
+
+func (db *DB) orgBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := db.pool.QueryRow(ctx, `SELECT id FROM organizations WHERE slug = $1 AND deleted_at IS NULL`, slug).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, spectra.Errorf(spectra.CodeNotFound, "no organization %q", slug)
+	}
+	return id, err
+}
+
+// ownerTx runs fn as the connecting (owner) role with app.org_id and
+// app.auth set for the audit trigger.
+func (db *DB) ownerTx(ctx context.Context, org uuid.UUID, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		orgSetting := ""
+		if org != uuid.Nil {
+			orgSetting = org.String()
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true), set_config('app.auth', 'cli', true)`, orgSetting); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// mapError turns PostgreSQL errors into domain errors, in one place:
+// unique violation → conflict, check/foreign-key/not-null violation →
+// invalid, RLS violation → not found (another organization's row is
+// answered like a missing one).
+func mapError(err error, what string) error {
+	var pgErr *pgconn.PgError
+	if err == nil || !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case "23505":
+		return &spectra.Error{Code: spectra.CodeConflict, Message: fmt.Sprintf("%s already exists", what), Err: err}
+	case "23514", "23503", "23502", "22P02", "22001":
+		return &spectra.Error{Code: spectra.CodeInvalid, Message: fmt.Sprintf("%s is invalid (%s)", what, pgErr.ConstraintName), Err: err}
+	case "42501":
+		return &spectra.Error{Code: spectra.CodeNotFound, Message: fmt.Sprintf("%s not found", what), Err: err}
+	}
+	return err
+}
