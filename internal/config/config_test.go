@@ -72,3 +72,16 @@ func TestEveryVarIsRead(t *testing.T) {
 		}
 	}
 }
+
+// The README's configuration table documents every variable.
+func TestREADMEDocumentsEveryVar(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Vars {
+		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
+			t.Errorf("README.md's configuration table lacks %s", v.Name)
+		}
+	}
+}

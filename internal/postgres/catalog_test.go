@@ -2,8 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
 )
@@ -27,10 +31,72 @@ var tenantTables = []string{
 // That is also the shape a sharded PostgreSQL (Citus) needs to distribute
 // the tables by organization_id.
 func TestCatalogTenantShape(t *testing.T) {
+	pool := pgtest.NewDB(t).Pool()
+	found, problems := tenantShape(t, pool)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	for _, want := range tenantTables {
+		if !slices.Contains(found, want) {
+			t.Errorf("tenant table %s is missing (or lacks organization_id)", want)
+		}
+	}
+}
+
+// TestCatalogCatchesARogueTable proves the catalog checks can fail: a table
+// that breaks each rule is reported for each.
+func TestCatalogCatchesARogueTable(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewDB(t).Pool()
+	_, err := pool.Exec(ctx, `
+		CREATE TABLE rogue_parent (organization_id uuid NOT NULL, id uuid PRIMARY KEY);
+		CREATE TABLE rogue (organization_id uuid NOT NULL, id uuid NOT NULL, parent_id uuid REFERENCES rogue_parent (id), PRIMARY KEY (id));
+		CREATE INDEX rogue_sample_idx ON rogue (parent_id);`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, problems := tenantShape(t, pool)
+	joined := strings.Join(problems, "\n")
+	for _, want := range []string{
+		"rogue: row-level security", "rogue: no RLS policy", "rogue: index rogue_sample_idx",
+		"rogue: primary key", "(rogue → rogue_parent) does not include organization_id",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("catalog checks missed %q; reported:\n%s", want, joined)
+		}
+	}
+}
 
-	rows, err := pool.Query(ctx, `
+// tenantShape lists the tables with organization_id and every way they
+// break the tenant-table rules.
+func tenantShape(t *testing.T, pool *pgxpool.Pool) (found, problems []string) {
+	t.Helper()
+	ctx := context.Background()
+	report := func(sql string, format func(cols []string) string) {
+		rows, err := pool.Query(ctx, sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols := make([]string, len(vals))
+			for i, v := range vals {
+				cols[i] = fmt.Sprint(v)
+			}
+			if msg := format(cols); msg != "" {
+				problems = append(problems, msg)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	report(`
 		SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
 		       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
 		  FROM pg_class c
@@ -38,85 +104,48 @@ func TestCatalogTenantShape(t *testing.T) {
 		 WHERE c.relkind = 'r'
 		   AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid
 		                AND a.attname = 'organization_id' AND NOT a.attisdropped)
-		 ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found []string
-	for rows.Next() {
-		var name string
-		var rls, force bool
-		var policies int
-		if err := rows.Scan(&name, &rls, &force, &policies); err != nil {
-			t.Fatal(err)
+		 ORDER BY 1`, func(c []string) string {
+		found = append(found, c[0])
+		var msgs []string
+		if c[1] != "true" || c[2] != "true" {
+			msgs = append(msgs, fmt.Sprintf("%s: row-level security enabled=%s forced=%s, want both", c[0], c[1], c[2]))
 		}
-		found = append(found, name)
-		if !rls || !force {
-			t.Errorf("%s: row-level security enabled=%v forced=%v, want both", name, rls, force)
+		if c[3] == "0" {
+			msgs = append(msgs, fmt.Sprintf("%s: no RLS policy", c[0]))
 		}
-		if policies == 0 {
-			t.Errorf("%s: no RLS policy", name)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range tenantTables {
-		if !slices.Contains(found, want) {
-			t.Errorf("tenant table %s is missing (or lacks organization_id)", want)
-		}
-	}
+		return strings.Join(msgs, "\n")
+	})
 
 	// Every index (primary keys and unique keys are indexes too) of a
 	// tenant table leads with organization_id.
-	rows, err = pool.Query(ctx, `
+	report(`
 		SELECT t.relname, i.relname
 		  FROM pg_index x
 		  JOIN pg_class t ON t.oid = x.indrelid
 		  JOIN pg_class i ON i.oid = x.indexrelid
 		  JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'
 		 WHERE EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = 'organization_id')
-		   AND (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = x.indkey[0]) IS DISTINCT FROM 'organization_id'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var table, index string
-		if err := rows.Scan(&table, &index); err != nil {
-			t.Fatal(err)
-		}
-		t.Errorf("%s: index %s does not lead with organization_id", table, index)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		   AND (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = x.indkey[0]) IS DISTINCT FROM 'organization_id'`,
+		func(c []string) string {
+			return fmt.Sprintf("%s: index %s does not lead with organization_id", c[0], c[1])
+		})
 
 	// The primary key of every tenant table is (organization_id, …).
-	rows, err = pool.Query(ctx, `
+	report(`
 		SELECT t.relname
 		  FROM pg_class t
 		  JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'
 		 WHERE t.relkind = 'r'
 		   AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = 'organization_id')
 		   AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = t.oid AND k.contype = 'p'
-		                    AND (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = k.conkey[1]) = 'organization_id')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var table string
-		if err := rows.Scan(&table); err != nil {
-			t.Fatal(err)
-		}
-		t.Errorf("%s: primary key does not lead with organization_id", table)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		                    AND (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = k.conkey[1]) = 'organization_id')`,
+		func(c []string) string {
+			return fmt.Sprintf("%s: primary key does not lead with organization_id", c[0])
+		})
 
 	// Every foreign key between two tenant tables pairs organization_id
 	// with organization_id.
-	rows, err = pool.Query(ctx, `
+	report(`
 		SELECT k.conname, t.relname, r.relname
 		  FROM pg_constraint k
 		  JOIN pg_class t ON t.oid = k.conrelid
@@ -127,20 +156,11 @@ func TestCatalogTenantShape(t *testing.T) {
 		   AND NOT EXISTS (
 		       SELECT FROM unnest(k.conkey, k.confkey) AS p(src, dst)
 		        WHERE (SELECT attname FROM pg_attribute WHERE attrelid = t.oid AND attnum = p.src) = 'organization_id'
-		          AND (SELECT attname FROM pg_attribute WHERE attrelid = r.oid AND attnum = p.dst) = 'organization_id')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var name, from, to string
-		if err := rows.Scan(&name, &from, &to); err != nil {
-			t.Fatal(err)
-		}
-		t.Errorf("foreign key %s (%s → %s) does not include organization_id", name, from, to)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		          AND (SELECT attname FROM pg_attribute WHERE attrelid = r.oid AND attnum = p.dst) = 'organization_id')`,
+		func(c []string) string {
+			return fmt.Sprintf("foreign key %s (%s → %s) does not include organization_id", c[0], c[1], c[2])
+		})
+	return found, problems
 }
 
 // TestCatalogAppRole checks the application role: it cannot log in, is no
