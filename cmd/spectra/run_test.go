@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func envOf(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// runCmd runs the program to completion with the given environment.
+func runCmd(t *testing.T, vars map[string]string, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, args, envOf(vars), strings.NewReader(stdin), &out, &errOut)
+	if testing.Verbose() && errOut.String() != "" {
+		t.Logf("stderr of %v:\n%s", args, errOut.String())
+	}
+	return out.String(), err
+}
+
+// traversableDir is a temporary directory the postgres user can pass
+// through when the tests run as root.
+func traversableDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "spectra-cmd-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(d) })
+	if err := os.Chmod(d, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestHelp(t *testing.T) {
+	out, err := runCmd(t, nil, "", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"serve", "demo", "migrate", "seed", "org", "user", "SPECTRA_DATABASE_URL", "SPECTRA_DATA_DIR", "SPECTRA_ADDR"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("spectra --help lacks %q:\n%s", want, out)
+		}
+	}
+	// Every command, at every depth, answers --help without touching anything.
+	for _, args := range [][]string{
+		{"serve", "--help"}, {"demo", "--help"}, {"seed", "--help"}, {"migrate", "--help"},
+		{"migrate", "up", "--help"}, {"migrate", "down", "--help"}, {"migrate", "status", "--help"},
+		{"org", "--help"}, {"org", "create", "--help"}, {"user", "--help"}, {"user", "create", "--help"},
+		{"user", "set-password", "--help"},
+	} {
+		out, err := runCmd(t, map[string]string{"SPECTRA_ADDR": "broken"}, "", args...)
+		if err != nil || !strings.Contains(out, "Usage: spectra "+strings.Join(args[:len(args)-1], " ")) {
+			t.Errorf("%v: err %v, output:\n%s", args, err, out)
+		}
+	}
+	out, _ = runCmd(t, nil, "", "user", "create", "--help")
+	for _, flag := range []string{"-org", "-email", "-name", "-role"} {
+		if !strings.Contains(out, flag) {
+			t.Errorf("user create --help lacks %s", flag)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"bogus"}, {"migrate", "sideways"}, {"org", "create", "--slug"}, {"org", "create", "--slug", "x"}} {
+		_, err := runCmd(t, nil, "", args...)
+		if !errors.Is(err, errUsage) || exitCode(err) != 2 {
+			t.Errorf("%v: got %v, want a usage error", args, err)
+		}
+	}
+	_, err := runCmd(t, map[string]string{"SPECTRA_ADDR": "nowhere"}, "", "migrate", "status")
+	if err == nil || !strings.Contains(err.Error(), "SPECTRA_ADDR") {
+		t.Errorf("bad configuration: got %v", err)
+	}
+}
+
+// TestOperatorCommands drives the admin commands against a server given by
+// URL (the non-managed mode).
+func TestOperatorCommands(t *testing.T) {
+	vars := map[string]string{"SPECTRA_DATABASE_URL": pgtest.NewDatabase(t, true)}
+
+	out, err := runCmd(t, vars, "", "migrate", "up")
+	if err != nil || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate up: %v\n%s", err, out)
+	}
+	if out, err := runCmd(t, vars, "", "org", "create", "--slug", "ops-lab", "--name", "Ops Lab"); err != nil || !strings.Contains(out, "ops-lab created") {
+		t.Fatalf("org create: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, vars, "", "org", "create", "--slug", "ops-lab", "--name", "Again"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("duplicate org: got %v", err)
+	}
+	if _, err := runCmd(t, vars, "", "org", "create", "--slug", "Bad Slug!", "--name", "x"); err == nil || !strings.Contains(err.Error(), "invalid") {
+		t.Fatalf("bad slug: got %v", err)
+	}
+	userArgs := []string{"user", "create", "--org", "ops-lab", "--email", "Ada@Ops.Lab", "--name", "Ada", "--role", "admin"}
+	if _, err := runCmd(t, vars, "", userArgs...); !errors.Is(err, errUsage) {
+		t.Fatalf("user create without a password: got %v", err)
+	}
+	if _, err := runCmd(t, vars, "short\n", userArgs...); err == nil || !strings.Contains(err.Error(), "too short") {
+		t.Fatalf("short password: got %v", err)
+	}
+	if out, err := runCmd(t, vars, "a long passphrase\n", userArgs...); err != nil || !strings.Contains(out, "ada@ops.lab created in ops-lab as admin") {
+		t.Fatalf("user create: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, vars, "another passphrase\n", "user", "create", "--org", "ops-lab", "--email", "x@y.z", "--name", "X", "--role", "overlord"); err == nil || !strings.Contains(err.Error(), "unknown role") {
+		t.Fatalf("bad role: got %v", err)
+	}
+	if out, err := runCmd(t, vars, "a new passphrase\n", "user", "set-password", "--email", "ada@ops.lab"); err != nil || !strings.Contains(out, "password of ada@ops.lab set") {
+		t.Fatalf("set-password: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, vars, "a new passphrase\n", "user", "set-password", "--email", "nobody@ops.lab"); err == nil || !strings.Contains(err.Error(), "no user") {
+		t.Fatalf("set-password of an unknown user: got %v", err)
+	}
+
+	// The admin is a member of the organization with the role given, and
+	// each step is in that organization's audit log, attributed to the CLI.
+	conn, err := pgx.Connect(context.Background(), vars["SPECTRA_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var role string
+	var audits int
+	err = conn.QueryRow(context.Background(), `
+		SELECT m.role, (SELECT count(*) FROM audit_log a WHERE a.organization_id = o.id AND a.actor_auth = 'cli')
+		  FROM memberships m JOIN organizations o ON o.id = m.organization_id JOIN users u ON u.id = m.user_id
+		 WHERE o.slug = 'ops-lab' AND u.email = 'ada@ops.lab'`).Scan(&role, &audits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role != "admin" || audits != 4 { // organization, user, membership, password change
+		t.Fatalf("role %q, %d cli audit entries; want admin and 4", role, audits)
+	}
+
+	out, err = runCmd(t, vars, "", "migrate", "down")
+	if err != nil || !strings.Contains(out, "rolled back 3") {
+		t.Fatalf("migrate down: %v\n%s", err, out)
+	}
+	out, err = runCmd(t, vars, "", "migrate", "status")
+	if err != nil || !regexp.MustCompile(`(?m)^3\s+pending`).MatchString(out) || !regexp.MustCompile(`(?m)^1\s+applied`).MatchString(out) {
+		t.Fatalf("migrate status: %v\n%s", err, out)
+	}
+}
+
+var listening = regexp.MustCompile(`spectra listening on (http://\S+)`)
+
+// TestDemoEndToEnd runs `spectra demo` as a user would: a managed cluster in
+// a fresh data directory, migrations, demo data, the server on a random
+// port. It polls /readyz, checks the data, that a second process is refused
+// the cluster, that cancelling (what SIGINT/SIGTERM do) stops everything,
+// and that the next start reuses the cluster.
+func TestDemoEndToEnd(t *testing.T) {
+	dir := filepath.Join(traversableDir(t), "data")
+	vars := map[string]string{"SPECTRA_DATA_DIR": dir, "SPECTRA_ADDR": "127.0.0.1:0"}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo"}, envOf(vars), strings.NewReader(""), &out, &errOut) }()
+
+	base := waitFor(t, done, &out, &errOut)
+	if code := get(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz = %d", code)
+	}
+	if code := get(t, base+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz = %d", code)
+	}
+	for _, want := range []string{"admin@demo.lab", "admin123", "viewer@test.org", "http://localhost:8080"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo banner lacks %q", want)
+		}
+	}
+
+	conn, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://postgres@/spectra?host=%s/run", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM samples`).Scan(&samples); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(context.Background())
+	if samples != 20 {
+		t.Fatalf("demo database holds %d samples, want 20", samples)
+	}
+
+	if _, err := runCmd(t, vars, "", "seed"); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second process on the same data directory: got %v, want refusal", err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("demo returned %v after cancel\n%s", err, errOut.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("demo did not stop within 60s of cancel")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pg", "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("postmaster.pid still present after stop: %v", err)
+	}
+
+	// The next start reuses the cluster and its data.
+	out2, err := runCmd(t, vars, "", "migrate", "status")
+	if err != nil || !regexp.MustCompile(`(?m)^3\s+applied`).MatchString(out2) {
+		t.Fatalf("migrate status after restart: %v\n%s", err, out2)
+	}
+}
+
+func waitFor(t *testing.T, done <-chan error, out, errOut *syncBuffer) string {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("demo exited early: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+		default:
+		}
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			for time.Now().Before(deadline) {
+				if get(t, m[1]+"/readyz") == http.StatusOK {
+					return m[1]
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("demo never became ready\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	return ""
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}

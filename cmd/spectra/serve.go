@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/httpapi"
+	"github.com/spectra-lab/spectra/internal/postgres"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func cmdServe(fs *flag.FlagSet) func(context.Context, *env) error {
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations on start (overrides SPECTRA_MIGRATE)")
+	return func(ctx context.Context, e *env) error {
+		return e.withDB(ctx, e.cfg.Migrate && !*noMigrate, func(_ string, db *postgres.DB) error {
+			return e.serve(ctx, db, nil)
+		})
+	}
+}
+
+func cmdDemo(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error {
+		return e.withDB(ctx, true, func(_ string, db *postgres.DB) error {
+			if err := e.seed(ctx, db); err != nil {
+				return err
+			}
+			return e.serve(ctx, db, e.printDemoBanner)
+		})
+	}
+}
+
+func cmdSeed(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error {
+		return e.withDB(ctx, true, func(_ string, db *postgres.DB) error {
+			if err := e.seed(ctx, db); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "demo data loaded")
+			e.printLogins()
+			return nil
+		})
+	}
+}
+
+func (e *env) seed(ctx context.Context, db *postgres.DB) error {
+	start := time.Now()
+	h := auth.NewHasher(auth.DefaultArgon2, 2)
+	if err := postgres.Seed(ctx, db, postgres.DemoOrgs, h.Hash, time.Now()); err != nil {
+		return err
+	}
+	e.logger.Info("demo data ready", "organizations", len(postgres.DemoOrgs), "duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// serve runs the HTTP server on the configured address until ctx ends;
+// ready, if set, is called once the listener is open.
+func (e *env) serve(ctx context.Context, db *postgres.DB, ready func(addr string)) error {
+	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version})
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	addr := ln.Addr().String()
+	e.logger.Info("listening", "addr", addr, "version", version)
+	fmt.Fprintf(e.stdout, "spectra listening on http://%s\n", addr)
+	if ready != nil {
+		ready(addr)
+	}
+	srv := httpapi.NewHTTPServer(e.cfg.Addr, h, e.logger)
+	err = httpapi.Serve(ctx, srv, ln, e.cfg.ShutdownTimeout)
+	e.logger.Info("server stopped")
+	return err
+}
+
+func (e *env) printDemoBanner(addr string) {
+	fmt.Fprintf(e.stdout, "\nSPECTRA-Lab demo is running: %s  (API docs: %s/docs)\n\n", e.cfg.PublicURL, e.cfg.PublicURL)
+	e.printLogins()
+	fmt.Fprintln(e.stdout, "\nPress Ctrl-C to stop (the database stops with the server).")
+}
+
+func (e *env) printLogins() {
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ORGANIZATION\tLOGIN\tPASSWORD\tROLE")
+	for _, o := range postgres.DemoOrgs {
+		for _, u := range o.Users {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", o.Slug, u.Email, u.Password, u.Role)
+		}
+	}
+	_ = w.Flush()
+}

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// readyTimeout bounds the readiness ping: a probe that hangs is a probe
+// that failed.
+const readyTimeout = 2 * time.Second
+
+type statusBody struct {
+	Status string `json:"status" example:"ok" doc:"ok for liveness, ready for readiness"`
+}
+
+type statusOutput struct {
+	Body statusBody
+}
+
+// healthz answers as long as the process serves HTTP. It must not touch
+// the database: a database outage should not get the process restarted.
+func (s *server) healthz(context.Context, *struct{}) (*statusOutput, error) {
+	return &statusOutput{Body: statusBody{Status: "ok"}}, nil
+}
+
+// readyz answers 200 when the database does, else 503, so a load balancer
+// sends traffic only to instances that can serve it.
+func (s *server) readyz(ctx context.Context, _ *struct{}) (*statusOutput, error) {
+	if s.db == nil {
+		return nil, spectra.Errorf(spectra.CodeUnavailable, "no database configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		return nil, &spectra.Error{Code: spectra.CodeUnavailable, Message: "database unavailable",
+			Err: fmt.Errorf("readyz: ping: %w", err)}
+	}
+	return &statusOutput{Body: statusBody{Status: "ready"}}, nil
+}

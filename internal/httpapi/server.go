@@ -1,0 +1,138 @@
+// Package httpapi is SPECTRA-Lab's HTTP face: the server, every route
+// (routes.go), the middleware, problem+json errors and the OpenAPI document.
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// DefaultMaxBodyBytes caps request bodies when Deps.MaxBodyBytes is unset.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
+// Pinger reports whether the database answers; *postgres.DB is one.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is everything the server uses, passed in rather than read from
+// globals.
+type Deps struct {
+	Logger       *slog.Logger // nil discards logs
+	DB           Pinger       // probed by /readyz
+	MaxBodyBytes int64        // request body limit; 0 means DefaultMaxBodyBytes
+	Version      string       // the version the OpenAPI document states
+}
+
+type server struct {
+	log     *slog.Logger
+	db      Pinger
+	maxBody int64
+	mux     *http.ServeMux
+	api     huma.API
+	routes  []Route // every registered route, in order
+}
+
+// NewServer returns the API's handler, middleware included.
+func NewServer(d Deps) http.Handler { return newServer(d).handler() }
+
+func newServer(d Deps) *server {
+	installHumaDefaults()
+	s := &server{log: d.Logger, db: d.DB, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if d.Version == "" {
+		d.Version = "dev"
+	}
+	s.api = humago.New(s.mux, s.config(d.Version))
+	s.routes = append(s.routes, docRoutes...)
+	s.addRoutes()
+	return s
+}
+
+func (s *server) config(version string) huma.Config {
+	c := huma.DefaultConfig("SPECTRA-Lab API", version)
+	// The default hook adds a "$schema" field to every response body; a
+	// client that sends such a body back would trip the unknown-field check.
+	c.CreateHooks = nil
+	c.SchemasPath = ""
+	// /docs is huma's Stoplight Elements page, which loads its script and
+	// styles from unpkg.com; the web UI issue embeds those assets instead.
+	c.DocsPath = "/docs"
+	c.Transformers = []huma.Transformer{problemTransformer(s.log)}
+	return c
+}
+
+// handler wraps the router in the middleware, outermost first: every
+// answer, a panic's included, carries the request id and is logged.
+func (s *server) handler() http.Handler {
+	return chain(http.HandlerFunc(s.route),
+		withRequestID,
+		recoverPanics(s.log),
+		accessLog(s.log),
+		limitBody(s.maxBody),
+		securityHeaders,
+	)
+}
+
+func chain(h http.Handler, outermostFirst ...func(http.Handler) http.Handler) http.Handler {
+	for i := len(outermostFirst) - 1; i >= 0; i-- {
+		h = outermostFirst[i](h)
+	}
+	return h
+}
+
+// route serves the request through the mux, except that the mux's own 404
+// and 405, plain text in net/http, are answered as problems. Asking the
+// mux first costs a second pattern match; a catch-all "/" route would
+// instead swallow the 405s.
+func (s *server) route(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		probe := &probeWriter{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		switch probe.status {
+		case http.StatusNotFound:
+			writeProblem(s.log, w, r, newProblem(http.StatusNotFound, spectra.CodeNotFound, "no such path"))
+			return
+		case http.StatusMethodNotAllowed:
+			allow := probe.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			writeProblem(s.log, w, r, newProblem(http.StatusMethodNotAllowed, codeOf(http.StatusMethodNotAllowed),
+				fmt.Sprintf("method %s is not allowed here; allowed: %s", r.Method, allow)))
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// probeWriter catches what the mux would answer to an unrouted request
+// (status and Allow header) without sending it.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+
+func (p *probeWriter) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+
+func (p *probeWriter) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
