@@ -35,7 +35,8 @@ func OpenMigrations(url string, logger *slog.Logger) (*Migrations, error) {
 	if err != nil {
 		return nil, err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
+	// Waiters retry every second for up to five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrations: %w", err)

@@ -87,3 +87,45 @@ func schemaObjects(t *testing.T, url string) int {
 	}
 	return n
 }
+
+// Several instances starting at once migrate one after the other under the
+// advisory lock: every migration is applied exactly once, nobody fails.
+func TestMigrationsConcurrentInstances(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t, true)
+	const instances = 4
+	applied := make(chan int, instances)
+	errs := make(chan error, instances)
+	for i := 0; i < instances; i++ {
+		go func() {
+			m, err := postgres.OpenMigrations(url, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer m.Close()
+			res, err := m.Up(ctx)
+			applied <- len(res)
+			errs <- err
+		}()
+	}
+	total := 0
+	for i := 0; i < instances; i++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("instance failed: %v", err)
+		}
+		total += <-applied
+	}
+	m, err := postgres.OpenMigrations(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	st, err := m.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != len(st) {
+		t.Fatalf("instances applied %d migrations in all, want each of the %d once", total, len(st))
+	}
+}
