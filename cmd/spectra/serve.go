@@ -5,12 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/httpapi"
 	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -62,12 +66,20 @@ func (e *env) seed(ctx context.Context, db *postgres.DB) error {
 // serve runs the HTTP server on the configured address until ctx ends;
 // ready, if set, is called once the listener is open.
 func (e *env) serve(ctx context.Context, db *postgres.DB, ready func(addr string)) error {
-	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version})
+	svc, err := e.authService(ctx, db)
+	if err != nil {
+		return err
+	}
+	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
+		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies})
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
 	}
 	addr := ln.Addr().String()
+	if svc.OIDC() != nil {
+		e.logger.Info("single sign-on enabled", "issuer", e.cfg.OIDC.Issuer, "password_login", e.cfg.PasswordLogin)
+	}
 	e.logger.Info("listening", "addr", addr, "version", version)
 	fmt.Fprintf(e.stdout, "spectra listening on http://%s\n", addr)
 	if ready != nil {
@@ -94,4 +106,43 @@ func (e *env) printLogins() {
 		}
 	}
 	_ = w.Flush()
+}
+
+// authService assembles authentication from the configuration: the token
+// secret (configured, or kept in the data directory), the password hasher
+// and, when an issuer is configured, the identity provider.
+func (e *env) authService(ctx context.Context, db *postgres.DB) (*auth.Service, error) {
+	secret := e.cfg.JWTSecret
+	if len(secret) == 0 {
+		if err := os.MkdirAll(e.cfg.DataDir, 0o700); err != nil {
+			return nil, err
+		}
+		var err error
+		if secret, err = auth.LoadOrCreateSecret(filepath.Join(e.cfg.DataDir, "jwt-secret")); err != nil {
+			return nil, err
+		}
+	}
+	tokens, err := auth.NewTokens(secret, e.cfg.PublicURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	var idp *auth.OIDC
+	if o := e.cfg.OIDC; o.Issuer != "" {
+		groups := map[string]auth.OrgRole{}
+		for g, gr := range o.GroupMap {
+			r, err := spectra.ParseRole(gr.Role)
+			if err != nil {
+				return nil, fmt.Errorf("SPECTRA_OIDC_GROUP_MAP: group %s: %w", g, err)
+			}
+			groups[g] = auth.OrgRole{Org: gr.Org, Role: r}
+		}
+		idp, err = auth.NewOIDC(ctx, auth.OIDCConfig{Issuer: o.Issuer, Audience: o.Audience, ClientID: o.ClientID,
+			ClientSecret: o.ClientSecret, RedirectURL: e.cfg.PublicURL + "/auth/oidc/callback",
+			OrgClaim: o.OrgClaim, RoleClaim: o.RoleClaim, GroupsClaim: o.GroupsClaim, GroupMap: groups})
+		if err != nil {
+			return nil, fmt.Errorf("identity provider %s: %w", o.Issuer, err)
+		}
+	}
+	return auth.NewService(ctx, auth.Options{Store: db, Hasher: auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU())),
+		Tokens: tokens, OIDC: idp, PasswordLogin: e.cfg.PasswordLogin, Logger: e.logger})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -28,7 +29,22 @@ type Config struct {
 	ShutdownTimeout time.Duration // grace period for in-flight requests
 	LogLevel        slog.Level
 	LogFormat       string // json or text
+
+	JWTSecret      []byte         // HS256 secret of spectra's own tokens; empty: kept in DataDir
+	PasswordLogin  bool           // POST /auth/login is on
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client
+	OIDC           OIDC
 }
+
+// OIDC configures an external identity provider (empty Issuer: none).
+type OIDC struct {
+	Issuer, Audience, ClientID, ClientSecret string
+	OrgClaim, RoleClaim, GroupsClaim         string
+	GroupMap                                 map[string]GroupRole
+}
+
+// GroupRole is what membership of one IdP group grants.
+type GroupRole struct{ Org, Role string }
 
 // Var documents one environment variable.
 type Var struct {
@@ -50,6 +66,17 @@ var Vars = []Var{
 	{"SPECTRA_SHUTDOWN_TIMEOUT", "20s", "How long in-flight requests may take to finish on shutdown."},
 	{"SPECTRA_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"SPECTRA_LOG_FORMAT", "text", "text or json."},
+	{"SPECTRA_JWT_SECRET", "", "HS256 secret (at least 32 bytes) of spectra's own access tokens; set the same on every instance. Unset: a random one is kept in SPECTRA_DATA_DIR. Also `SPECTRA_JWT_SECRET_FILE`."},
+	{"SPECTRA_PASSWORD_LOGIN", "true", "Password login (`POST /auth/login`) is on. Set false to allow single sign-on only."},
+	{"SPECTRA_TRUSTED_PROXIES", "", "Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` names the client (login rate limits count per client address)."},
+	{"SPECTRA_OIDC_ISSUER", "", "Issuer URL of an OpenID Connect provider; its access tokens are then accepted and `/auth/oidc/login` signs users in."},
+	{"SPECTRA_OIDC_AUDIENCE", "", "The `aud` the provider's access tokens for this API carry (required with an issuer)."},
+	{"SPECTRA_OIDC_CLIENT_ID", "", "Client id of spectra at the provider, for the browser's sign-in (authorization code + PKCE)."},
+	{"SPECTRA_OIDC_CLIENT_SECRET", "", "Client secret, for confidential clients. Also `SPECTRA_OIDC_CLIENT_SECRET_FILE`."},
+	{"SPECTRA_OIDC_ORG_CLAIM", "org", "Claim holding the organization slug (a dotted path reaches into nested claims)."},
+	{"SPECTRA_OIDC_ROLE_CLAIM", "role", "Claim holding the role (admin, pi, engineer, technician, viewer), or a list of them: the highest counts."},
+	{"SPECTRA_OIDC_GROUPS_CLAIM", "groups", "Claim holding the user's groups, for SPECTRA_OIDC_GROUP_MAP."},
+	{"SPECTRA_OIDC_GROUP_MAP", "", "Groups to organization and role, e.g. `lab-admins=demo-lab:admin,lab-staff=demo-lab:engineer`."},
 }
 
 // Load reads the configuration through getenv and reports every invalid
@@ -67,6 +94,34 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:    int64(r.integer("SPECTRA_MAX_BODY_BYTES", 1024, 1<<30)),
 		ShutdownTimeout: r.duration("SPECTRA_SHUTDOWN_TIMEOUT"),
 		LogFormat:       r.oneOf("SPECTRA_LOG_FORMAT", "text", "json"),
+	}
+	c.JWTSecret = []byte(r.secret("SPECTRA_JWT_SECRET"))
+	if n := len(c.JWTSecret); n > 0 && n < 32 {
+		r.fail("SPECTRA_JWT_SECRET", fmt.Sprintf("must be at least 32 bytes, is %d", n))
+	}
+	c.PasswordLogin = r.boolean("SPECTRA_PASSWORD_LOGIN")
+	c.TrustedProxies = r.prefixes("SPECTRA_TRUSTED_PROXIES")
+	c.OIDC = OIDC{
+		// The issuer is compared byte for byte with the tokens' iss: it is
+		// taken exactly as given (Auth0's ends in a slash).
+		Issuer: r.str("SPECTRA_OIDC_ISSUER"), Audience: r.str("SPECTRA_OIDC_AUDIENCE"),
+		ClientID: r.str("SPECTRA_OIDC_CLIENT_ID"), ClientSecret: r.secret("SPECTRA_OIDC_CLIENT_SECRET"),
+		OrgClaim: r.str("SPECTRA_OIDC_ORG_CLAIM"), RoleClaim: r.str("SPECTRA_OIDC_ROLE_CLAIM"),
+		GroupsClaim: r.str("SPECTRA_OIDC_GROUPS_CLAIM"), GroupMap: r.groupMap("SPECTRA_OIDC_GROUP_MAP"),
+	}
+	if c.OIDC.Issuer != "" {
+		// Keys fetched over plain http could be swapped in transit: only a
+		// provider on this machine may do without TLS.
+		if u, err := url.Parse(c.OIDC.Issuer); err != nil || u.Host == "" ||
+			(u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+			r.fail("SPECTRA_OIDC_ISSUER", "must be an https URL (http only for localhost)")
+		}
+		if c.OIDC.Audience == "" {
+			r.fail("SPECTRA_OIDC_AUDIENCE", "is required with SPECTRA_OIDC_ISSUER")
+		}
+	}
+	if !c.PasswordLogin && c.OIDC.Issuer == "" {
+		r.fail("SPECTRA_PASSWORD_LOGIN", "false needs SPECTRA_OIDC_ISSUER: nobody could log in")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(r.oneOf("SPECTRA_LOG_LEVEL", "debug", "info", "warn", "error"))); err != nil {
 		r.fail("SPECTRA_LOG_LEVEL", err.Error())
@@ -168,6 +223,52 @@ func (r *reader) duration(name string) time.Duration {
 		r.fail(name, fmt.Sprintf("%q is not a positive duration such as 20s", s))
 	}
 	return d
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}
+
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, f := range strings.Split(r.str(name), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(f); aerr == nil {
+				p, err = a.Prefix(a.BitLen())
+			}
+		}
+		if err != nil {
+			r.fail(name, fmt.Sprintf("%q is not a CIDR such as 10.0.0.0/8", f))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (r *reader) groupMap(name string) map[string]GroupRole {
+	m := map[string]GroupRole{}
+	for _, f := range strings.Split(r.str(name), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		group, target, ok1 := strings.Cut(f, "=")
+		org, role, ok2 := strings.Cut(target, ":")
+		if !ok1 || !ok2 || group == "" || org == "" || role == "" {
+			r.fail(name, fmt.Sprintf("%q is not group=organization:role", f))
+			continue
+		}
+		m[strings.TrimSpace(group)] = GroupRole{Org: strings.TrimSpace(org), Role: strings.TrimSpace(role)}
+	}
+	return m
 }
 
 func (r *reader) oneOf(name string, allowed ...string) string {

@@ -85,3 +85,45 @@ func TestREADMEDocumentsEveryVar(t *testing.T) {
 		}
 	}
 }
+
+func TestOIDCConfiguration(t *testing.T) {
+	base := map[string]string{"SPECTRA_OIDC_AUDIENCE": "spectra"}
+	for issuer, ok := range map[string]bool{
+		"https://idp.example/realms/lab": true,
+		"https://tenant.auth0.com/":      true,
+		"http://localhost:8081/realms/x": true,
+		"http://127.0.0.1:9000":          true,
+		"http://idp.example/realms/lab":  false,
+		"ftp://idp.example":              false,
+		"https://":                       false,
+	} {
+		vars := map[string]string{"SPECTRA_OIDC_ISSUER": issuer}
+		for k, v := range base {
+			vars[k] = v
+		}
+		c, err := Load(env(vars))
+		if (err == nil) != ok {
+			t.Errorf("issuer %q: err %v, want ok=%v", issuer, err, ok)
+		}
+		if ok && c.OIDC.Issuer != issuer {
+			t.Errorf("issuer %q stored as %q", issuer, c.OIDC.Issuer)
+		}
+	}
+	if _, err := Load(env(map[string]string{"SPECTRA_OIDC_ISSUER": "https://idp.example"})); err == nil || !strings.Contains(err.Error(), "SPECTRA_OIDC_AUDIENCE") {
+		t.Errorf("issuer without audience: %v", err)
+	}
+	if _, err := Load(env(map[string]string{"SPECTRA_PASSWORD_LOGIN": "false"})); err == nil {
+		t.Error("password login off without an identity provider accepted")
+	}
+	c, err := Load(env(map[string]string{"SPECTRA_OIDC_GROUP_MAP": "lab-admins=demo-lab:admin, staff=demo-lab:engineer", "SPECTRA_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OIDC.GroupMap["staff"] != (GroupRole{Org: "demo-lab", Role: "engineer"}) || len(c.TrustedProxies) != 2 {
+		t.Errorf("group map %v, proxies %v", c.OIDC.GroupMap, c.TrustedProxies)
+	}
+	if _, err := Load(env(map[string]string{"SPECTRA_OIDC_GROUP_MAP": "broken", "SPECTRA_TRUSTED_PROXIES": "nonsense", "SPECTRA_JWT_SECRET": "short"})); err == nil ||
+		!strings.Contains(err.Error(), "SPECTRA_OIDC_GROUP_MAP") || !strings.Contains(err.Error(), "SPECTRA_TRUSTED_PROXIES") || !strings.Contains(err.Error(), "SPECTRA_JWT_SECRET") {
+		t.Errorf("bad values: %v", err)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -34,7 +36,12 @@ type Problem struct {
 	// cause is the error behind a 5xx answer: logged once by finish, never
 	// sent.
 	cause error
+	// headers go with the answer (Retry-After of a 429).
+	headers http.Header
 }
+
+// GetHeaders makes huma send a Problem's headers (huma.HeadersError).
+func (p *Problem) GetHeaders() http.Header { return p.headers }
 
 // Error describes the problem for logs; it never includes the cause.
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Detail) }
@@ -79,6 +86,10 @@ func newProblem(status int, code spectra.Code, detail string) *Problem {
 // sees. Only a *spectra.Error's message and fields reach the client; any
 // other error becomes "internal error" and is kept as the cause for the log.
 func problemFor(err error) *Problem {
+	var already *Problem
+	if errors.As(err, &already) {
+		return already
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return tooLarge(mbe.Limit)
@@ -93,6 +104,9 @@ func problemFor(err error) *Problem {
 	}
 	p := newProblem(status, se.Code, se.Message)
 	p.Errors = se.Fields
+	if se.RetryAfter > 0 {
+		p.headers = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(se.RetryAfter.Seconds())))}}
+	}
 	if status >= 500 {
 		p.cause = err
 	}
@@ -234,6 +248,9 @@ func fromErrorModel(m *huma.ErrorModel) *Problem {
 func writeProblem(log *slog.Logger, w http.ResponseWriter, r *http.Request, p *Problem) {
 	p = finish(log, infoOf(r), p)
 	h := w.Header()
+	for k, vs := range p.headers {
+		h[k] = vs
+	}
 	h.Set("Content-Type", problemJSON)
 	h.Del("Content-Length")
 	w.WriteHeader(p.Status)

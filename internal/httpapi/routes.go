@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // PermPublic is the permission of a route anyone may call, logged in or
@@ -22,6 +25,7 @@ type Route struct {
 	Permission  string // e.g. "sample.create", or PermPublic
 	OperationID string
 	Summary     string
+	Status      int // the success status, when not 200
 }
 
 // docRoutes are served by huma itself: the OpenAPI document in 3.1 and
@@ -42,6 +46,30 @@ func (s *server) addRoutes() {
 		OperationID: "get-healthz", Summary: "Liveness: the process answers"}, s.healthz)
 	register(s, Route{Method: http.MethodGet, Path: "/readyz", Permission: PermPublic,
 		OperationID: "get-readyz", Summary: "Readiness: the database answers"}, s.readyz)
+
+	// Authentication.
+	register(s, Route{Method: http.MethodPost, Path: "/auth/login", Permission: PermPublic,
+		OperationID: "login", Summary: "Log in with a password; starts a session"}, s.login)
+	register(s, Route{Method: http.MethodPost, Path: "/auth/refresh", Permission: PermPublic,
+		OperationID: "refresh", Summary: "Trade a refresh token (body or cookie) for new tokens"}, s.refresh)
+	register(s, Route{Method: http.MethodPost, Path: "/auth/logout", Permission: string(spectra.PermProfileRead),
+		OperationID: "logout", Summary: "End the session: refresh family revoked, access token denied", Status: http.StatusNoContent}, s.logout)
+	register(s, Route{Method: http.MethodGet, Path: "/auth/me", Permission: string(spectra.PermProfileRead),
+		OperationID: "get-me", Summary: "The caller: user, organization, role, permissions, memberships"}, s.me)
+	register(s, Route{Method: http.MethodGet, Path: "/auth/oidc/login", Permission: PermPublic,
+		OperationID: "oidc-login", Summary: "Single sign-on: redirect to the identity provider (authorization code + PKCE)", Status: http.StatusFound}, s.oidcLogin)
+	register(s, Route{Method: http.MethodGet, Path: "/auth/oidc/callback", Permission: PermPublic,
+		OperationID: "oidc-callback", Summary: "Single sign-on: the provider's redirect back; starts a session", Status: http.StatusFound}, s.oidcCallback)
+	register(s, Route{Method: http.MethodGet, Path: "/auth/permissions", Permission: string(spectra.PermProfileRead),
+		OperationID: "get-permissions", Summary: "The permission matrix: each action and the lowest role that may take it"}, s.permissions)
+
+	// Administration (admin).
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/api-keys", Permission: string(spectra.PermAPIKeyManage),
+		OperationID: "create-api-key", Summary: "Create a service account and its API key (shown once)", Status: http.StatusCreated}, s.createAPIKey)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/api-keys", Permission: string(spectra.PermAPIKeyManage),
+		OperationID: "list-api-keys", Summary: "List the organization's API keys (never the secrets)"}, s.listAPIKeys)
+	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/api-keys/{id}", Permission: string(spectra.PermAPIKeyManage),
+		OperationID: "revoke-api-key", Summary: "Revoke an API key", Status: http.StatusNoContent}, s.revokeAPIKey)
 }
 
 // Routes lists every route NewServer serves, in registration order.
@@ -53,6 +81,9 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 	if r.Permission == "" {
 		panic("httpapi: route " + r.Method + " " + r.Path + " states no permission")
 	}
+	if _, ok := spectra.Matrix[spectra.Permission(r.Permission)]; !ok && r.Permission != PermPublic {
+		panic("httpapi: route " + r.Method + " " + r.Path + " names permission " + r.Permission + ", which the matrix lacks")
+	}
 	op := huma.Operation{
 		OperationID: r.OperationID,
 		Method:      r.Method,
@@ -60,19 +91,22 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 		Summary:     r.Summary,
 		// limitBody is the one body limit; huma's own would refuse a body
 		// of exactly the limit and answer differently.
-		MaxBodyBytes: -1,
-		Extensions:   map[string]any{"x-permission": r.Permission},
+		MaxBodyBytes:  -1,
+		DefaultStatus: r.Status,
+		Extensions:    map[string]any{"x-permission": r.Permission},
 	}
 	if r.Permission != PermPublic {
-		op.Middlewares = huma.Middlewares{s.failClosed}
+		op.Middlewares = huma.Middlewares{s.guard(spectra.Permission(r.Permission))}
+		op.Security = []map[string][]string{{"bearer": {}}}
 	}
-	huma.Register(s.api, op, h)
+	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		var statusErr huma.StatusError
+		if err != nil && !errors.As(err, &statusErr) {
+			// A Problem carries the error's headers (Retry-After) to huma.
+			return nil, problemFor(err)
+		}
+		return out, err
+	})
 	s.routes = append(s.routes, r)
-}
-
-// failClosed guards routes that need a permission. No request carries a
-// principal yet, so none can hold a permission: such a route answers 401
-// rather than serving anyone.
-func (s *server) failClosed(ctx huma.Context, _ func(huma.Context)) {
-	_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "authentication required")
 }

@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/postgres"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -29,6 +33,10 @@ type Deps struct {
 	DB           Pinger       // probed by /readyz
 	MaxBodyBytes int64        // request body limit; 0 means DefaultMaxBodyBytes
 	Version      string       // the version the OpenAPI document states
+
+	Store          *postgres.DB   // the data
+	Auth           *auth.Service  // turns credentials into principals; nil: every guarded route answers 401
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client
 }
 
 type server struct {
@@ -38,6 +46,9 @@ type server struct {
 	mux     *http.ServeMux
 	api     huma.API
 	routes  []Route // every registered route, in order
+	store   *postgres.DB
+	auth    *auth.Service
+	proxies []netip.Prefix
 }
 
 // NewServer returns the API's handler, middleware included.
@@ -45,7 +56,8 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 
 func newServer(d Deps) *server {
 	installHumaDefaults()
-	s := &server{log: d.Logger, db: d.DB, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	s := &server{log: d.Logger, db: d.DB, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
+		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -71,6 +83,10 @@ func (s *server) config(version string) huma.Config {
 	// styles from unpkg.com; the web UI issue embeds those assets instead.
 	c.DocsPath = "/docs"
 	c.Transformers = []huma.Transformer{problemTransformer(s.log)}
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An access token (JWT) from /auth/login, /auth/refresh " +
+			"or the identity provider, or an API key (spk_…)."},
+	}
 	return c
 }
 
@@ -83,6 +99,7 @@ func (s *server) handler() http.Handler {
 		accessLog(s.log),
 		limitBody(s.maxBody),
 		securityHeaders,
+		s.authenticate,
 	)
 }
 

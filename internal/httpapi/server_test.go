@@ -241,12 +241,23 @@ func TestRoutes(t *testing.T) {
 		t.Error("Routes() lists test-only routes")
 	}
 
-	// Walk the table: every listed route is served, none is a router 404/405.
+	// Walk the table without credentials: every listed route is served
+	// (no router 404/405, no 5xx); public GETs outside /auth answer 200,
+	// every guarded route 401.
 	ts := httptest.NewServer(NewServer(Deps{DB: pgtest.NewDB(t)}))
 	t.Cleanup(ts.Close)
 	for _, r := range routes {
 		resp, body := do(t, ts, r.Method, r.Path, nil)
-		if resp.StatusCode != http.StatusOK {
+		switch {
+		case r.Permission != PermPublic:
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("guarded %s %s: %d %.200s", r.Method, r.Path, resp.StatusCode, body)
+			}
+		case r.Method == http.MethodGet && !strings.HasPrefix(r.Path, "/auth/"):
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s %s: %d %.200s", r.Method, r.Path, resp.StatusCode, body)
+			}
+		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusMethodNotAllowed || strings.Contains(string(body), "no such path"):
 			t.Errorf("%s %s: %d %.200s", r.Method, r.Path, resp.StatusCode, body)
 		}
 	}

@@ -89,12 +89,17 @@ func (db *DB) orgBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
 // ownerTx runs fn as the connecting (owner) role with app.org_id and
 // app.auth set for the audit trigger.
 func (db *DB) ownerTx(ctx context.Context, org uuid.UUID, fn func(pgx.Tx) error) error {
+	return db.ownerTxAs(ctx, org, "cli", fn)
+}
+
+// ownerTxAs is ownerTx with another app.auth label.
+func (db *DB) ownerTxAs(ctx context.Context, org uuid.UUID, how string, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		orgSetting := ""
 		if org != uuid.Nil {
 			orgSetting = org.String()
 		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true), set_config('app.auth', 'cli', true)`, orgSetting); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true), set_config('app.auth', $2, true)`, orgSetting, how); err != nil {
 			return err
 		}
 		return fn(tx)

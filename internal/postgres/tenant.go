@@ -9,6 +9,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // Tenant says whose data a transaction may touch and on whose behalf.
@@ -17,6 +20,21 @@ type Tenant struct {
 	UserID    uuid.UUID // uuid.Nil for system work (seed, operator commands)
 	Auth      string    // how the actor authenticated: password, api_key, oidc, system…
 	RequestID string
+
+	// Authorize makes the transaction's first round trip also check, with
+	// spectra_authorize, that the principal may still act (membership and
+	// role, denied token, ended session, revoked key).
+	Authorize bool
+	Role      spectra.Role
+	Session   uuid.UUID
+	TokenID   uuid.UUID
+	APIKey    uuid.UUID
+}
+
+// TenantOf is the tenant of a request made by principal p.
+func TenantOf(p spectra.Principal, requestID string) Tenant {
+	return Tenant{OrgID: p.OrgID, UserID: p.UserID, Auth: string(p.Auth), RequestID: requestID,
+		Authorize: true, Role: p.Role, Session: p.Session, TokenID: p.TokenID, APIKey: p.APIKey}
 }
 
 // ErrNoTenant is returned when a tenant transaction is asked for without an
@@ -30,12 +48,38 @@ var safeSetting = regexp.MustCompile(`^[A-Za-z0-9._:/@+-]{0,128}$`)
 // app.user_id, app.auth and app.request_id set for this transaction only.
 // BEGIN and the settings travel in one simple-protocol message: one round
 // trip. fn's error rolls everything back; nothing is half-written.
+//
+// With t.Authorize, a principal that may no longer act gets a
+// CodeUnauthenticated error and fn never runs.
 func (db *DB) InTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) error {
 	begin, err := tenantBegin(t)
 	if err != nil {
 		return err
 	}
-	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: begin}, fn)
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: acquire: %w", err)
+	}
+	defer conn.Release()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			// BEGIN went through and a later statement of the message
+			// failed: end the transaction so the connection returns to
+			// the pool clean instead of being closed.
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+			if pgErr.Code == "28000" {
+				return &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "credentials are no longer valid", Err: err}
+			}
+		}
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // after Commit: a no-op
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // tenantBegin builds "BEGIN; SELECT set_config(…)". The values are inlined
@@ -59,7 +103,21 @@ func tenantBegin(t Tenant) (string, error) {
 	fmt.Fprintf(&b, "set_config('app.user_id', %s, true), ", quote(user))
 	fmt.Fprintf(&b, "set_config('app.auth', %s, true), ", quote(t.Auth))
 	fmt.Fprintf(&b, "set_config('app.request_id', %s, true)", quote(t.RequestID))
+	if t.Authorize {
+		if t.UserID == uuid.Nil || !t.Role.Valid() {
+			return "", fmt.Errorf("postgres: an authorized tenant needs a user and a role")
+		}
+		fmt.Fprintf(&b, "; SELECT spectra_authorize(%s, %s, %s, %s, %s)",
+			quote(t.UserID.String()), quote(string(t.Role)), uuidOrNull(t.Session), uuidOrNull(t.TokenID), uuidOrNull(t.APIKey))
+	}
 	return b.String(), nil
+}
+
+func uuidOrNull(id uuid.UUID) string {
+	if id == uuid.Nil {
+		return "NULL"
+	}
+	return quote(id.String()) + "::uuid"
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -6,6 +6,7 @@ package spectra
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error; the HTTP layer maps each code to one status.
@@ -34,10 +35,11 @@ type FieldError struct {
 // Error is the one error type that crosses layers: a code, a message safe
 // to show a user, optional field errors, and the cause (never shown).
 type Error struct {
-	Code    Code
-	Message string
-	Fields  []FieldError
-	Err     error
+	Code       Code
+	Message    string
+	Fields     []FieldError
+	RetryAfter time.Duration // with CodeRateLimited: when to try again
+	Err        error
 }
 
 func (e *Error) Error() string {

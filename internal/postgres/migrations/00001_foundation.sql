@@ -3,20 +3,26 @@
 
 -- +goose Up
 
--- The application role every request transaction switches to. Roles belong
--- to the cluster, not the database, so several databases (tests, staging)
--- share it; it is created only if missing.
+-- spectra_app: the role every request transaction switches to.
+-- spectra_auth: the role of the one step that precedes any tenant, finding a
+-- user's memberships at login; it reads identities, nothing else.
+-- Roles belong to the cluster, not the database, so several databases
+-- (tests, staging) share them; they are created only if missing.
 -- +goose StatementBegin
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'spectra_app') THEN
         CREATE ROLE spectra_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
     END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'spectra_auth') THEN
+        CREATE ROLE spectra_auth NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT;
+    END IF;
 END
 $$;
 -- +goose StatementEnd
 GRANT spectra_app TO CURRENT_USER;
-GRANT USAGE ON SCHEMA public TO spectra_app;
+GRANT spectra_auth TO CURRENT_USER;
+GRANT USAGE ON SCHEMA public TO spectra_app, spectra_auth;
 
 -- btree_gin lets the ELN full-text index lead with organization_id.
 CREATE EXTENSION IF NOT EXISTS btree_gin;
@@ -82,8 +88,8 @@ BEGIN
           INTO old_j, new_j
           FROM jsonb_each(old_j) o
          WHERE new_j -> o.key IS DISTINCT FROM o.value;
-        IF (old_j - '{version,updated_at}'::text[]) = '{}' THEN
-            RETURN NULL; -- nothing but bookkeeping changed: nothing to record
+        IF (old_j - '{version,updated_at,last_used_at}'::text[]) = '{}' THEN
+            RETURN NULL; -- nothing but bookkeeping (or an API key's use) changed
         END IF;
     END IF;
 
@@ -226,6 +232,13 @@ CREATE POLICY org_members ON users TO spectra_app
 CREATE POLICY create_users ON users FOR INSERT TO spectra_app WITH CHECK (true);
 GRANT SELECT, INSERT, UPDATE ON users TO spectra_app;
 
+-- Login looks a user up by email and lists their memberships before any
+-- organization is chosen: spectra_auth may read exactly that.
+CREATE POLICY auth_lookup ON users FOR SELECT TO spectra_auth USING (true);
+CREATE POLICY auth_lookup ON organizations FOR SELECT TO spectra_auth USING (true);
+CREATE POLICY auth_lookup ON memberships FOR SELECT TO spectra_auth USING (true);
+GRANT SELECT ON users, organizations, memberships TO spectra_auth;
+
 -- API keys of service accounts: only a hash of the secret is kept.
 CREATE TABLE api_keys (
     organization_id uuid        NOT NULL REFERENCES organizations (id),
@@ -242,7 +255,6 @@ CREATE TABLE api_keys (
     revoked_at      timestamptz,
     revoked_by      uuid        REFERENCES users (id),
     PRIMARY KEY (organization_id, id),
-    UNIQUE (organization_id, prefix),
     UNIQUE (organization_id, secret_hash),
     CHECK (expires_at > created_at)
 );
@@ -260,6 +272,7 @@ CREATE TABLE refresh_tokens (
     expires_at      timestamptz NOT NULL,
     used_at         timestamptz,
     revoked_at      timestamptz,
+    auth_method     text        NOT NULL DEFAULT 'password' CHECK (auth_method IN ('password', 'oidc')),
     user_agent      text,
     client_ip       inet,
     PRIMARY KEY (organization_id, id),
@@ -267,6 +280,9 @@ CREATE TABLE refresh_tokens (
     CHECK (expires_at > issued_at)
 );
 CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (organization_id, family_id);
+-- spectra_authorize asks "is this session revoked?" on every request: a
+-- probe of this small index, however long the family has grown.
+CREATE INDEX refresh_tokens_revoked_family_idx ON refresh_tokens (organization_id, family_id) WHERE revoked_at IS NOT NULL;
 SELECT spectra_tenant_table('refresh_tokens', 'SELECT, INSERT, UPDATE', '{token_hash}');
 
 -- Access tokens denied before their expiry (logout), by jti.
@@ -293,13 +309,51 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_username_idx ON login_attempts (username, at DESC);
 CREATE INDEX login_attempts_ip_idx ON login_attempts (client_ip, at DESC);
+GRANT SELECT, INSERT ON login_attempts TO spectra_auth;
+
+-- spectra_authorize is the revocation check of every authenticated request.
+-- It runs in the request's tenant transaction, in the same round trip that
+-- sets the tenant, so deactivation, role changes, logout and key revocation
+-- take effect on the very next request on every instance. It raises
+-- invalid_authorization_specification (28000) when the principal may no
+-- longer act: membership or user inactive, role changed since the token was
+-- issued, access token denied, session (refresh family) revoked, API key
+-- revoked or expired.
+-- +goose StatementBegin
+CREATE FUNCTION spectra_authorize(p_user uuid, p_role text, p_session uuid, p_jti uuid, p_api_key uuid) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    org uuid := spectra_current_org();
+BEGIN
+    IF NOT EXISTS (SELECT FROM memberships m JOIN users u ON u.id = m.user_id
+                    WHERE m.organization_id = org AND m.user_id = p_user AND m.role = p_role
+                      AND m.active AND m.deleted_at IS NULL AND u.active AND u.deleted_at IS NULL) THEN
+        RAISE EXCEPTION 'membership inactive or role changed' USING ERRCODE = '28000';
+    END IF;
+    IF p_jti IS NOT NULL AND EXISTS (SELECT FROM token_denylist d WHERE d.organization_id = org AND d.jti = p_jti) THEN
+        RAISE EXCEPTION 'access token revoked' USING ERRCODE = '28000';
+    END IF;
+    IF p_session IS NOT NULL AND EXISTS (SELECT FROM refresh_tokens r WHERE r.organization_id = org
+                                            AND r.family_id = p_session AND r.revoked_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'session ended' USING ERRCODE = '28000';
+    END IF;
+    IF p_api_key IS NOT NULL AND NOT EXISTS (SELECT FROM api_keys k WHERE k.organization_id = org AND k.id = p_api_key
+                                                AND k.user_id = p_user AND k.role = p_role
+                                                AND k.revoked_at IS NULL AND k.expires_at > now()) THEN
+        RAISE EXCEPTION 'API key revoked or expired' USING ERRCODE = '28000';
+    END IF;
+END
+$$;
+-- +goose StatementEnd
 
 -- +goose Down
+DROP FUNCTION spectra_authorize(uuid, text, uuid, uuid, uuid);
 DROP TABLE login_attempts;
 DROP TABLE token_denylist;
 DROP TABLE refresh_tokens;
 DROP TABLE api_keys;
 DROP POLICY org_members ON users;
+DROP POLICY auth_lookup ON users;
 DROP TABLE memberships;
 DROP TABLE users;
 DROP TABLE organizations;
@@ -310,5 +364,5 @@ DROP FUNCTION spectra_touch();
 DROP FUNCTION spectra_current_org();
 DROP FUNCTION spectra_uuidv7();
 DROP EXTENSION IF EXISTS btree_gin;
-REVOKE USAGE ON SCHEMA public FROM spectra_app;
--- The role stays: other databases of the cluster may still use it.
+REVOKE USAGE ON SCHEMA public FROM spectra_app, spectra_auth;
+-- The roles stay: other databases of the cluster may still use it.

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/pgcluster"
 	"github.com/spectra-lab/spectra/internal/postgres"
 )
@@ -30,7 +32,16 @@ var (
 	template string // the migrated template database
 	prefix   string
 	counter  atomic.Int64
+
+	seededOnce sync.Once
+	seeded     string // the migrated and seeded template database
+	seededErr  error
 )
+
+// Argon2 is the cheap password hashing of test databases: the demo users'
+// passwords are hashed with it, and services under test use it too, so a
+// login costs milliseconds (the real parameters are tested in package auth).
+var Argon2 = auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // Main is TestMain for packages that use databases: it brings up the server
 // and the template, runs the tests and tears everything down.
@@ -69,7 +80,11 @@ func run(m *testing.M) int {
 		return 2
 	}
 	defer adminExec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{template}.Sanitize()+" WITH (FORCE)")
-	return m.Run()
+	code := m.Run()
+	if seeded != "" {
+		_ = adminExec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{seeded}.Sanitize()+" WITH (FORCE)")
+	}
+	return code
 }
 
 func createTemplate(ctx context.Context) error {
@@ -120,7 +135,48 @@ func NewDatabase(t testing.TB, empty bool) string {
 // NewDB opens a pool on a fresh migrated database for t.
 func NewDB(t testing.TB) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), NewDatabase(t, false), postgres.PoolOptions{MaxConns: 8})
+	return open(t, NewDatabase(t, false))
+}
+
+// NewSeededDB opens a pool on a fresh database holding the demo data
+// (passwords hashed with Argon2), cloned from a template seeded once per
+// test binary.
+func NewSeededDB(t testing.TB) *postgres.DB {
+	t.Helper()
+	seededOnce.Do(func() { seeded, seededErr = createSeeded() })
+	if seededErr != nil {
+		t.Fatalf("pgtest: seeded template: %v", seededErr)
+	}
+	name := fmt.Sprintf("%s_%d", prefix, counter.Add(1))
+	if err := adminExec(context.Background(), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{seeded}.Sanitize()); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := adminExec(context.Background(), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("pgtest: drop %s: %v", name, err)
+		}
+	})
+	return open(t, URL(name))
+}
+
+func createSeeded() (string, error) {
+	ctx := context.Background()
+	name := prefix + "_seeded"
+	if err := adminExec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template}.Sanitize()); err != nil {
+		return "", err
+	}
+	db, err := postgres.Open(ctx, URL(name), postgres.PoolOptions{MaxConns: 2})
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	h := auth.NewHasher(Argon2, 2)
+	return name, postgres.Seed(ctx, db, postgres.DemoOrgs, h.Hash, time.Now())
+}
+
+func open(t testing.TB, url string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url, postgres.PoolOptions{MaxConns: 8})
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}

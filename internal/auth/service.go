@@ -1,0 +1,398 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// Store is what authentication keeps in the database.
+type Store interface {
+	// FindAccount: CodeNotFound when no user has this email.
+	FindAccount(ctx context.Context, email string) (spectra.Account, error)
+	LoginFailures(ctx context.Context, username, clientIP string, since time.Time) (spectra.Failures, error)
+	RecordLoginAttempt(ctx context.Context, a spectra.Attempt) error
+	CreateSession(ctx context.Context, s spectra.NewSession, rehash string) error
+	// Rotate: CodeUnauthenticated for an unknown, spent, revoked or expired token.
+	Rotate(ctx context.Context, org, id uuid.UUID, hash []byte, next spectra.NewSession) (spectra.Rotated, error)
+	EndSession(ctx context.Context, p spectra.Principal, requestID string) error
+	// APIKey: CodeUnauthenticated for an unknown, revoked or expired key.
+	APIKey(ctx context.Context, org, id uuid.UUID, hash []byte, requestID string) (spectra.KeyRecord, error)
+	// ProvisionExternal finds or creates the user of an identity provider's
+	// subject and their membership, and returns the principal's ids.
+	ProvisionExternal(ctx context.Context, u spectra.ExternalUser, requestID string) (user, org uuid.UUID, role spectra.Role, err error)
+	// Organization: CodeNotFound for an unknown or deleted organization.
+	Organization(ctx context.Context, id uuid.UUID) (spectra.Organization, error)
+}
+
+// Lockout is the brute-force policy. Failures are counted in the database,
+// so every instance sees them.
+type Lockout struct {
+	MaxFailures int           // failures of one account name before it locks
+	Base, Max   time.Duration // the first lock lasts Base, each further failure doubles it, up to Max
+	IPFailures  int           // failures from one client address within IPWindow before it is refused
+	IPWindow    time.Duration
+}
+
+// DefaultLockout: 5 failures lock an account name for 1 minute, then 2, 4…
+// up to an hour; 50 failures from one address in 15 minutes block it.
+var DefaultLockout = Lockout{MaxFailures: 5, Base: time.Minute, Max: time.Hour, IPFailures: 50, IPWindow: 15 * time.Minute}
+
+// lockedFor is how long an account with f failures stays locked after its
+// last failure (0: not locked).
+func (l Lockout) lockedFor(f spectra.Failures, now time.Time) time.Duration {
+	if f.Account < l.MaxFailures {
+		return 0
+	}
+	d := l.Base
+	for i := l.MaxFailures; i < f.Account && d < l.Max; i++ {
+		d *= 2
+	}
+	d = min(d, l.Max)
+	return max(0, f.LastAccountFailure.Add(d).Sub(now))
+}
+
+// Service is authentication: password login, refresh, logout, and turning
+// a bearer credential into a principal.
+type Service struct {
+	store         Store
+	hasher        *Hasher
+	tokens        *Tokens
+	oidc          *OIDC // nil without an identity provider
+	passwordLogin bool
+	lockout       Lockout
+	now           func() time.Time
+	log           *slog.Logger
+	dummyHash     string
+	provisioned   sync.Map // provisionKey → provisioned
+}
+
+// Options configure a Service.
+type Options struct {
+	Store         Store
+	Hasher        *Hasher
+	Tokens        *Tokens
+	OIDC          *OIDC
+	PasswordLogin bool
+	Lockout       Lockout
+	Now           func() time.Time
+	Logger        *slog.Logger
+}
+
+// NewService assembles a Service. It hashes one dummy password up front: an
+// unknown user's login verifies against it, costing what a real one costs.
+func NewService(ctx context.Context, o Options) (*Service, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Lockout == (Lockout{}) {
+		o.Lockout = DefaultLockout
+	}
+	dummy, err := o.Hasher.Hash(ctx, uuid.NewString())
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: o.Store, hasher: o.Hasher, tokens: o.Tokens, oidc: o.OIDC, passwordLogin: o.PasswordLogin,
+		lockout: o.Lockout, now: o.Now, log: o.Logger, dummyHash: dummy}, nil
+}
+
+// PasswordLogin reports whether password login is on.
+func (s *Service) PasswordLogin() bool { return s.passwordLogin }
+
+// OIDC is the identity provider, or nil.
+func (s *Service) OIDC() *OIDC { return s.oidc }
+
+// Client describes where a request came from, for the counters and logs.
+type Client struct {
+	IP, UserAgent, RequestID string
+}
+
+// Session is what a login or refresh hands the client.
+type Session struct {
+	AccessToken    string
+	AccessExpires  time.Time
+	RefreshToken   string
+	RefreshExpires time.Time
+	Principal      spectra.Principal
+}
+
+// errLoginFailed is the one answer to every failed login: unknown user,
+// wrong password, deactivated user or no membership look the same.
+var errLoginFailed = &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid username or password"}
+
+// Login checks a password and starts a session in organization org (a slug;
+// empty: the user's default organization).
+func (s *Service) Login(ctx context.Context, username, password, org string, c Client) (Session, error) {
+	if !s.passwordLogin {
+		return Session{}, spectra.Errorf(spectra.CodeForbidden, "password login is turned off; sign in with single sign-on")
+	}
+	username = strings.ToLower(strings.TrimSpace(username))
+	now := s.now()
+	f, err := s.store.LoginFailures(ctx, username, c.IP, now.Add(-s.lockout.IPWindow))
+	if err != nil {
+		return Session{}, err
+	}
+	if f.ClientIP >= s.lockout.IPFailures {
+		return Session{}, &spectra.Error{Code: spectra.CodeRateLimited, Message: "too many failed logins from this address", RetryAfter: s.lockout.IPWindow}
+	}
+	if wait := s.lockout.lockedFor(f, now); wait > 0 {
+		return Session{}, &spectra.Error{Code: spectra.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
+	}
+
+	acct, err := s.store.FindAccount(ctx, username)
+	known := err == nil
+	if err != nil && spectra.ErrorCode(err) != spectra.CodeNotFound {
+		return Session{}, err
+	}
+	phc := acct.PasswordHash
+	if !known || phc == "" {
+		phc = s.dummyHash
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, password, phc)
+	if err != nil && !errors.Is(err, ErrMalformedHash) {
+		return Session{}, err
+	}
+	m, member := pick(acct.Memberships, org)
+	reason := ""
+	switch {
+	case !known:
+		reason = "unknown user"
+	case acct.PasswordHash == "" || !ok:
+		reason = "wrong password"
+	case !acct.User.Active:
+		reason = "user deactivated"
+	case !member:
+		reason = "no active membership"
+	}
+	attempt := spectra.Attempt{Username: username, ClientIP: c.IP, Reason: reason, RequestID: c.RequestID, Succeeded: reason == "", At: now}
+	if known {
+		attempt.UserID = acct.User.ID
+		if len(acct.Memberships) > 0 {
+			attempt.OrgID = acct.Memberships[0].Org.ID
+		}
+		if member {
+			attempt.OrgID = m.Org.ID
+		}
+	}
+	if err := s.store.RecordLoginAttempt(ctx, attempt); err != nil {
+		return Session{}, err
+	}
+	if reason != "" {
+		s.log.InfoContext(ctx, "login failed", "username", username, "reason", reason, "client_ip", c.IP, "request_id", c.RequestID)
+		return Session{}, errLoginFailed
+	}
+	newHash := ""
+	if rehash {
+		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
+			return Session{}, err
+		}
+	}
+	return s.startSession(ctx, acct.User.ID, m, spectra.AuthPassword, newHash, c)
+}
+
+// pick chooses the membership in org (a slug), or the default one.
+func pick(ms []spectra.Membership, org string) (spectra.Membership, bool) {
+	for _, m := range ms {
+		if org == "" || strings.EqualFold(m.Org.Slug, org) {
+			return m, true
+		}
+	}
+	return spectra.Membership{}, false
+}
+
+// startSession stores a new refresh family for user in m's organization and
+// issues its first tokens.
+func (s *Service) startSession(ctx context.Context, user uuid.UUID, m spectra.Membership, how spectra.AuthMethod, rehash string, c Client) (Session, error) {
+	refresh, o, err := NewOpaque(RefreshPrefix, m.Org.ID)
+	if err != nil {
+		return Session{}, err
+	}
+	ns := spectra.NewSession{OrgID: m.Org.ID, UserID: user, Family: o.ID, TokenID: o.ID, TokenHash: o.Hash(),
+		Expires: s.now().Add(m.Org.RefreshTokenTTL), Auth: how, UserAgent: c.UserAgent, ClientIP: c.IP, RequestID: c.RequestID}
+	if err := s.store.CreateSession(ctx, ns, rehash); err != nil {
+		return Session{}, err
+	}
+	p := spectra.Principal{UserID: user, OrgID: m.Org.ID, Role: m.Role, Auth: how, Session: o.ID}
+	return s.issue(p, m.Org.AccessTokenTTL, refresh, ns.Expires)
+}
+
+func (s *Service) issue(p spectra.Principal, ttl time.Duration, refresh string, refreshExpires time.Time) (Session, error) {
+	access, err := s.tokens.Issue(&p, ttl)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{AccessToken: access, AccessExpires: p.Expires, RefreshToken: refresh, RefreshExpires: refreshExpires, Principal: p}, nil
+}
+
+// Refresh spends a refresh token and returns the session's next tokens,
+// with the member's current role. A token presented twice revokes its
+// whole session.
+func (s *Service) Refresh(ctx context.Context, token string, c Client) (Session, error) {
+	o, err := ParseOpaque(RefreshPrefix, token)
+	if err != nil {
+		return Session{}, unauthenticated(err)
+	}
+	acct, err := s.orgSettings(ctx, o.Org)
+	if spectra.ErrorCode(err) == spectra.CodeNotFound {
+		return Session{}, unauthenticated(err)
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	next, no, err := NewOpaque(RefreshPrefix, o.Org)
+	if err != nil {
+		return Session{}, err
+	}
+	ns := spectra.NewSession{TokenID: no.ID, TokenHash: no.Hash(), Expires: s.now().Add(acct.RefreshTokenTTL),
+		UserAgent: c.UserAgent, ClientIP: c.IP, RequestID: c.RequestID}
+	r, err := s.store.Rotate(ctx, o.Org, o.ID, o.Hash(), ns)
+	if err != nil {
+		if spectra.ErrorCode(err) == spectra.CodeUnauthenticated {
+			s.log.WarnContext(ctx, "refresh refused", "err", err, "client_ip", c.IP, "request_id", c.RequestID)
+		}
+		return Session{}, err
+	}
+	p := spectra.Principal{UserID: r.UserID, OrgID: o.Org, Role: r.Role, Auth: r.Auth, Session: r.Family}
+	return s.issue(p, acct.AccessTokenTTL, next, ns.Expires)
+}
+
+// orgSettings reads org's token lifetimes.
+func (s *Service) orgSettings(ctx context.Context, org uuid.UUID) (spectra.Organization, error) {
+	return s.store.Organization(ctx, org)
+}
+
+// Logout ends p's session: its refresh family is revoked and its access
+// token denied until it expires.
+func (s *Service) Logout(ctx context.Context, p spectra.Principal, requestID string) error {
+	return s.store.EndSession(ctx, p, requestID)
+}
+
+// Authenticate turns a bearer credential into a principal: an API key,
+// spectra's own access token, or (when configured) the identity provider's
+// access token. The principal's standing (membership, role, revocation) is
+// checked again by the request's tenant transaction.
+func (s *Service) Authenticate(ctx context.Context, bearer, requestID string) (spectra.Principal, error) {
+	if strings.HasPrefix(bearer, APIKeyPrefix) {
+		return s.apiKey(ctx, bearer, requestID)
+	}
+	iss, err := unverifiedIssuer(bearer)
+	if err != nil {
+		return spectra.Principal{}, unauthenticated(err)
+	}
+	switch {
+	case iss == s.tokens.Issuer():
+		return s.tokens.Verify(bearer)
+	case s.oidc != nil && iss == s.oidc.Issuer():
+		return s.external(ctx, bearer, requestID)
+	}
+	return spectra.Principal{}, unauthenticated(fmt.Errorf("%w: unknown issuer %q", errInvalidToken, iss))
+}
+
+// unverifiedIssuer reads iss without trusting it: it only chooses which
+// verifier, each with its own fixed algorithms, checks the token.
+func unverifiedIssuer(raw string) (string, error) {
+	var c jwt.RegisteredClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(raw, &c); err != nil {
+		return "", err
+	}
+	return c.Issuer, nil
+}
+
+func (s *Service) apiKey(ctx context.Context, key, requestID string) (spectra.Principal, error) {
+	o, err := ParseOpaque(APIKeyPrefix, key)
+	if err != nil {
+		return spectra.Principal{}, unauthenticated(err)
+	}
+	k, err := s.store.APIKey(ctx, o.Org, o.ID, o.Hash(), requestID)
+	if err != nil {
+		return spectra.Principal{}, err
+	}
+	return spectra.Principal{UserID: k.UserID, OrgID: o.Org, Role: k.Role, Auth: spectra.AuthAPIKey, APIKey: o.ID, Expires: k.Expires}, nil
+}
+
+func (s *Service) external(ctx context.Context, raw, requestID string) (spectra.Principal, error) {
+	id, err := s.oidc.VerifyAccessToken(ctx, raw)
+	if err != nil {
+		return spectra.Principal{}, err
+	}
+	user, org, role, err := s.provision(ctx, id, requestID)
+	if err != nil {
+		return spectra.Principal{}, err
+	}
+	p := spectra.Principal{UserID: user, OrgID: org, Role: role, Auth: spectra.AuthOIDC, Expires: id.ExpiresAt}
+	if jti, err := uuid.Parse(id.TokenID); err == nil {
+		p.TokenID = jti
+	}
+	return p, nil
+}
+
+// LoginExternal starts a session for an identity the provider vouched for
+// in the browser's authorization-code flow.
+func (s *Service) LoginExternal(ctx context.Context, id ExternalIdentity, c Client) (Session, error) {
+	user, org, role, err := s.provision(ctx, id, c.RequestID)
+	if err != nil {
+		return Session{}, err
+	}
+	st, err := s.orgSettings(ctx, org)
+	if err != nil {
+		return Session{}, err
+	}
+	st.ID = org
+	return s.startSession(ctx, user, spectra.Membership{Org: st, Role: role, Active: true}, spectra.AuthOIDC, "", c)
+}
+
+// provision maps a verified identity to spectra's user, organization and
+// role. The mapping of an identity that has not changed is remembered for a
+// minute, so a burst of requests with one token provisions once; the
+// request's tenant transaction still checks the membership every time.
+func (s *Service) provision(ctx context.Context, id ExternalIdentity, requestID string) (uuid.UUID, uuid.UUID, spectra.Role, error) {
+	u := spectra.ExternalUser{Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, Name: id.Name, Org: id.Org, Role: id.Role}
+	if u.Org == "" && len(id.Memberships) > 0 {
+		// Several organizations from group mappings: the first by name is
+		// this token's; switching is for our own sessions.
+		first := id.Memberships[0]
+		for _, m := range id.Memberships[1:] {
+			if m.Org < first.Org {
+				first = m
+			}
+		}
+		u.Org, u.Role = first.Org, first.Role
+	}
+	key := provisionKey{u.Issuer, u.Subject, u.Org, u.Role}
+	if v, ok := s.provisioned.Load(key); ok {
+		if e := v.(provisioned); s.now().Before(e.until) {
+			return e.user, e.org, u.Role, nil
+		}
+	}
+	user, org, role, err := s.store.ProvisionExternal(ctx, u, requestID)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, "", err
+	}
+	s.provisioned.Store(key, provisioned{user: user, org: org, until: s.now().Add(time.Minute)})
+	return user, org, role, nil
+}
+
+type provisionKey struct {
+	issuer, subject, org string
+	role                 spectra.Role
+}
+
+type provisioned struct {
+	user, org uuid.UUID
+	until     time.Time
+}
+
+// Tokens is the service's own token issuer (and sealer of browser state).
+func (s *Service) Tokens() *Tokens { return s.tokens }

@@ -1,0 +1,186 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+)
+
+// apiEnv is a real server on a real, seeded database: the demo users of
+// PRODUCT.md §9 in demo-lab and test-org.
+type apiEnv struct {
+	t      *testing.T
+	db     *postgres.DB
+	svc    *auth.Service
+	ts     *httptest.Server
+	secret []byte
+	clock  *clock
+	logs   *logSink
+}
+
+// clock is the service's time, which a test may move.
+type clock struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.d)
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.d += d
+	c.mu.Unlock()
+}
+
+type envOption func(*auth.Options)
+
+func newAPIEnv(t *testing.T, opts ...envOption) *apiEnv {
+	t.Helper()
+	e := &apiEnv{t: t, db: pgtest.NewSeededDB(t), secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
+	tokens, err := auth.NewTokens(e.secret, "http://spectra.test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := auth.Options{Store: e.db, Hasher: auth.NewHasher(pgtest.Argon2, 4), Tokens: tokens, PasswordLogin: true, Now: e.clock.now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	e.svc, err = auth.NewService(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ts = httptest.NewServer(NewServer(Deps{DB: e.db, Store: e.db, Auth: e.svc, Logger: newTestLogger(e.logs)}))
+	t.Cleanup(e.ts.Close)
+	return e
+}
+
+// response is one answer, decoded.
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+func (r response) str(key string) string {
+	s, _ := r.Body[key].(string)
+	return s
+}
+
+// call sends a request with an optional bearer credential and JSON body.
+func (e *apiEnv) call(method, path, bearer string, body any, headers ...string) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &r.Body)
+	}
+	return r
+}
+
+// login logs in and fails the test unless it succeeds.
+func (e *apiEnv) login(username, password string, org ...string) response {
+	e.t.Helper()
+	body := map[string]any{"username": username, "password": password}
+	if len(org) > 0 {
+		body["organization"] = org[0]
+	}
+	r := e.call(http.MethodPost, "/auth/login", "", body)
+	if r.Status != http.StatusOK {
+		e.t.Fatalf("login %s: %d %s", username, r.Status, r.Raw)
+	}
+	return r
+}
+
+// token logs in and returns the access token.
+func (e *apiEnv) token(username, password string) string {
+	e.t.Helper()
+	return e.login(username, password).str("access_token")
+}
+
+// sql runs a statement as the database owner (outside the application's
+// rules), for setting up what a test needs.
+func (e *apiEnv) sql(query string, args ...any) {
+	e.t.Helper()
+	if _, err := e.db.Pool().Exec(context.Background(), query, args...); err != nil {
+		e.t.Fatalf("%s: %v", query, err)
+	}
+}
+
+func (e *apiEnv) count(query string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.db.Pool().QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		e.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// sameProblem reports whether two error answers are the same but for the
+// request's own coordinates.
+func sameProblem(a, b response) bool {
+	strip := func(r response) string {
+		m := map[string]any{}
+		for k, v := range r.Body {
+			if k != "request_id" && k != "instance" {
+				m[k] = v
+			}
+		}
+		j, _ := json.Marshal(m)
+		return string(j)
+	}
+	return a.Status == b.Status && strip(a) == strip(b)
+}
+
+// orgID is the id of the organization with slug.
+func (e *apiEnv) orgID(slug string) uuid.UUID {
+	e.t.Helper()
+	var id uuid.UUID
+	if err := e.db.Pool().QueryRow(context.Background(), `SELECT id FROM organizations WHERE slug = $1`, slug).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}

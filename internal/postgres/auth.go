@@ -1,0 +1,376 @@
+package postgres
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// The credential store: what authentication reads and writes. Steps that
+// precede any tenant (finding an account, counting failed logins) run as
+// spectra_auth; everything that belongs to an organization runs in that
+// organization's tenant transaction.
+
+var errBadCredentials = &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials"}
+
+// authTx runs fn as spectra_auth: it may read users, organizations and
+// memberships across organizations, and record login attempts.
+func (db *DB) authTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: "BEGIN; SET LOCAL ROLE spectra_auth"}, fn)
+}
+
+// FindAccount returns the user with this email and their active
+// memberships, oldest first (the first is the default organization).
+func (db *DB) FindAccount(ctx context.Context, email string) (spectra.Account, error) {
+	var a spectra.Account
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		var hash *string
+		err := tx.QueryRow(ctx, `SELECT id, email, display_name, is_service, active AND deleted_at IS NULL, password_hash
+			FROM users WHERE email = $1`, strings.ToLower(email)).
+			Scan(&a.User.ID, &a.User.Email, &a.User.Name, &a.User.IsService, &a.User.Active, &hash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return spectra.Errorf(spectra.CodeNotFound, "no such account")
+		}
+		if err != nil {
+			return err
+		}
+		if hash != nil {
+			a.PasswordHash = *hash
+		}
+		a.Memberships, err = memberships(ctx, tx, a.User.ID)
+		return err
+	})
+	return a, err
+}
+
+func memberships(ctx context.Context, tx pgx.Tx, user uuid.UUID) ([]spectra.Membership, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds, m.role
+		  FROM memberships m JOIN organizations o ON o.id = m.organization_id
+		 WHERE m.user_id = $1 AND m.active AND m.deleted_at IS NULL AND o.deleted_at IS NULL
+		 ORDER BY m.created_at, o.slug`, user)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Membership, error) {
+		var m spectra.Membership
+		var access, refresh int
+		err := r.Scan(&m.Org.ID, &m.Org.Slug, &m.Org.Name, &m.Org.CalibrationWarningDays, &access, &refresh, &m.Role)
+		m.Org.AccessTokenTTL, m.Org.RefreshTokenTTL = time.Duration(access)*time.Second, time.Duration(refresh)*time.Second
+		m.Active = true
+		return m, err
+	})
+}
+
+// LoginFailures counts failed logins: of username since its last success
+// (and after since), and from clientIP after since.
+func (db *DB) LoginFailures(ctx context.Context, username, clientIP string, since time.Time) (spectra.Failures, error) {
+	var f spectra.Failures
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		var last *time.Time
+		err := tx.QueryRow(ctx, `
+			SELECT count(*), max(at) FROM login_attempts
+			 WHERE username = $1 AND NOT succeeded
+			   AND at > greatest($2, coalesce((SELECT max(at) FROM login_attempts WHERE username = $1 AND succeeded), '-infinity'))`,
+			strings.ToLower(username), since).Scan(&f.Account, &last)
+		if err != nil {
+			return err
+		}
+		if last != nil {
+			f.LastAccountFailure = *last
+		}
+		if clientIP == "" {
+			return nil
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM login_attempts WHERE client_ip = $1 AND NOT succeeded AND at > $2`,
+			clientIP, since).Scan(&f.ClientIP)
+	})
+	return f, err
+}
+
+// RecordLoginAttempt stores one attempt; a failure of a known user is also
+// written to the audit log of their organization.
+func (db *DB) RecordLoginAttempt(ctx context.Context, a spectra.Attempt) error {
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO login_attempts (username, client_ip, succeeded, reason, at) VALUES ($1, $2, $3, $4, $5)`,
+			strings.ToLower(a.Username), nullIfEmpty(a.ClientIP), a.Succeeded, a.Reason, a.At)
+		return err
+	})
+	if err != nil || a.Succeeded || a.OrgID == uuid.Nil {
+		return err
+	}
+	return db.ownerTx(ctx, a.OrgID, func(tx pgx.Tx) error {
+		return auditEvent(ctx, tx, a.OrgID, "auth", a.UserID, "LOGIN_FAILED", map[string]any{
+			"reason": a.Reason, "client_ip": a.ClientIP}, a.UserID, "password", a.RequestID)
+	})
+}
+
+// CreateSession stores a new session's first refresh token, replaces the
+// password hash when rehash is set, and records the login.
+func (db *DB) CreateSession(ctx context.Context, s spectra.NewSession, rehash string) error {
+	t := Tenant{OrgID: s.OrgID, UserID: s.UserID, Auth: string(s.Auth), RequestID: s.RequestID}
+	return db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		if rehash != "" {
+			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, s.UserID, rehash); err != nil {
+				return err
+			}
+		}
+		if err := insertRefresh(ctx, tx, s); err != nil {
+			return err
+		}
+		return auditEvent(ctx, tx, s.OrgID, "auth", s.UserID, "LOGIN", map[string]any{
+			"session": s.Family, "client_ip": s.ClientIP, "user_agent": s.UserAgent, "method": s.Auth}, s.UserID, string(s.Auth), s.RequestID)
+	})
+}
+
+func insertRefresh(ctx context.Context, tx pgx.Tx, s spectra.NewSession) error {
+	_, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (organization_id, id, user_id, family_id, token_hash, expires_at, auth_method, user_agent, client_ip)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		s.OrgID, s.TokenID, s.UserID, s.Family, s.TokenHash, s.Expires, s.Auth, s.UserAgent, nullIfEmpty(s.ClientIP))
+	return err
+}
+
+// Rotate spends refresh token (org, id) and stores next in its family. A
+// token already spent is a theft signal: the whole family is revoked (and
+// stays revoked) and the call fails like any bad token.
+func (db *DB) Rotate(ctx context.Context, org, id uuid.UUID, hash []byte, next spectra.NewSession) (spectra.Rotated, error) {
+	var out spectra.Rotated
+	reused := false
+	t := Tenant{OrgID: org, Auth: "refresh", RequestID: next.RequestID}
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var stored []byte
+		var user, family uuid.UUID
+		var expires time.Time
+		var used, revoked *time.Time
+		var method spectra.AuthMethod
+		err := tx.QueryRow(ctx, `SELECT token_hash, user_id, family_id, expires_at, used_at, revoked_at, auth_method
+			FROM refresh_tokens WHERE id = $1 FOR UPDATE`, id).
+			Scan(&stored, &user, &family, &expires, &used, &revoked, &method)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare(stored, hash) != 1) {
+			return errBadCredentials
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.user_id', $1, true)`, user.String()); err != nil {
+			return err
+		}
+		if used != nil && revoked == nil {
+			reused = true
+			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, family); err != nil {
+				return err
+			}
+			return auditEvent(ctx, tx, org, "auth", user, "REFRESH_REUSED", map[string]any{"session": family, "client_ip": next.ClientIP}, user, "refresh", next.RequestID)
+		}
+		if revoked != nil || used != nil || !expires.After(time.Now()) {
+			return errBadCredentials
+		}
+		var role spectra.Role
+		err = tx.QueryRow(ctx, `SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE m.user_id = $1 AND m.active AND m.deleted_at IS NULL AND u.active AND u.deleted_at IS NULL`, user).Scan(&role)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errBadCredentials
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = now() WHERE id = $1`, id); err != nil {
+			return err
+		}
+		next.OrgID, next.UserID, next.Family, next.Auth = org, user, family, method
+		if err := insertRefresh(ctx, tx, next); err != nil {
+			return err
+		}
+		out = spectra.Rotated{UserID: user, Role: role, Family: family, Auth: method}
+		return nil
+	})
+	if err != nil {
+		return spectra.Rotated{}, err
+	}
+	if reused {
+		return spectra.Rotated{}, &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
+			Err: fmt.Errorf("refresh token reused: session %s revoked", id)}
+	}
+	return out, nil
+}
+
+// EndSession revokes the principal's session (its refresh family) and
+// denies its access token until it expires.
+func (db *DB) EndSession(ctx context.Context, p spectra.Principal, requestID string) error {
+	return db.InTenant(ctx, TenantOf(p, requestID), func(tx pgx.Tx) error {
+		if p.Session != uuid.Nil {
+			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, p.Session); err != nil {
+				return err
+			}
+		}
+		if p.TokenID != uuid.Nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO token_denylist (organization_id, jti, user_id, expires_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT DO NOTHING`, p.OrgID, p.TokenID, p.UserID, p.Expires); err != nil {
+				return err
+			}
+		}
+		// Denials outlive their tokens only by the verifier's leeway.
+		if _, err := tx.Exec(ctx, `DELETE FROM token_denylist WHERE expires_at < now() - interval '2 minutes'`); err != nil {
+			return err
+		}
+		return auditEvent(ctx, tx, p.OrgID, "auth", p.UserID, "LOGOUT", map[string]any{"session": p.Session, "token": p.TokenID},
+			p.UserID, string(p.Auth), requestID)
+	})
+}
+
+// APIKey checks key (org, id, secret hash) and returns its record; a
+// revoked, expired or unknown key is CodeUnauthenticated. last_used_at is
+// kept, written at most once a minute.
+func (db *DB) APIKey(ctx context.Context, org, id uuid.UUID, hash []byte, requestID string) (spectra.KeyRecord, error) {
+	var k spectra.KeyRecord
+	err := db.InTenant(ctx, Tenant{OrgID: org, Auth: "api_key", RequestID: requestID}, func(tx pgx.Tx) error {
+		var stored []byte
+		var revoked *time.Time
+		err := tx.QueryRow(ctx, `SELECT secret_hash, user_id, role, expires_at, revoked_at FROM api_keys WHERE id = $1`, id).
+			Scan(&stored, &k.UserID, &k.Role, &k.Expires, &revoked)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare(stored, hash) != 1) {
+			return errBadCredentials
+		}
+		if err != nil {
+			return err
+		}
+		if revoked != nil || !k.Expires.After(time.Now()) {
+			return errBadCredentials
+		}
+		_, err = tx.Exec(ctx, `UPDATE api_keys SET last_used_at = now()
+			WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, id)
+		return err
+	})
+	return k, err
+}
+
+// Profile returns the principal's user, organization and memberships (in
+// the request's tenant transaction, so a revoked principal gets an error).
+func (db *DB) Profile(ctx context.Context, p spectra.Principal, requestID string) (spectra.Profile, error) {
+	var pr spectra.Profile
+	err := db.InTenant(ctx, TenantOf(p, requestID), func(tx pgx.Tx) error {
+		var access, refresh int
+		err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.is_service, u.active,
+				o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds
+			FROM users u, organizations o WHERE u.id = $1 AND o.id = $2`, p.UserID, p.OrgID).
+			Scan(&pr.User.ID, &pr.User.Email, &pr.User.Name, &pr.User.IsService, &pr.User.Active,
+				&pr.Org.ID, &pr.Org.Slug, &pr.Org.Name, &pr.Org.CalibrationWarningDays, &access, &refresh)
+		pr.Org.AccessTokenTTL, pr.Org.RefreshTokenTTL = time.Duration(access)*time.Second, time.Duration(refresh)*time.Second
+		return err
+	})
+	if err != nil {
+		return pr, err
+	}
+	// The other organizations the user belongs to (for switching): a
+	// cross-organization read, so as spectra_auth.
+	err = db.authTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		pr.Memberships, err = memberships(ctx, tx, p.UserID)
+		return err
+	})
+	return pr, err
+}
+
+// auditEvent writes an application event (login, logout…) to the audit log.
+func auditEvent(ctx context.Context, tx pgx.Tx, org uuid.UUID, table string, row uuid.UUID, action string,
+	values map[string]any, actor uuid.UUID, how, requestID string) error {
+	b, err := json.Marshal(values)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO audit_log (organization_id, table_name, row_id, action, new_values, actor_id, actor_auth, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, org, table, nilUUID(row), action, b, nilUUID(actor), how, nullIfEmpty(requestID))
+	return err
+}
+
+func nilUUID(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Organization returns organization id with its settings.
+func (db *DB) Organization(ctx context.Context, id uuid.UUID) (spectra.Organization, error) {
+	var o spectra.Organization
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		var access, refresh int
+		err := tx.QueryRow(ctx, `SELECT id, slug, name, calibration_warning_days, access_token_ttl_seconds, refresh_token_ttl_seconds
+			FROM organizations WHERE id = $1 AND deleted_at IS NULL`, id).
+			Scan(&o.ID, &o.Slug, &o.Name, &o.CalibrationWarningDays, &access, &refresh)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return spectra.Errorf(spectra.CodeNotFound, "organization not found")
+		}
+		o.AccessTokenTTL, o.RefreshTokenTTL = time.Duration(access)*time.Second, time.Duration(refresh)*time.Second
+		return err
+	})
+	return o, err
+}
+
+// ProvisionExternal finds the user of an identity provider's subject, or
+// creates them on first sight, and makes their membership of u.Org carry
+// the role the provider states. An email already used by another account
+// is not linked (that would let the provider take it over): the login fails.
+// A membership an admin deactivated stays deactivated.
+func (db *DB) ProvisionExternal(ctx context.Context, u spectra.ExternalUser, requestID string) (user, org uuid.UUID, role spectra.Role, err error) {
+	if !u.Role.Valid() {
+		return uuid.Nil, uuid.Nil, "", &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
+			Err: fmt.Errorf("identity provider token names no valid role (%q)", u.Role)}
+	}
+	err = db.authTx(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM organizations WHERE slug = $1 AND deleted_at IS NULL`, u.Org).Scan(&org)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, uuid.Nil, "", &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
+			Err: fmt.Errorf("identity provider token names unknown organization %q", u.Org)}
+	}
+	if err != nil {
+		return uuid.Nil, uuid.Nil, "", err
+	}
+	email := strings.ToLower(u.Email)
+	if !strings.Contains(email, "@") {
+		email = strings.ToLower(u.Subject) + "@oidc.invalid"
+	}
+	name := u.Name
+	if name == "" {
+		name = email
+	}
+	err = db.ownerTxAs(ctx, org, "oidc", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.request_id', $1, true)`, requestID); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`, u.Issuer, u.Subject).Scan(&user)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = tx.QueryRow(ctx, `INSERT INTO users (email, display_name, oidc_issuer, oidc_subject) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (email) DO NOTHING RETURNING id`, email, name, u.Issuer, u.Subject).Scan(&user)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
+					Err: fmt.Errorf("identity provider user %s has email %s, which belongs to another account", u.Subject, email)}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)
+			ON CONFLICT (organization_id, user_id) DO UPDATE SET role = EXCLUDED.role WHERE memberships.role <> EXCLUDED.role`,
+			org, user, u.Role)
+		return err
+	})
+	return user, org, u.Role, err
+}
