@@ -36,8 +36,11 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target for a short while
-	$(GO) test ./internal/auth -run '^$$' -fuzz FuzzParsePHC -fuzztime 20s
+FUZZTIME ?= 20s
+fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+	$(GO) test ./internal/auth -run '^$$' -fuzz FuzzParsePHC -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/auth -run '^$$' -fuzz FuzzParseOpaque -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/auth -run '^$$' -fuzz FuzzVerifyToken -fuzztime $(FUZZTIME)
 
 .PHONY: cover
 cover: ## Go test coverage of the server packages

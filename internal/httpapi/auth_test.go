@@ -128,7 +128,7 @@ func TestLockoutAfterRepeatedFailures(t *testing.T) {
 }
 
 func TestLoginLimitedPerClientAddress(t *testing.T) {
-	e := newAPIEnv(t, func(o *auth.Options) {
+	e := newAPIEnv(t, func(_ *apiEnv, o *auth.Options) {
 		o.Lockout = auth.Lockout{MaxFailures: 100, Base: time.Minute, Max: time.Hour, IPFailures: 3, IPWindow: 15 * time.Minute}
 	})
 	for i := 0; i < 3; i++ {
@@ -142,7 +142,7 @@ func TestLoginLimitedPerClientAddress(t *testing.T) {
 
 func TestLoginRehashesOnParameterChange(t *testing.T) {
 	stronger := auth.Argon2Params{MemoryKiB: 2048, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
-	e := newAPIEnv(t, func(o *auth.Options) { o.Hasher = auth.NewHasher(stronger, 2) })
+	e := newAPIEnv(t, func(_ *apiEnv, o *auth.Options) { o.Hasher = auth.NewHasher(stronger, 2) })
 	e.login("admin@demo.lab", "admin123")
 	var phc string
 	if err := e.db.Pool().QueryRow(context.Background(), `SELECT password_hash FROM users WHERE email = 'admin@demo.lab'`).Scan(&phc); err != nil {
@@ -155,7 +155,7 @@ func TestLoginRehashesOnParameterChange(t *testing.T) {
 }
 
 func TestPasswordLoginCanBeTurnedOff(t *testing.T) {
-	e := newAPIEnv(t, func(o *auth.Options) { o.PasswordLogin = false })
+	e := newAPIEnv(t, func(_ *apiEnv, o *auth.Options) { o.PasswordLogin = false })
 	r := e.call(http.MethodPost, "/auth/login", "", map[string]any{"username": "admin@demo.lab", "password": "admin123"})
 	if r.Status != http.StatusForbidden {
 		t.Fatalf("login with password login off: %d", r.Status)

@@ -49,25 +49,28 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-type envOption func(*auth.Options)
+// envOption adjusts the service's options; e.ts is already listening.
+type envOption func(e *apiEnv, o *auth.Options)
 
 func newAPIEnv(t *testing.T, opts ...envOption) *apiEnv {
 	t.Helper()
 	e := &apiEnv{t: t, db: pgtest.NewSeededDB(t), secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
+	var handler http.Handler
+	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(e.ts.Close)
 	tokens, err := auth.NewTokens(e.secret, "http://spectra.test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := auth.Options{Store: e.db, Hasher: auth.NewHasher(pgtest.Argon2, 4), Tokens: tokens, PasswordLogin: true, Now: e.clock.now}
 	for _, opt := range opts {
-		opt(&o)
+		opt(e, &o)
 	}
 	e.svc, err = auth.NewService(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.ts = httptest.NewServer(NewServer(Deps{DB: e.db, Store: e.db, Auth: e.svc, Logger: newTestLogger(e.logs)}))
-	t.Cleanup(e.ts.Close)
+	handler = NewServer(Deps{DB: e.db, Store: e.db, Auth: e.svc, Logger: newTestLogger(e.logs)})
 	return e
 }
 

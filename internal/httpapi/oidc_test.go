@@ -1,0 +1,180 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/auth/oidctest"
+)
+
+// withIdP configures the service with a real (test) identity provider.
+func withIdP(p *oidctest.Provider) envOption {
+	return func(e *apiEnv, o *auth.Options) {
+		idp, err := auth.NewOIDC(context.Background(), auth.OIDCConfig{Issuer: p.URL, Audience: p.Audience,
+			ClientID: p.ClientID, ClientSecret: p.ClientSecret, RedirectURL: e.ts.URL + "/auth/oidc/callback"})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		o.OIDC = idp
+	}
+}
+
+func TestIdentityProviderAccessTokens(t *testing.T) {
+	p := oidctest.New(t)
+	e := newAPIEnv(t, withIdP(p))
+	claims := map[string]any{"sub": "kc-123", "email": "Ada@Lab.Example", "name": "Ada Lovelace", "org": "demo-lab", "role": "pi"}
+
+	me := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil)
+	if me.Status != http.StatusOK || me.Body["role"] != "pi" || me.Body["auth"] != "oidc" {
+		t.Fatalf("/auth/me with the provider's token: %d %s", me.Status, me.Raw)
+	}
+	user := me.Body["user"].(map[string]any)
+	if user["email"] != "ada@lab.example" || user["organization"].(map[string]any)["slug"] != "demo-lab" {
+		t.Fatalf("provisioned user = %v", user)
+	}
+	// Provisioned once, matched by issuer and subject afterwards.
+	e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil)
+	if n := e.count(`SELECT count(*) FROM users WHERE oidc_issuer = $1 AND oidc_subject = 'kc-123'`, p.URL); n != 1 {
+		t.Fatalf("%d users for one subject", n)
+	}
+
+	// The provider's role is authoritative: a new role takes over.
+	claims["role"] = "viewer"
+	if r := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil); r.Status != http.StatusOK || r.Body["role"] != "viewer" {
+		t.Fatalf("after the provider's role change: %d %s", r.Status, r.Raw)
+	}
+	// An admin's deactivation wins over any valid token.
+	e.sql(`UPDATE memberships SET active = false WHERE user_id = (SELECT id FROM users WHERE oidc_subject = 'kc-123')`)
+	if r := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("deactivated member's valid token: %d", r.Status)
+	}
+
+	// Tokens that must not pass, against the live provider.
+	bad := map[string]string{
+		"HS256 signed with the public key": p.ForgeHS256(t, claims, oidctest.PKIXPEM),
+		"alg none":                         p.ForgeNone(t, claims),
+		"unknown organization":             p.AccessToken(t, map[string]any{"sub": "x", "org": "nowhere", "role": "admin"}),
+		"no role":                          p.AccessToken(t, map[string]any{"sub": "y", "org": "demo-lab"}),
+		"wrong audience":                   p.AccessToken(t, map[string]any{"sub": "z", "org": "demo-lab", "role": "admin", "aud": "other"}),
+		"email of a local account":         p.AccessToken(t, map[string]any{"sub": "w", "email": "admin@demo.lab", "org": "demo-lab", "role": "admin"}),
+	}
+	for name, tok := range bad {
+		if r := e.call(http.MethodGet, "/auth/me", tok, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s", name, r.Status, r.Raw)
+		}
+	}
+}
+
+// The browser's sign-in: our /auth/oidc/login → the provider's /authorize
+// → our callback → our own session in the refresh cookie.
+func TestSingleSignOnFlow(t *testing.T) {
+	p := oidctest.New(t)
+	p.SetUser(map[string]any{"sub": "sso-7", "email": "grace@lab.example", "name": "Grace Hopper", "org": "test-org", "role": "engineer"})
+	e := newAPIEnv(t, withIdP(p))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	resp, err := noFollow.Get(e.ts.URL + "/auth/oidc/login?return_to=/samples?q=si")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	authorize, _ := url.Parse(resp.Header.Get("Location"))
+	q := authorize.Query()
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(authorize.String(), p.URL) ||
+		q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("nonce") == "" || q.Get("state") == "" {
+		t.Fatalf("login redirect: %d %s", resp.StatusCode, authorize)
+	}
+	var stateCookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == oidcCookie {
+			stateCookie = c
+		}
+	}
+	if stateCookie == nil || !stateCookie.HttpOnly || !stateCookie.Secure {
+		t.Fatalf("sign-in cookie = %+v", stateCookie)
+	}
+
+	// The provider authenticates the user and sends the browser back.
+	resp, err = noFollow.Get(authorize.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	if !strings.HasPrefix(callback, e.ts.URL+"/auth/oidc/callback?") {
+		t.Fatalf("provider redirect: %d %q", resp.StatusCode, callback)
+	}
+
+	// A callback without our cookie, or with another state, fails.
+	for _, c := range []*http.Cookie{nil, {Name: oidcCookie, Value: "forged.value"}} {
+		req, _ := http.NewRequest(http.MethodGet, callback, nil)
+		if c != nil {
+			req.AddCookie(c)
+		}
+		r, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != http.StatusFound || !strings.HasPrefix(r.Header.Get("Location"), "/login?error=") {
+			t.Fatalf("callback with cookie %v: %d %q", c, r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	// Those attempts spent nothing: the real callback still works.
+	req, _ := http.NewRequest(http.MethodGet, callback, nil)
+	req.AddCookie(stateCookie)
+	resp, err = noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/samples?q=si" {
+		t.Fatalf("callback: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var refresh string
+	for _, c := range resp.Cookies() {
+		if c.Name == refreshCookie && c.Value != "" {
+			refresh = c.Value
+		}
+	}
+	if refresh == "" {
+		t.Fatal("no session cookie after sign-in")
+	}
+
+	// The session is ours: refresh by cookie, then use the access token.
+	s := e.call(http.MethodPost, "/auth/refresh", "", nil, "Cookie", refreshCookie+"="+refresh)
+	if s.Status != http.StatusOK {
+		t.Fatalf("refresh after sign-in: %d %s", s.Status, s.Raw)
+	}
+	me := e.call(http.MethodGet, "/auth/me", s.str("access_token"), nil)
+	if me.Status != http.StatusOK || me.Body["auth"] != "oidc" || me.Body["role"] != "engineer" ||
+		me.Body["organization"].(map[string]any)["slug"] != "test-org" {
+		t.Fatalf("/auth/me after sign-in: %d %s", me.Status, me.Raw)
+	}
+	// Replaying the callback: the code is spent.
+	req, _ = http.NewRequest(http.MethodGet, callback, nil)
+	req.AddCookie(stateCookie)
+	resp, err = noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(resp.Header.Get("Location"), "/login?error=") {
+		t.Fatalf("replayed callback: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func TestSafeReturn(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "/", "/samples": "/samples", "/runs/1?x=y": "/runs/1?x=y", "//evil.example": "/",
+		"https://evil.example": "/", "/\\evil.example": "/", "javascript:alert(1)": "/", "samples": "/",
+	} {
+		if got := safeReturn(in); got != want {
+			t.Errorf("safeReturn(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
