@@ -30,6 +30,8 @@ type Store interface {
 	// ProvisionExternal finds or creates the user of an identity provider's
 	// subject and their membership, and returns the principal's ids.
 	ProvisionExternal(ctx context.Context, u spectra.ExternalUser, requestID string) (user, org uuid.UUID, role spectra.Role, err error)
+	// Memberships lists a user's active memberships, oldest first.
+	Memberships(ctx context.Context, user uuid.UUID) ([]spectra.Membership, error)
 	// Organization: CodeNotFound for an unknown or deleted organization.
 	Organization(ctx context.Context, id uuid.UUID) (spectra.Organization, error)
 }
@@ -396,3 +398,25 @@ type provisioned struct {
 
 // Tokens is the service's own token issuer (and sealer of browser state).
 func (s *Service) Tokens() *Tokens { return s.tokens }
+
+// SwitchOrg starts a session for p's user in another organization they
+// belong to (org is its slug). API keys belong to one organization and
+// cannot switch.
+func (s *Service) SwitchOrg(ctx context.Context, p spectra.Principal, org string, c Client) (Session, error) {
+	if p.Auth == spectra.AuthAPIKey {
+		return Session{}, spectra.Errorf(spectra.CodeForbidden, "an API key belongs to one organization")
+	}
+	ms, err := s.store.Memberships(ctx, p.UserID)
+	if err != nil {
+		return Session{}, err
+	}
+	m, ok := pick(ms, org)
+	if !ok || org == "" {
+		return Session{}, &spectra.Error{Code: spectra.CodeNotFound, Message: "you are not a member of that organization",
+			Fields: []spectra.FieldError{{Field: "organization", Message: "not one of your organizations"}}}
+	}
+	return s.startSession(ctx, p.UserID, m, p.Auth, "", c)
+}
+
+// Hasher is the service's password hasher.
+func (s *Service) Hasher() *Hasher { return s.hasher }

@@ -63,7 +63,32 @@ func (s *server) addRoutes() {
 	register(s, Route{Method: http.MethodGet, Path: "/auth/permissions", Permission: string(spectra.PermProfileRead),
 		OperationID: "get-permissions", Summary: "The permission matrix: each action and the lowest role that may take it"}, s.permissions)
 
+	register(s, Route{Method: http.MethodPost, Path: "/auth/switch-org", Permission: string(spectra.PermProfileRead),
+		OperationID: "switch-org", Summary: "Start a session in another organization the user belongs to"}, s.switchOrg)
+
 	// Administration (admin).
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users", Permission: string(spectra.PermUserManage),
+		OperationID: "list-users", Summary: "List the organization's members"}, s.listMembers)
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/users", Permission: string(spectra.PermUserManage),
+		OperationID: "add-user", Summary: "Create a user, or add an existing one, as a member", Status: http.StatusCreated}, s.addMember)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
+		OperationID: "get-user", Summary: "One member"}, s.getMember)
+	register(s, Route{Method: http.MethodPatch, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
+		OperationID: "update-user", Summary: "Change a member's role, deactivate or reactivate them"}, s.updateMember)
+	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
+		OperationID: "remove-user", Summary: "Remove a member (soft: restorable)", Status: http.StatusNoContent}, s.removeMember)
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/users/{id}/password", Permission: string(spectra.PermUserManage),
+		OperationID: "reset-password", Summary: "Set a member's password; ends their sessions", Status: http.StatusNoContent}, s.setMemberPassword)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/organization", Permission: string(spectra.PermOrgSettings),
+		OperationID: "get-settings", Summary: "The organization's settings"}, s.getSettings)
+	register(s, Route{Method: http.MethodPut, Path: "/api/admin/organization", Permission: string(spectra.PermOrgSettings),
+		OperationID: "update-settings", Summary: "Change the organization's settings"}, s.updateSettings)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/audit", Permission: string(spectra.PermAuditRead),
+		OperationID: "list-audit", Summary: "The audit log, newest first, filtered"}, s.listAudit)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/deleted", Permission: string(spectra.PermDeletedManage),
+		OperationID: "list-deleted", Summary: "Soft-deleted rows of a table"}, s.listDeleted)
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/deleted/{table}/{id}/restore", Permission: string(spectra.PermDeletedManage),
+		OperationID: "restore-deleted", Summary: "Restore a soft-deleted row", Status: http.StatusNoContent}, s.restore)
 	register(s, Route{Method: http.MethodPost, Path: "/api/admin/api-keys", Permission: string(spectra.PermAPIKeyManage),
 		OperationID: "create-api-key", Summary: "Create a service account and its API key (shown once)", Status: http.StatusCreated}, s.createAPIKey)
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/api-keys", Permission: string(spectra.PermAPIKeyManage),

@@ -374,3 +374,14 @@ func (db *DB) ProvisionExternal(ctx context.Context, u spectra.ExternalUser, req
 	})
 	return user, org, u.Role, err
 }
+
+// Memberships lists a user's active memberships, oldest first.
+func (db *DB) Memberships(ctx context.Context, user uuid.UUID) ([]spectra.Membership, error) {
+	var out []spectra.Membership
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = memberships(ctx, tx, user)
+		return err
+	})
+	return out, err
+}

@@ -55,11 +55,11 @@ const (
 
 	// admin: users and memberships, organization settings, API keys, the
 	// audit log, deleted rows.
-	PermUserManage   Permission = "user.manage"
-	PermOrgSettings  Permission = "org.settings"
-	PermAPIKeyManage Permission = "apikey.manage"
-	PermAuditRead    Permission = "audit.read"
-	PermDeletedRead  Permission = "deleted.manage"
+	PermUserManage    Permission = "user.manage"
+	PermOrgSettings   Permission = "org.settings"
+	PermAPIKeyManage  Permission = "apikey.manage"
+	PermAuditRead     Permission = "audit.read"
+	PermDeletedManage Permission = "deleted.manage"
 )
 
 // Matrix maps every permission to the lowest role that holds it.
@@ -81,7 +81,7 @@ var Matrix = map[Permission]Role{
 	PermRecipeApprove: RolePI, PermSOPApprove: RolePI, PermProjectManage: RolePI,
 
 	PermUserManage: RoleAdmin, PermOrgSettings: RoleAdmin, PermAPIKeyManage: RoleAdmin,
-	PermAuditRead: RoleAdmin, PermDeletedRead: RoleAdmin,
+	PermAuditRead: RoleAdmin, PermDeletedManage: RoleAdmin,
 }
 
 // Can reports whether role r holds permission p. An unknown permission is

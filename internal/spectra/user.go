@@ -31,3 +31,69 @@ type Membership struct {
 	Role   Role
 	Active bool
 }
+
+// Member is a user as a member of one organization.
+type Member struct {
+	ID        uuid.UUID  `json:"id" doc:"The user's id."`
+	Email     string     `json:"email"`
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	Active    bool       `json:"active" doc:"False when the membership or the user is deactivated."`
+	IsService bool       `json:"is_service" doc:"A service account (API key)."`
+	Since     time.Time  `json:"member_since"`
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	Version   int        `json:"version" doc:"The membership's version, for If-Match."`
+}
+
+// MemberFilter narrows a member list.
+type MemberFilter struct {
+	Q      string // in email or name
+	Role   Role
+	Active *bool
+}
+
+// MemberUpdate is a partial update of a membership: nil fields stay.
+type MemberUpdate struct {
+	Role   *Role
+	Active *bool
+}
+
+// OrgSettings are an organization's adjustable settings.
+type OrgSettings struct {
+	Name                   string `json:"name"`
+	CalibrationWarningDays int    `json:"calibration_warning_days"`
+	AccessTokenTTLSeconds  int    `json:"access_token_ttl_seconds"`
+	RefreshTokenTTLSeconds int    `json:"refresh_token_ttl_seconds"`
+	Version                int    `json:"version"`
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	ID        uuid.UUID      `json:"id"`
+	At        time.Time      `json:"at"`
+	Table     string         `json:"table"`
+	RowID     *uuid.UUID     `json:"row_id"`
+	Action    string         `json:"action"`
+	Old       map[string]any `json:"old,omitempty"`
+	New       map[string]any `json:"new,omitempty"`
+	ActorID   *uuid.UUID     `json:"actor_id"`
+	Actor     string         `json:"actor" doc:"The actor's email, if known."`
+	ActorAuth string         `json:"actor_auth" doc:"How the actor authenticated: password, oidc, api_key, cli, seed…"`
+	RequestID string         `json:"request_id"`
+}
+
+// AuditFilter narrows the audit log; zero fields do not filter.
+type AuditFilter struct {
+	Table    string
+	RowID    uuid.UUID
+	ActorID  uuid.UUID
+	Action   string
+	From, To time.Time
+}
+
+// DeletedRow is a soft-deleted row, for the admin's restore list.
+type DeletedRow struct {
+	ID        uuid.UUID      `json:"id"`
+	DeletedAt time.Time      `json:"deleted_at"`
+	Row       map[string]any `json:"row"`
+}

@@ -1,0 +1,291 @@
+package httpapi
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// The query parameters of every list (huma reads parameters only from an
+// input's own fields, so each list's input repeats these two):
+//
+//	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+//	Cursor string `query:"cursor" maxLength:"64"`
+func page(limit int, cursor string) (postgres.Page, error) { return postgres.NewPage(limit, cursor) }
+
+// listBody is the shape of every list: a page of items and the cursor of
+// the next page (null on the last).
+type listBody[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func newList[T any](items []T, cursor string) listBody[T] {
+	b := listBody[T]{Items: append([]T{}, items...)}
+	if cursor != "" {
+		b.NextCursor = &cursor
+	}
+	return b
+}
+
+type listOutput[T any] struct {
+	Body listBody[T]
+}
+
+type listMembersInput struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
+	Cursor string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Q      string `query:"q" maxLength:"200" doc:"Part of an email or name."`
+	Role   string `query:"role" enum:"admin,pi,engineer,technician,viewer,"`
+	Active string `query:"active" enum:"true,false," doc:"Only active (true) or deactivated (false) members."`
+}
+
+type memberOutput struct {
+	ETag string `header:"ETag"`
+	Body spectra.Member
+}
+
+func outMember(m spectra.Member) *memberOutput {
+	return &memberOutput{ETag: strconv.Quote(strconv.Itoa(m.Version)), Body: m}
+}
+
+type userIDInput struct {
+	ID uuid.UUID `path:"id" doc:"The user's id."`
+}
+
+type addMemberInput struct {
+	Body struct {
+		Email    string       `json:"email" format:"email" maxLength:"320"`
+		Name     string       `json:"name" minLength:"1" maxLength:"200"`
+		Role     spectra.Role `json:"role" enum:"admin,pi,engineer,technician,viewer"`
+		Password string       `json:"password,omitempty" minLength:"8" maxLength:"1024" doc:"For a new user; omit for users who sign in through the identity provider."`
+	}
+}
+
+type updateMemberInput struct {
+	ID      uuid.UUID `path:"id"`
+	IfMatch string    `header:"If-Match" doc:"The ETag of the member as last read; a stale one answers 412."`
+	Body    struct {
+		Role   *spectra.Role `json:"role,omitempty" enum:"admin,pi,engineer,technician,viewer"`
+		Active *bool         `json:"active,omitempty" doc:"false deactivates, true reactivates."`
+	}
+}
+
+type setPasswordInput struct {
+	ID   uuid.UUID `path:"id"`
+	Body struct {
+		Password string `json:"password" minLength:"8" maxLength:"1024"`
+	}
+}
+
+func (s *server) listMembers(ctx context.Context, in *listMembersInput) (*listOutput[spectra.Member], error) {
+	pg, err := page(in.Limit, in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	f := spectra.MemberFilter{Q: in.Q, Role: spectra.Role(in.Role)}
+	if in.Active != "" {
+		a := in.Active == "true"
+		f.Active = &a
+	}
+	items, cursor, err := s.store.ListMembers(ctx, s.tenant(ctx), f, pg)
+	if err != nil {
+		return nil, err
+	}
+	return &listOutput[spectra.Member]{Body: newList(items, cursor)}, nil
+}
+
+func (s *server) getMember(ctx context.Context, in *userIDInput) (*memberOutput, error) {
+	m, err := s.store.Member(ctx, s.tenant(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return outMember(m), nil
+}
+
+// grantable fails when p would grant a role above its own.
+func grantable(p spectra.Principal, r spectra.Role) error {
+	if !p.Role.AtLeast(r) {
+		return &spectra.Error{Code: spectra.CodeForbidden, Message: "nobody can grant a role above their own (" + string(p.Role) + ")",
+			Fields: []spectra.FieldError{{Field: "role", Message: "above your own role"}}}
+	}
+	return nil
+}
+
+func (s *server) addMember(ctx context.Context, in *addMemberInput) (*memberOutput, error) {
+	p, _ := PrincipalFrom(ctx)
+	if err := grantable(p, in.Body.Role); err != nil {
+		return nil, err
+	}
+	hash := ""
+	if in.Body.Password != "" {
+		var err error
+		if hash, err = s.auth.Hasher().Hash(ctx, in.Body.Password); err != nil {
+			return nil, err
+		}
+	}
+	m, err := s.store.AddMember(ctx, s.tenant(ctx), in.Body.Email, in.Body.Name, in.Body.Role, hash)
+	if err != nil {
+		return nil, err
+	}
+	return outMember(m), nil
+}
+
+func (s *server) updateMember(ctx context.Context, in *updateMemberInput) (*memberOutput, error) {
+	p, _ := PrincipalFrom(ctx)
+	if in.Body.Role == nil && in.Body.Active == nil {
+		return nil, invalid("role", "give role or active (or both)")
+	}
+	if in.Body.Role != nil {
+		if err := grantable(p, *in.Body.Role); err != nil {
+			return nil, err
+		}
+	}
+	version, err := ifMatch(in.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.store.UpdateMember(ctx, s.tenant(ctx), in.ID, spectra.MemberUpdate{Role: in.Body.Role, Active: in.Body.Active}, version)
+	if err != nil {
+		return nil, err
+	}
+	return outMember(m), nil
+}
+
+// ifMatch reads an If-Match version ("3" or W/"3"); empty: no condition.
+func ifMatch(h string) (int, error) {
+	if h == "" {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`))
+	if err != nil || v < 1 {
+		return 0, &spectra.Error{Code: spectra.CodeInvalid, Message: "If-Match must be an ETag this server gave",
+			Fields: []spectra.FieldError{{Field: "header.If-Match", Message: "not an ETag of this resource"}}}
+	}
+	return v, nil
+}
+
+func (s *server) removeMember(ctx context.Context, in *userIDInput) (*struct{}, error) {
+	return nil, s.store.RemoveMember(ctx, s.tenant(ctx), in.ID)
+}
+
+func (s *server) setMemberPassword(ctx context.Context, in *setPasswordInput) (*struct{}, error) {
+	hash, err := s.auth.Hasher().Hash(ctx, in.Body.Password)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.store.SetMemberPassword(ctx, s.tenant(ctx), in.ID, hash)
+}
+
+type settingsOutput struct {
+	ETag string `header:"ETag"`
+	Body spectra.OrgSettings
+}
+
+type updateSettingsInput struct {
+	Body struct {
+		Name                   string `json:"name" minLength:"1" maxLength:"200"`
+		CalibrationWarningDays int    `json:"calibration_warning_days" minimum:"0" maximum:"365" doc:"An instrument whose calibration expires within this many days is 'expiring'."`
+		AccessTokenTTLSeconds  int    `json:"access_token_ttl_seconds" minimum:"60" maximum:"86400"`
+		RefreshTokenTTLSeconds int    `json:"refresh_token_ttl_seconds" minimum:"300" maximum:"7776000"`
+		Version                int    `json:"version" minimum:"1" doc:"The version read; a stale one answers 409."`
+	}
+}
+
+func (s *server) getSettings(ctx context.Context, _ *struct{}) (*settingsOutput, error) {
+	st, err := s.store.OrgSettings(ctx, s.tenant(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &settingsOutput{ETag: strconv.Quote(strconv.Itoa(st.Version)), Body: st}, nil
+}
+
+func (s *server) updateSettings(ctx context.Context, in *updateSettingsInput) (*settingsOutput, error) {
+	b := in.Body
+	st, err := s.store.UpdateOrgSettings(ctx, s.tenant(ctx), spectra.OrgSettings{Name: b.Name, CalibrationWarningDays: b.CalibrationWarningDays,
+		AccessTokenTTLSeconds: b.AccessTokenTTLSeconds, RefreshTokenTTLSeconds: b.RefreshTokenTTLSeconds, Version: b.Version})
+	if err != nil {
+		return nil, err
+	}
+	return &settingsOutput{ETag: strconv.Quote(strconv.Itoa(st.Version)), Body: st}, nil
+}
+
+type auditInput struct {
+	Limit  int       `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
+	Cursor string    `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Table  string    `query:"table" maxLength:"63"`
+	RowID  string    `query:"row_id" format:"uuid"`
+	Actor  string    `query:"actor" format:"uuid" doc:"The actor's user id."`
+	Action string    `query:"action" maxLength:"32" doc:"INSERT, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, REFRESH_REUSED…"`
+	From   time.Time `query:"from" doc:"At or after (RFC 3339)."`
+	To     time.Time `query:"to" doc:"Before (RFC 3339)."`
+}
+
+func (s *server) listAudit(ctx context.Context, in *auditInput) (*listOutput[spectra.AuditEntry], error) {
+	pg, err := page(in.Limit, in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	f := spectra.AuditFilter{Table: in.Table, Action: in.Action, From: in.From, To: in.To}
+	if in.RowID != "" {
+		f.RowID = uuid.MustParse(in.RowID) // validated by the format
+	}
+	if in.Actor != "" {
+		f.ActorID = uuid.MustParse(in.Actor)
+	}
+	items, cursor, err := s.store.ListAudit(ctx, s.tenant(ctx), f, pg)
+	if err != nil {
+		return nil, err
+	}
+	return &listOutput[spectra.AuditEntry]{Body: newList(items, cursor)}, nil
+}
+
+type deletedInput struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
+	Cursor string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Table  string `query:"table" required:"true" doc:"memberships, samples, …: a table whose deletes are soft."`
+}
+
+type restoreInput struct {
+	Table string    `path:"table"`
+	ID    uuid.UUID `path:"id"`
+}
+
+func (s *server) listDeleted(ctx context.Context, in *deletedInput) (*listOutput[spectra.DeletedRow], error) {
+	pg, err := page(in.Limit, in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	items, cursor, err := s.store.ListDeleted(ctx, s.tenant(ctx), in.Table, pg)
+	if err != nil {
+		return nil, err
+	}
+	return &listOutput[spectra.DeletedRow]{Body: newList(items, cursor)}, nil
+}
+
+func (s *server) restore(ctx context.Context, in *restoreInput) (*struct{}, error) {
+	return nil, s.store.Restore(ctx, s.tenant(ctx), in.Table, in.ID)
+}
+
+type switchOrgInput struct {
+	Body struct {
+		Organization string `json:"organization" minLength:"1" maxLength:"63" doc:"Slug of the organization to work in."`
+	}
+}
+
+func (s *server) switchOrg(ctx context.Context, in *switchOrgInput) (*sessionOutput, error) {
+	p, _ := PrincipalFrom(ctx)
+	c := clientFrom(ctx)
+	sess, err := s.auth.SwitchOrg(ctx, p, in.Body.Organization, auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	return s.sessionOutput(ctx, sess)
+}
