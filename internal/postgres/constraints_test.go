@@ -1,10 +1,12 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -244,5 +246,34 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("audit entries = %d, want 1 untouched", n)
+	}
+}
+
+// spectra_uuidv7 makes version-7 ids in the order they were made.
+func TestUUIDv7Order(t *testing.T) {
+	db := pgtest.NewDB(t)
+	rows, err := db.Pool().Query(context.Background(), `SELECT spectra_uuidv7() FROM generate_series(1, 2000)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if id.Version() != 7 || id.Variant() != uuid.RFC4122 {
+			t.Fatalf("id %s: version %d variant %v", id, id.Version(), id.Variant())
+		}
+		// Milliseconds and the sub-millisecond fraction never go back.
+		if i > 0 && bytes.Compare(id[:8], ids[i-1][:8]) < 0 {
+			t.Fatalf("id %d (%s) sorts before its predecessor (%s)", i, id, ids[i-1])
+		}
+	}
+	sec, nsec := ids[0].Time().UnixTime()
+	if d := time.Since(time.Unix(sec, nsec)); d < 0 || d > time.Minute {
+		t.Fatalf("id time %v is not now", time.Unix(sec, nsec))
+	}
+	if bytes.Equal(ids[0][:8], ids[len(ids)-1][:8]) {
+		t.Fatal("2000 ids share one timestamp: no sub-millisecond precision")
 	}
 }

@@ -27,17 +27,22 @@ GRANT USAGE ON SCHEMA public TO spectra_app, spectra_auth;
 -- btree_gin lets the ELN full-text index lead with organization_id.
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 
--- UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then randomness. Time-ordered
--- ids keep B-tree inserts local and make keyset pagination by id follow time.
+-- UUIDv7 (RFC 9562): 48-bit Unix milliseconds, 12 bits of sub-millisecond
+-- time (RFC 9562 §6.2, method 3, as PostgreSQL 18's own uuidv7 does), then
+-- randomness. Time-ordered ids keep B-tree inserts local, and keyset
+-- pagination by id follows time to the microsecond (the audit log's order).
 -- +goose StatementBegin
 CREATE FUNCTION spectra_uuidv7() RETURNS uuid
 LANGUAGE plpgsql VOLATILE PARALLEL SAFE AS $$
 DECLARE
-    b bytea := uuid_send(gen_random_uuid());
+    b    bytea := uuid_send(gen_random_uuid());
+    us   bigint := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
+    frac int := ((us % 1000) * 4096 / 1000)::int;
 BEGIN
-    b := overlay(b PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6);
-    b := set_byte(b, 6, (get_byte(b, 6) & 15) | 112); -- version 7; the variant bits stay those of v4
-    RETURN encode(b, 'hex')::uuid;
+    b := overlay(b PLACING substring(int8send(us / 1000) FROM 3) FROM 1 FOR 6);
+    b := set_byte(b, 6, 112 | (frac >> 8)); -- version 7, then the top of the fraction
+    b := set_byte(b, 7, frac & 255);
+    RETURN encode(b, 'hex')::uuid; -- the variant bits stay those of v4
 END
 $$;
 -- +goose StatementEnd
