@@ -5,9 +5,34 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+func init() {
+	crossOrgCases = append(crossOrgCases, func(e *apiEnv, demoAdmin string) map[string]crossOrgCase {
+		key := e.call(http.MethodPost, "/api/admin/api-keys", demoAdmin,
+			map[string]any{"name": "demo", "role": "viewer", "expires_at": time.Now().Add(time.Hour).Format(time.RFC3339)})
+		removed := e.userID("viewer@demo.lab")
+		if r := e.call(http.MethodDelete, "/api/admin/users/"+removed, demoAdmin, nil); r.Status != http.StatusNoContent {
+			e.t.Fatalf("remove a demo-lab member: %d %s", r.Status, r.Raw)
+		}
+		var membership uuid.UUID
+		if err := e.db.Pool().QueryRow(context.Background(), `SELECT id FROM memberships WHERE user_id = $1`, removed).Scan(&membership); err != nil {
+			e.t.Fatal(err)
+		}
+		user := map[string]string{"id": e.userID("engineer@demo.lab")}
+		return map[string]crossOrgCase{
+			"DELETE /api/admin/api-keys/{id}":              {ids: map[string]string{"id": key.str("id")}},
+			"GET /api/admin/users/{id}":                    {ids: user},
+			"PATCH /api/admin/users/{id}":                  {ids: user, body: map[string]any{"role": "viewer"}},
+			"DELETE /api/admin/users/{id}":                 {ids: user},
+			"POST /api/admin/users/{id}/password":          {ids: user, body: map[string]any{"password": "taken over!"}},
+			"POST /api/admin/deleted/{table}/{id}/restore": {ids: map[string]string{"table": "memberships", "id": membership.String()}},
+		}
+	})
+}
 
 func (e *apiEnv) userID(email string) string {
 	e.t.Helper()

@@ -49,6 +49,7 @@ func TestCatalogCatchesARogueTable(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewDB(t).Pool()
 	_, err := pool.Exec(ctx, `
+		CREATE POLICY rogue_open ON samples FOR UPDATE TO spectra_app USING (true);
 		CREATE TABLE rogue_parent (organization_id uuid NOT NULL, id uuid PRIMARY KEY);
 		CREATE TABLE rogue (organization_id uuid NOT NULL, id uuid NOT NULL, parent_id uuid REFERENCES rogue_parent (id), PRIMARY KEY (id));
 		CREATE INDEX rogue_sample_idx ON rogue (parent_id);`)
@@ -60,6 +61,7 @@ func TestCatalogCatchesARogueTable(t *testing.T) {
 	for _, want := range []string{
 		"rogue: row-level security", "rogue: no RLS policy", "rogue: index rogue_sample_idx",
 		"rogue: primary key", "(rogue → rogue_parent) does not include organization_id",
+		"samples: policy rogue_open",
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("catalog checks missed %q; reported:\n%s", want, joined)
@@ -159,6 +161,18 @@ func tenantShape(t *testing.T, pool *pgxpool.Pool) (found, problems []string) {
 		          AND (SELECT attname FROM pg_attribute WHERE attrelid = r.oid AND attnum = p.dst) = 'organization_id')`,
 		func(c []string) string {
 			return fmt.Sprintf("foreign key %s (%s → %s) does not include organization_id", c[0], c[1], c[2])
+		})
+	// Every policy of a tenant table other than tenant_isolation only lets
+	// spectra_auth read (the login lookups): none widens what spectra_app
+	// may see or write.
+	report(`
+		SELECT c.relname, p.polname, p.polcmd::text, coalesce((SELECT string_agg(r.rolname, ',') FROM pg_roles r WHERE r.oid = ANY (p.polroles)), 'public')
+		  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+		 WHERE EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'organization_id')
+		   AND p.polname <> 'tenant_isolation'
+		   AND NOT (p.polcmd = 'r' AND p.polroles = ARRAY[(SELECT oid FROM pg_roles WHERE rolname = 'spectra_auth')])`,
+		func(c []string) string {
+			return fmt.Sprintf("%s: policy %s (command %s, roles %s) goes beyond spectra_auth reading", c[0], c[1], c[2], c[3])
 		})
 	return found, problems
 }
