@@ -19,6 +19,8 @@ import (
 type Store interface {
 	// FindAccount: CodeNotFound when no user has this email.
 	FindAccount(ctx context.Context, email string) (spectra.Account, error)
+	// AccountByID: CodeNotFound when no user has this id.
+	AccountByID(ctx context.Context, id uuid.UUID) (spectra.Account, error)
 	LoginFailures(ctx context.Context, username, clientIP string, since time.Time) (spectra.Failures, error)
 	RecordLoginAttempt(ctx context.Context, a spectra.Attempt) error
 	CreateSession(ctx context.Context, s spectra.NewSession, rehash string) error
@@ -420,3 +422,46 @@ func (s *Service) SwitchOrg(ctx context.Context, p spectra.Principal, org string
 
 // Hasher is the service's password hasher.
 func (s *Service) Hasher() *Hasher { return s.hasher }
+
+// Reauthenticate checks the password of p's user once more, for an
+// e-signature (21 CFR Part 11: the signer proves who they are at the
+// moment of signing). A wrong password is counted like a failed login (and
+// so can lock the account) and answers 401; a locked account answers 429.
+// API keys and users without a password cannot sign this way (403).
+func (s *Service) Reauthenticate(ctx context.Context, p spectra.Principal, password string, c Client) error {
+	if p.Auth == spectra.AuthAPIKey {
+		return spectra.Errorf(spectra.CodeForbidden, "a service account cannot sign")
+	}
+	acct, err := s.store.AccountByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if acct.PasswordHash == "" {
+		return spectra.Errorf(spectra.CodeForbidden, "you have no password to sign with; ask an admin to set one")
+	}
+	now := s.now()
+	f, err := s.store.LoginFailures(ctx, acct.User.Email, c.IP, now.Add(-s.lockout.IPWindow))
+	if err != nil {
+		return err
+	}
+	if wait := s.lockout.lockedFor(f, now); wait > 0 {
+		return &spectra.Error{Code: spectra.CodeRateLimited, Message: "too many failed attempts; try again later", RetryAfter: wait}
+	}
+	ok, _, err := s.hasher.Verify(ctx, password, acct.PasswordHash)
+	if err != nil {
+		return err
+	}
+	attempt := spectra.Attempt{Username: acct.User.Email, ClientIP: c.IP, RequestID: c.RequestID, Succeeded: ok, At: now,
+		UserID: p.UserID, OrgID: p.OrgID}
+	if !ok {
+		attempt.Reason = "wrong password at signing"
+	}
+	if err := s.store.RecordLoginAttempt(ctx, attempt); err != nil {
+		return err
+	}
+	if !ok {
+		return &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "the password is not right",
+			Fields: []spectra.FieldError{{Field: "password", Message: "not your password"}}}
+	}
+	return nil
+}

@@ -2,42 +2,13 @@ package httpapi
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/spectra-lab/spectra/internal/auth"
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
-
-// The query parameters of every list (huma reads parameters only from an
-// input's own fields, so each list's input repeats these two):
-//
-//	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-//	Cursor string `query:"cursor" maxLength:"64"`
-func page(limit int, cursor string) (postgres.Page, error) { return postgres.NewPage(limit, cursor) }
-
-// listBody is the shape of every list: a page of items and the cursor of
-// the next page (null on the last).
-type listBody[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-func newList[T any](items []T, cursor string) listBody[T] {
-	b := listBody[T]{Items: append([]T{}, items...)}
-	if cursor != "" {
-		b.NextCursor = &cursor
-	}
-	return b
-}
-
-type listOutput[T any] struct {
-	Body listBody[T]
-}
 
 type listMembersInput struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
@@ -53,7 +24,7 @@ type memberOutput struct {
 }
 
 func outMember(m spectra.Member) *memberOutput {
-	return &memberOutput{ETag: strconv.Quote(strconv.Itoa(m.Version)), Body: m}
+	return &memberOutput{ETag: etag(m.Version), Body: m}
 }
 
 type userIDInput struct {
@@ -159,19 +130,6 @@ func (s *server) updateMember(ctx context.Context, in *updateMemberInput) (*memb
 	return outMember(m), nil
 }
 
-// ifMatch reads an If-Match version ("3" or W/"3"); empty: no condition.
-func ifMatch(h string) (int, error) {
-	if h == "" {
-		return 0, nil
-	}
-	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`))
-	if err != nil || v < 1 {
-		return 0, &spectra.Error{Code: spectra.CodeInvalid, Message: "If-Match must be an ETag this server gave",
-			Fields: []spectra.FieldError{{Field: "header.If-Match", Message: "not an ETag of this resource"}}}
-	}
-	return v, nil
-}
-
 func (s *server) removeMember(ctx context.Context, in *userIDInput) (*struct{}, error) {
 	return nil, s.store.RemoveMember(ctx, s.tenant(ctx), in.ID)
 }
@@ -204,7 +162,7 @@ func (s *server) getSettings(ctx context.Context, _ *struct{}) (*settingsOutput,
 	if err != nil {
 		return nil, err
 	}
-	return &settingsOutput{ETag: strconv.Quote(strconv.Itoa(st.Version)), Body: st}, nil
+	return &settingsOutput{ETag: etag(st.Version), Body: st}, nil
 }
 
 func (s *server) updateSettings(ctx context.Context, in *updateSettingsInput) (*settingsOutput, error) {
@@ -214,7 +172,7 @@ func (s *server) updateSettings(ctx context.Context, in *updateSettingsInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return &settingsOutput{ETag: strconv.Quote(strconv.Itoa(st.Version)), Body: st}, nil
+	return &settingsOutput{ETag: etag(st.Version), Body: st}, nil
 }
 
 type auditInput struct {

@@ -79,6 +79,3 @@ func (s *server) revokeAPIKey(ctx context.Context, in *apiKeyIDInput) (*struct{}
 	return nil, s.store.RevokeAPIKey(ctx, s.tenant(ctx), in.ID)
 }
 
-func invalid(field, msg string) error {
-	return &spectra.Error{Code: spectra.CodeInvalid, Message: field + " " + msg, Fields: []spectra.FieldError{{Field: field, Message: msg}}}
-}

@@ -66,6 +66,12 @@ func (s *server) addRoutes() {
 	register(s, Route{Method: http.MethodPost, Path: "/auth/switch-org", Permission: string(spectra.PermProfileRead),
 		OperationID: "switch-org", Summary: "Start a session in another organization the user belongs to"}, s.switchOrg)
 
+	// The lab: each resource registers its routes in its own routes_*.go.
+	s.addSampleRoutes()
+	s.addMethodRoutes()
+	s.addELNRoutes()
+	s.addAnalysisRoutes()
+
 	// Administration (admin).
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users", Permission: string(spectra.PermUserManage),
 		OperationID: "list-users", Summary: "List the organization's members"}, s.listMembers)

@@ -31,11 +31,20 @@ func (db *DB) authTx(ctx context.Context, fn func(pgx.Tx) error) error {
 // FindAccount returns the user with this email and their active
 // memberships, oldest first (the first is the default organization).
 func (db *DB) FindAccount(ctx context.Context, email string) (spectra.Account, error) {
+	return db.account(ctx, `email = $1`, strings.ToLower(email))
+}
+
+// AccountByID is FindAccount by user id.
+func (db *DB) AccountByID(ctx context.Context, id uuid.UUID) (spectra.Account, error) {
+	return db.account(ctx, `id = $1`, id)
+}
+
+func (db *DB) account(ctx context.Context, where string, arg any) (spectra.Account, error) {
 	var a spectra.Account
 	err := db.authTx(ctx, func(tx pgx.Tx) error {
 		var hash *string
 		err := tx.QueryRow(ctx, `SELECT id, email, display_name, is_service, active AND deleted_at IS NULL, password_hash
-			FROM users WHERE email = $1`, strings.ToLower(email)).
+			FROM users WHERE `+where, arg).
 			Scan(&a.User.ID, &a.User.Email, &a.User.Name, &a.User.IsService, &a.User.Active, &hash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return spectra.Errorf(spectra.CodeNotFound, "no such account")
