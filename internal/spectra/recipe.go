@@ -1,0 +1,102 @@
+package spectra
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// RecipeParam declares one parameter of a recipe: its name, unit and the
+// range a run's value must fall in.
+type RecipeParam struct {
+	Name    string   `json:"name" minLength:"1" maxLength:"64" pattern:"^[A-Za-z][A-Za-z0-9_]*$"`
+	Unit    string   `json:"unit" maxLength:"32"`
+	Min     *float64 `json:"min,omitempty"`
+	Max     *float64 `json:"max,omitempty"`
+	Default *float64 `json:"default,omitempty"`
+}
+
+// ValidateParamDecls checks a recipe's declarations: unique names, min not
+// above max, a default within the range. Field names are
+// parameters[i].name and so on.
+func ValidateParamDecls(decls []RecipeParam) []FieldError {
+	var errs []FieldError
+	seen := map[string]bool{}
+	for i, d := range decls {
+		at := func(f string) string { return fmt.Sprintf("parameters[%d].%s", i, f) }
+		if seen[d.Name] {
+			errs = append(errs, FieldError{Field: at("name"), Message: "declared twice"})
+		}
+		seen[d.Name] = true
+		if d.Min != nil && d.Max != nil && *d.Min > *d.Max {
+			errs = append(errs, FieldError{Field: at("max"), Message: "below min"})
+		}
+		if d.Default != nil && !inRange(*d.Default, d) {
+			errs = append(errs, FieldError{Field: at("default"), Message: "outside min…max"})
+		}
+	}
+	return errs
+}
+
+// ValidateRunParameters checks a run's parameter values against its
+// recipe's declarations: every value is a declared, finite number within
+// its range; a missing value takes the declared default, and a missing
+// value without a default is an error. It returns the values to store.
+// Field names are parameters.<name>.
+func ValidateRunParameters(values map[string]any, decls []RecipeParam) (map[string]float64, []FieldError) {
+	out := map[string]float64{}
+	var errs []FieldError
+	declared := map[string]RecipeParam{}
+	for _, d := range decls {
+		declared[d.Name] = d
+	}
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		field := "parameters." + k
+		d, ok := declared[k]
+		if !ok {
+			errs = append(errs, FieldError{Field: field, Message: "not a parameter of the recipe"})
+			continue
+		}
+		v, ok := values[k].(float64)
+		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			errs = append(errs, FieldError{Field: field, Message: "must be a number"})
+			continue
+		}
+		if !inRange(v, d) {
+			errs = append(errs, FieldError{Field: field, Message: rangeText(d)})
+			continue
+		}
+		out[k] = v
+	}
+	for _, d := range decls {
+		if _, given := values[d.Name]; given {
+			continue
+		}
+		if d.Default == nil {
+			errs = append(errs, FieldError{Field: "parameters." + d.Name, Message: "required (the recipe declares no default)"})
+			continue
+		}
+		out[d.Name] = *d.Default
+	}
+	return out, errs
+}
+
+func inRange(v float64, d RecipeParam) bool {
+	return (d.Min == nil || v >= *d.Min) && (d.Max == nil || v <= *d.Max)
+}
+
+func rangeText(d RecipeParam) string {
+	switch {
+	case d.Min != nil && d.Max != nil:
+		return fmt.Sprintf("must be between %g and %g %s", *d.Min, *d.Max, d.Unit)
+	case d.Min != nil:
+		return fmt.Sprintf("must be at least %g %s", *d.Min, d.Unit)
+	default:
+		return fmt.Sprintf("must be at most %g %s", *d.Max, d.Unit)
+	}
+}

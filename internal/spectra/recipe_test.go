@@ -1,0 +1,48 @@
+package spectra
+
+import (
+	"reflect"
+	"testing"
+)
+
+func f(v float64) *float64 { return &v }
+
+func TestValidateRunParameters(t *testing.T) {
+	decls := []RecipeParam{
+		{Name: "v_start", Unit: "V", Min: f(-20), Max: f(20), Default: f(-2)},
+		{Name: "step", Unit: "V", Min: f(0.001), Max: f(1)},
+	}
+	got, errs := ValidateRunParameters(map[string]any{"step": 0.05}, decls)
+	if len(errs) != 0 || !reflect.DeepEqual(got, map[string]float64{"v_start": -2, "step": 0.05}) {
+		t.Fatalf("defaults: %v %v", got, errs)
+	}
+	_, errs = ValidateRunParameters(map[string]any{"v_start": 25.0, "bogus": 1.0, "step": "x"}, decls)
+	fields := map[string]bool{}
+	for _, e := range errs {
+		fields[e.Field] = true
+	}
+	for _, want := range []string{"parameters.v_start", "parameters.bogus", "parameters.step"} {
+		if !fields[want] {
+			t.Errorf("no error for %s: %v", want, errs)
+		}
+	}
+	if _, errs := ValidateRunParameters(map[string]any{}, decls); len(errs) != 1 || errs[0].Field != "parameters.step" {
+		t.Errorf("missing value without default: %v", errs)
+	}
+}
+
+func TestValidateParamDecls(t *testing.T) {
+	errs := ValidateParamDecls([]RecipeParam{
+		{Name: "a", Min: f(2), Max: f(1)},
+		{Name: "a", Min: f(0), Max: f(1), Default: f(5)},
+	})
+	want := []string{"parameters[0].max", "parameters[1].name", "parameters[1].default"}
+	if len(errs) != len(want) {
+		t.Fatalf("errors %v", errs)
+	}
+	for i, e := range errs {
+		if e.Field != want[i] {
+			t.Errorf("error %d on %s, want %s", i, e.Field, want[i])
+		}
+	}
+}
