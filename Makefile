@@ -42,6 +42,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	$(GO) test ./internal/auth -run '^$$' -fuzz FuzzParseOpaque -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/auth -run '^$$' -fuzz FuzzVerifyToken -fuzztime $(FUZZTIME)
 
+.PHONY: bench
+bench: ## Go benchmarks, then the load generator against a fresh demo server
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	bench/run.sh -duration 10s -concurrency 8
+
 .PHONY: cover
 cover: ## Go test coverage of the server packages
 	$(GO) test -count=1 -coverpkg=./internal/... -coverprofile=coverage.out ./...
