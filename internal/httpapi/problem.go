@@ -205,10 +205,12 @@ func finish(log *slog.Logger, r requestInfo, p *Problem) *Problem {
 		if q.Status == http.StatusInternalServerError {
 			level = slog.LevelError
 		}
-		log.LogAttrs(r.ctx, level, "request failed",
-			slog.String("request_id", r.id), slog.String("method", r.method),
-			slog.String("path", r.path), slog.Int("status", q.Status),
-			slog.String("error", q.cause.Error()))
+		attrs := []slog.Attr{slog.String("request_id", r.id), slog.String("method", r.method),
+			slog.String("path", r.path), slog.Int("status", q.Status), slog.String("error", q.cause.Error())}
+		if p, ok := PrincipalFrom(r.ctx); ok {
+			attrs = append(attrs, slog.String("org_id", p.OrgID.String()), slog.String("user_id", p.UserID.String()))
+		}
+		log.LogAttrs(r.ctx, level, "request failed", attrs...)
 	}
 	return &q
 }
