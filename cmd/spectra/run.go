@@ -53,6 +53,8 @@ func commands() []*command {
 			{name: "status", summary: "list migrations and whether each is applied", setup: cmdMigrateStatus},
 		}},
 		{name: "seed", summary: "load the demo data (idempotent; migrates first)", setup: cmdSeed},
+		{name: "backup", usage: "--file PATH", summary: "write a backup of the database (pg_dump, custom format)", setup: cmdBackup},
+		{name: "restore", usage: "--file PATH", summary: "replace the database's contents with a backup (pg_restore)", setup: cmdRestore},
 		{name: "org", summary: "manage organizations", sub: []*command{
 			{name: "create", usage: "--slug SLUG --name NAME", summary: "create an organization", setup: cmdOrgCreate},
 		}},

@@ -55,3 +55,19 @@ func isExecutable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
+
+// Tool finds another PostgreSQL program (pg_dump, pg_restore…) where the
+// server binaries are found, so that its version matches theirs.
+func Tool(binDir, name string) (string, error) {
+	b, err := findBinaries(binDir)
+	if err == nil {
+		if p := filepath.Join(filepath.Dir(b.initdb), name); isExecutable(p) {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s not found next to the PostgreSQL server binaries or on PATH "+
+		"(Debian/Ubuntu: apt-get install postgresql-client)", name)
+}
