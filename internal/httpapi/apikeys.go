@@ -78,4 +78,3 @@ func (s *server) listAPIKeys(ctx context.Context, _ *struct{}) (*listAPIKeysOutp
 func (s *server) revokeAPIKey(ctx context.Context, in *apiKeyIDInput) (*struct{}, error) {
 	return nil, s.store.RevokeAPIKey(ctx, s.tenant(ctx), in.ID)
 }
-
