@@ -1,4 +1,103 @@
 package httpapi
 
+import (
+	"net/http"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
 // addAnalysisRoutes registers instruments, calibrations, runs with the calibration lockout, results, reports, SPC and ML metadata (/api/analysis).
-func (s *server) addAnalysisRoutes() {}
+func (s *server) addAnalysisRoutes() {
+	const a = "/api/analysis"
+	perm := func(p spectra.Permission) string { return string(p) }
+
+	// Instruments: viewers read, engineers manage.
+	register(s, Route{Method: http.MethodGet, Path: a + "/instruments", Permission: perm(spectra.PermInstrumentRead),
+		OperationID: "list-instruments", Summary: "List instruments, newest first"}, s.listInstruments)
+	register(s, Route{Method: http.MethodPost, Path: a + "/instruments", Permission: perm(spectra.PermInstrumentManage),
+		OperationID: "create-instrument", Summary: "Record an instrument", Status: http.StatusCreated}, s.createInstrument)
+	register(s, Route{Method: http.MethodGet, Path: a + "/instruments/{id}", Permission: perm(spectra.PermInstrumentRead),
+		OperationID: "get-instrument", Summary: "One instrument"}, s.getInstrument)
+	register(s, Route{Method: http.MethodPut, Path: a + "/instruments/{id}", Permission: perm(spectra.PermInstrumentManage),
+		OperationID: "update-instrument", Summary: "Change an instrument (If-Match)"}, s.updateInstrument)
+
+	// Calibrations: viewers read, engineers record and revoke.
+	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations", Permission: perm(spectra.PermCalibrationRead),
+		OperationID: "list-calibrations", Summary: "List calibration certificates, newest first"}, s.listCalibrations)
+	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations/status", Permission: perm(spectra.PermCalibrationRead),
+		OperationID: "calibration-status", Summary: "Every instrument's calibration state, with counts per state"}, s.calibrationStatus)
+	register(s, Route{Method: http.MethodPost, Path: a + "/calibrations", Permission: perm(spectra.PermCalibrationCreate),
+		OperationID: "create-calibration", Summary: "Record a calibration certificate", Status: http.StatusCreated}, s.createCalibration)
+	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations/{id}", Permission: perm(spectra.PermCalibrationRead),
+		OperationID: "get-calibration", Summary: "One calibration certificate"}, s.getCalibration)
+	register(s, Route{Method: http.MethodPost, Path: a + "/calibrations/{id}/revoke", Permission: perm(spectra.PermCalibrationCreate),
+		OperationID: "revoke-calibration", Summary: "Revoke a certificate recorded in error"}, s.revokeCalibration)
+
+	// Runs: viewers read, engineers create, technicians execute.
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs", Permission: perm(spectra.PermRunRead),
+		OperationID: "list-runs", Summary: "List runs, newest first"}, s.listRuns)
+	register(s, Route{Method: http.MethodPost, Path: a + "/runs", Permission: perm(spectra.PermRunCreate),
+		OperationID: "create-run", Summary: "Plan a run; 409 with the instruments when a calibration has expired or is missing", Status: http.StatusCreated}, s.createRun)
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}", Permission: perm(spectra.PermRunRead),
+		OperationID: "get-run", Summary: "A run with its instruments, certificates, results and history"}, s.getRun)
+	for _, act := range []struct {
+		action  spectra.RunAction
+		summary string
+	}{
+		{spectra.ActStart, "Start a run; re-checks calibrations (a lapsed one blocks the run: 409)"},
+		{spectra.ActComplete, "Complete a running run"},
+		{spectra.ActFail, "Mark a running run as failed"},
+		{spectra.ActAbort, "Abort a planned, blocked or running run"},
+	} {
+		register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/" + string(act.action), Permission: perm(spectra.PermRunExecute),
+			OperationID: string(act.action) + "-run", Summary: act.summary}, s.runAction(act.action))
+	}
+	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/results", Permission: perm(spectra.PermResultUpload),
+		OperationID: "upload-results", Summary: "Append results (JSON or CSV); feeds SPC series", Status: http.StatusCreated}, s.uploadResults)
+
+	// Reports: viewers download.
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report.csv", Permission: perm(spectra.PermReportDownload),
+		OperationID: "run-report-csv", Summary: "A run's results as CSV"}, s.runReportCSV)
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report", Permission: perm(spectra.PermReportDownload),
+		OperationID: "run-report", Summary: "A printable run report (HTML)"}, s.runReportHTML)
+
+	// SPC: viewers read, engineers manage and acknowledge.
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series", Permission: perm(spectra.PermSPCRead),
+		OperationID: "list-spc-series", Summary: "List SPC series"}, s.listSeries)
+	register(s, Route{Method: http.MethodPost, Path: a + "/spc/series", Permission: perm(spectra.PermSPCManage),
+		OperationID: "create-spc-series", Summary: "Create an SPC series (limits given or from a baseline)", Status: http.StatusCreated}, s.createSeries)
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series/{id}", Permission: perm(spectra.PermSPCRead),
+		OperationID: "get-spc-series", Summary: "One SPC series"}, s.getSeries)
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series/{id}/points", Permission: perm(spectra.PermSPCRead),
+		OperationID: "list-spc-points", Summary: "A series' latest points, newest first"}, s.seriesPoints)
+	register(s, Route{Method: http.MethodPost, Path: a + "/spc/series/{id}/points", Permission: perm(spectra.PermSPCManage),
+		OperationID: "add-spc-points", Summary: "Append points; evaluates the Western Electric rules", Status: http.StatusCreated}, s.addPoints)
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/alerts", Permission: perm(spectra.PermSPCRead),
+		OperationID: "list-spc-alerts", Summary: "List SPC alerts (open ones by default)"}, s.listAlerts)
+	register(s, Route{Method: http.MethodPost, Path: a + "/spc/alerts/{id}/acknowledge", Permission: perm(spectra.PermSPCAcknowledge),
+		OperationID: "acknowledge-spc-alert", Summary: "Acknowledge an SPC alert"}, s.acknowledgeAlert)
+
+	s.documentAnalysis(a)
+}
+
+// documentAnalysis adds to the OpenAPI document what the handlers'
+// types cannot say: the lockout's 409 body (its own error type, so huma
+// does not know it) and the JSON form of a results upload (read raw, to
+// take CSV too).
+func (s *server) documentAnalysis(a string) {
+	oapi := s.api.OpenAPI()
+	reg := oapi.Components.Schemas
+	lockoutBody := &huma.Response{Description: "Calibration lockout: the instruments whose calibration has expired or is missing.",
+		Content: map[string]*huma.MediaType{problemJSON: {Schema: reg.Schema(reflect.TypeFor[lockoutProblem](), true, "")}}}
+	for _, path := range []string{a + "/runs", a + "/runs/{id}/start"} {
+		if item := oapi.Paths[path]; item != nil && item.Post != nil {
+			item.Post.Responses["409"] = lockoutBody
+		}
+	}
+	if item := oapi.Paths[a+"/runs/{id}/results"]; item != nil && item.Post != nil && item.Post.RequestBody != nil {
+		item.Post.RequestBody.Content["application/json"] = &huma.MediaType{Schema: reg.Schema(reflect.TypeFor[resultsUpload](), true, "")}
+	}
+}

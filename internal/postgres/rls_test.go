@@ -12,6 +12,7 @@ import (
 
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // twoOrgs creates organizations A and B, each with one project and one
@@ -216,4 +217,33 @@ func assertNoTenantLeft(t *testing.T, pool *pgxpool.Pool) {
 func isRLSViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "42501"
+}
+
+// TestTenantInputErrors: a value the database cannot store, met by any
+// statement of a tenant transaction, is the client's error (CodeInvalid),
+// and nothing of the transaction is written.
+func TestTenantInputErrors(t *testing.T) {
+	db := pgtest.NewDB(t)
+	ctx := context.Background()
+	org := newOrg(t, db, "org-input")
+	for name, stmt := range map[string]string{
+		"NUL in text":  `INSERT INTO samples (organization_id, barcode, name) VALUES ($1, 'S-2', 'a' || chr(0))`,
+		"NUL in jsonb": `INSERT INTO samples (organization_id, barcode, name, metadata) VALUES ($1, 'S-2', 'n', '{"k":"\u0000"}')`,
+	} {
+		err := db.InTenant(ctx, postgres.Tenant{OrgID: org, Auth: "system"}, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO samples (organization_id, barcode, name) VALUES ($1, 'S-1', 'ok')`, org); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, stmt, org)
+			return err
+		})
+		var se *spectra.Error
+		if !errors.As(err, &se) || se.Code != spectra.CodeInvalid {
+			t.Errorf("%s: err = %v; want CodeInvalid", name, err)
+		}
+		var n int
+		if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM samples WHERE organization_id = $1`, org).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d samples written (%v); want none", name, n, err)
+		}
+	}
 }

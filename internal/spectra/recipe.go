@@ -1,9 +1,16 @@
 package spectra
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
 )
 
 // RecipeParam declares one parameter of a recipe: its name, unit and the
@@ -99,4 +106,195 @@ func rangeText(d RecipeParam) string {
 	default:
 		return fmt.Sprintf("must be at most %g %s", *d.Max, d.Unit)
 	}
+}
+
+// MethodStatus is where a recipe or SOP revision is in its life:
+// draft → approved → retired. Only a draft can change; an approved
+// revision is immutable, and a change to it is a new revision.
+type MethodStatus string
+
+// The states of a recipe or SOP revision.
+const (
+	MethodStatusDraft    MethodStatus = "draft"
+	MethodStatusApproved MethodStatus = "approved"
+	MethodStatusRetired  MethodStatus = "retired"
+)
+
+// CanEdit fails with CodeConflict unless the revision is a draft.
+func (s MethodStatus) CanEdit() error {
+	if s != MethodStatusDraft {
+		return Errorf(CodeConflict, "this revision is %s and cannot change; start a new version instead", s)
+	}
+	return nil
+}
+
+// CanApprove fails with CodeConflict unless the revision is a draft: a
+// revision is approved once, and what was approved stays as it was.
+func (s MethodStatus) CanApprove() error {
+	if s != MethodStatusDraft {
+		return Errorf(CodeConflict, "only a draft can be approved; this revision is %s", s)
+	}
+	return nil
+}
+
+// CanRetire fails with CodeConflict unless the revision is approved.
+func (s MethodStatus) CanRetire() error {
+	if s != MethodStatusApproved {
+		return Errorf(CodeConflict, "only an approved revision can be retired; this one is %s", s)
+	}
+	return nil
+}
+
+// CanVersion fails with CodeConflict unless a new draft may start from the
+// revision: from an approved or retired one. A draft is edited in place.
+func (s MethodStatus) CanVersion() error {
+	if s == MethodStatusDraft {
+		return Errorf(CodeConflict, "this revision is still a draft: edit it instead of starting a new version")
+	}
+	return nil
+}
+
+// Recipe is one revision of a method template as the API shows it.
+type Recipe struct {
+	ID              uuid.UUID     `json:"id"`
+	LineageID       uuid.UUID     `json:"lineage_id" doc:"Shared by every revision of the same method."`
+	Revision        int           `json:"revision" doc:"The method's revision number, 1 for the first; unique within the lineage."`
+	Name            string        `json:"name"`
+	Description     string        `json:"description"`
+	Parameters      []RecipeParam `json:"parameters" doc:"The parameters a run of this recipe takes, with their units and ranges."`
+	InstrumentKinds []string      `json:"instrument_kinds" doc:"The kinds of instrument a run needs (SMU, spectrometer, …)."`
+	Status          MethodStatus  `json:"status" enum:"draft,approved,retired"`
+	ApprovedAt      *time.Time    `json:"approved_at"`
+	ApprovedBy      *uuid.UUID    `json:"approved_by"`
+	RetiredAt       *time.Time    `json:"retired_at"`
+	CreatedBy       *uuid.UUID    `json:"created_by"`
+	CreatedAt       time.Time     `json:"created_at"`
+	UpdatedAt       time.Time     `json:"updated_at"`
+	Version         int           `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+}
+
+// RecipeDraft is the content of a recipe as a client writes it.
+type RecipeDraft struct {
+	Name            string
+	Description     string
+	Parameters      []RecipeParam
+	InstrumentKinds []string
+}
+
+// Normalize trims the instrument kinds and turns absent lists into empty
+// ones, so that a draft is stored (and signed) the same however it came.
+func (d RecipeDraft) Normalize() RecipeDraft {
+	kinds := make([]string, 0, len(d.InstrumentKinds))
+	for _, k := range d.InstrumentKinds {
+		kinds = append(kinds, strings.TrimSpace(k))
+	}
+	d.InstrumentKinds = kinds
+	if d.Parameters == nil {
+		d.Parameters = []RecipeParam{}
+	}
+	return d
+}
+
+// Validate checks a (normalized) draft beyond what the request schema
+// says: the parameter declarations, and instrument kinds that are neither
+// empty nor repeated. Field names are parameters[i].max, instrument_kinds[i].
+func (d RecipeDraft) Validate() error {
+	errs := ValidateParamDecls(d.Parameters)
+	seen := map[string]bool{}
+	for i, k := range d.InstrumentKinds {
+		field := fmt.Sprintf("instrument_kinds[%d]", i)
+		switch {
+		case k == "" || len(k) > 64:
+			errs = append(errs, FieldError{Field: field, Message: "between 1 and 64 characters"})
+		case seen[strings.ToLower(k)]:
+			errs = append(errs, FieldError{Field: field, Message: "listed twice"})
+		}
+		seen[strings.ToLower(k)] = true
+	}
+	if len(errs) > 0 {
+		return &Error{Code: CodeInvalid, Message: "the recipe is invalid: " + errs[0].Field + " " + errs[0].Message, Fields: errs}
+	}
+	return nil
+}
+
+// RecipeFilter narrows a recipe list; zero values do not filter.
+type RecipeFilter struct {
+	Status    MethodStatus
+	Q         string // part of the name, case-insensitive
+	LineageID uuid.UUID
+}
+
+// RecipeSignedContent is the exact content an approval signature of a
+// recipe revision covers: canonical JSON (keys sorted, no insignificant
+// space, absent lists as []) of its name, description, parameters,
+// instrument kinds and revision. The same recipe always gives the same
+// bytes, and any change to what a run would follow gives other bytes.
+func RecipeSignedContent(name, description string, params []RecipeParam, kinds []string, revision int) []byte {
+	if params == nil {
+		params = []RecipeParam{}
+	}
+	if kinds == nil {
+		kinds = []string{}
+	}
+	// Fields in alphabetical order; RecipeParam's own order is fixed by
+	// its declaration, and encoding/json formats numbers deterministically.
+	b, err := json.Marshal(struct {
+		Description     string        `json:"description"`
+		InstrumentKinds []string      `json:"instrument_kinds"`
+		Name            string        `json:"name"`
+		Parameters      []RecipeParam `json:"parameters"`
+		Revision        int           `json:"revision"`
+	}{description, kinds, name, params, revision})
+	if err != nil {
+		// Strings, ints and finite floats always marshal; a NaN cannot
+		// come from JSON or jsonb.
+		panic("spectra: recipe content does not marshal: " + err.Error())
+	}
+	return b
+}
+
+// RecipeContentSHA256 is the digest an approval signature of r stores.
+func RecipeContentSHA256(r Recipe) [32]byte {
+	return sha256.Sum256(RecipeSignedContent(r.Name, r.Description, r.Parameters, r.InstrumentKinds, r.Revision))
+}
+
+// MethodSignature is the e-signature behind an approval: what the signer
+// declared, how they proved who they were, and the digest of what they
+// signed.
+type MethodSignature struct {
+	ID            uuid.UUID `json:"id"`
+	SignerID      uuid.UUID `json:"signer_id"`
+	SignerRole    Role      `json:"signer_role"`
+	Meaning       string    `json:"meaning" doc:"What the signer declared: approved."`
+	AuthMethod    string    `json:"auth_method" doc:"How the signer proved who they were at signing (password: re-entered)."`
+	SignedAt      time.Time `json:"signed_at"`
+	ContentSHA256 string    `json:"content_sha256" doc:"SHA-256 (hex) of the signed content (RecipeSignedContent / SOPSignedContent)."`
+	Matches       bool      `json:"matches" doc:"Whether the revision's current content still has this digest."`
+}
+
+// SignatureMatches reports whether a stored digest equals sum, in constant
+// time.
+func SignatureMatches(stored []byte, sum [32]byte) bool {
+	return len(stored) == len(sum) && subtle.ConstantTimeCompare(stored, sum[:]) == 1
+}
+
+// RecipeApproval is one approval of a recipe revision.
+type RecipeApproval struct {
+	ID            uuid.UUID        `json:"id"`
+	RecipeID      uuid.UUID        `json:"recipe_id"`
+	ApproverID    uuid.UUID        `json:"approver_id"`
+	ApproverEmail string           `json:"approver_email"`
+	ApproverName  string           `json:"approver_name"`
+	ApproverRole  Role             `json:"approver_role" doc:"admin or pi, when they approved."`
+	Comment       string           `json:"comment"`
+	ApprovedAt    time.Time        `json:"approved_at"`
+	Signature     *MethodSignature `json:"signature" doc:"The e-signature; null for approvals recorded before signatures were required."`
+}
+
+// Approval is what an approver states: their role at the time, a comment,
+// and how they re-authenticated to sign.
+type Approval struct {
+	Role       Role
+	Comment    string
+	AuthMethod string
 }

@@ -1,6 +1,7 @@
 package spectra
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -44,5 +45,73 @@ func TestValidateParamDecls(t *testing.T) {
 		if e.Field != want[i] {
 			t.Errorf("error %d on %s, want %s", i, e.Field, want[i])
 		}
+	}
+}
+
+func TestRecipeSignedContent(t *testing.T) {
+	params := []RecipeParam{{Name: "step", Unit: "V", Min: f(0.001), Max: f(1), Default: f(0.05)}}
+	got := string(RecipeSignedContent("IV", "d", params, []string{"SMU"}, 2))
+	want := `{"description":"d","instrument_kinds":["SMU"],"name":"IV","parameters":[{"name":"step","unit":"V","min":0.001,"max":1,"default":0.05}],"revision":2}`
+	if got != want {
+		t.Fatalf("content\n got %s\nwant %s", got, want)
+	}
+	if a, b := RecipeSignedContent("IV", "", nil, nil, 1), RecipeSignedContent("IV", "", []RecipeParam{}, []string{}, 1); string(a) != string(b) {
+		t.Errorf("absent and empty lists differ: %s %s", a, b)
+	}
+	// Every field a run follows changes the digest.
+	base := Recipe{Name: "IV", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 1}
+	sum := RecipeContentSHA256(base)
+	for name, r := range map[string]Recipe{
+		"name":        {Name: "IV2", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 1},
+		"description": {Name: "IV", Description: "x", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 1},
+		"parameters":  {Name: "IV", Parameters: []RecipeParam{{Name: "step", Unit: "V", Max: f(2)}}, InstrumentKinds: []string{"SMU"}, Revision: 1},
+		"kinds":       {Name: "IV", Parameters: params, InstrumentKinds: []string{"XRD"}, Revision: 1},
+		"revision":    {Name: "IV", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 2},
+	} {
+		if RecipeContentSHA256(r) == sum {
+			t.Errorf("changing %s keeps the digest", name)
+		}
+	}
+	if !SignatureMatches(sum[:], RecipeContentSHA256(base)) || SignatureMatches(sum[:31], sum) {
+		t.Errorf("SignatureMatches")
+	}
+}
+
+func TestMethodStatusTransitions(t *testing.T) {
+	for _, tc := range []struct {
+		s                                 MethodStatus
+		edit, approve, retire, newVersion bool
+	}{
+		{MethodStatusDraft, true, true, false, false},
+		{MethodStatusApproved, false, false, true, true},
+		{MethodStatusRetired, false, false, false, true},
+	} {
+		for name, c := range map[string]struct {
+			err  error
+			want bool
+		}{
+			"edit": {tc.s.CanEdit(), tc.edit}, "approve": {tc.s.CanApprove(), tc.approve},
+			"retire": {tc.s.CanRetire(), tc.retire}, "version": {tc.s.CanVersion(), tc.newVersion},
+		} {
+			if (c.err == nil) != c.want || (c.err != nil && ErrorCode(c.err) != CodeConflict) {
+				t.Errorf("%s: %s: %v", tc.s, name, c.err)
+			}
+		}
+	}
+}
+
+func TestRecipeDraftValidate(t *testing.T) {
+	d := RecipeDraft{Name: "r", InstrumentKinds: []string{" SMU ", "smu", ""}}.Normalize()
+	if d.InstrumentKinds[0] != "SMU" || d.Parameters == nil {
+		t.Fatalf("normalize: %+v", d)
+	}
+	err := d.Validate()
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeInvalid || len(e.Fields) != 2 ||
+		e.Fields[0].Field != "instrument_kinds[1]" || e.Fields[1].Field != "instrument_kinds[2]" {
+		t.Fatalf("validate: %v", err)
+	}
+	if err := (RecipeDraft{Name: "ok", InstrumentKinds: []string{"SMU", "XRD"}}).Normalize().Validate(); err != nil {
+		t.Errorf("a valid draft: %v", err)
 	}
 }

@@ -1,0 +1,327 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// Instruments and their calibration certificates. Every method runs in the
+// caller's tenant transaction and also filters by the tenant's
+// organization; another organization's instrument is CodeNotFound.
+
+const instrumentColumns = `id, name, kind, serial, location, status, calibration_required, created_at, updated_at, version`
+
+func scanInstrument(r pgx.Row) (spectra.Instrument, error) {
+	var i spectra.Instrument
+	err := r.Scan(&i.ID, &i.Name, &i.Kind, &i.Serial, &i.Location, &i.Status, &i.CalibrationRequired, &i.CreatedAt, &i.UpdatedAt, &i.Version)
+	return i, err
+}
+
+// ListInstruments lists the organization's instruments, newest first.
+func (db *DB) ListInstruments(ctx context.Context, t Tenant, f spectra.InstrumentFilter, p Page) ([]spectra.Instrument, string, error) {
+	var items []spectra.Instrument
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		r, err := tx.Query(ctx, `SELECT `+instrumentColumns+` FROM instruments
+			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2
+			  AND ($3 = '' OR kind = $3) AND ($4 = '' OR status = $4)
+			  AND ($5 = '' OR name ILIKE '%' || $5 || '%' OR serial ILIKE '%' || $5 || '%')
+			ORDER BY id DESC LIMIT $6`, t.OrgID, p.after(), f.Kind, f.Status, escapeLike(f.Q), p.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.Instrument, error) { return scanInstrument(r) })
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	items, cursor := next(items, p.Limit, func(i spectra.Instrument) uuid.UUID { return i.ID })
+	return items, cursor, nil
+}
+
+// Instrument returns one instrument (CodeNotFound if missing or deleted).
+func (db *DB) Instrument(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Instrument, error) {
+	var i spectra.Instrument
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var err error
+		i, err = instrument(ctx, tx, t.OrgID, id, "")
+		return err
+	})
+	return i, err
+}
+
+// instrument reads one instrument, with lock "" or a locking clause.
+func instrument(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock string) (spectra.Instrument, error) {
+	i, err := scanInstrument(tx.QueryRow(ctx, `SELECT `+instrumentColumns+` FROM instruments
+		WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL `+lock, org, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return i, spectra.Errorf(spectra.CodeNotFound, "instrument not found")
+	}
+	return i, err
+}
+
+// instrumentError maps the unique name to a conflict that names the field.
+func instrumentError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return &spectra.Error{Code: spectra.CodeConflict, Message: "an instrument with this name already exists",
+			Fields: []spectra.FieldError{{Field: "name", Message: "already used by another instrument"}}, Err: err}
+	}
+	return mapError(err, "instrument")
+}
+
+// CreateInstrument records a new instrument. A name already used in the
+// organization is CodeConflict.
+func (db *DB) CreateInstrument(ctx context.Context, t Tenant, in spectra.Instrument) (spectra.Instrument, error) {
+	var out spectra.Instrument
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var err error
+		out, err = scanInstrument(tx.QueryRow(ctx, `INSERT INTO instruments
+			(organization_id, name, kind, serial, location, status, calibration_required, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+instrumentColumns,
+			t.OrgID, in.Name, in.Kind, in.Serial, in.Location, in.Status, in.CalibrationRequired, analysisNullUUID(t.UserID)))
+		return instrumentError(err)
+	})
+	return out, err
+}
+
+// UpdateInstrument replaces an instrument's fields. ifVersion > 0 must
+// match its version (CodePrecondition otherwise); a taken name is
+// CodeConflict.
+func (db *DB) UpdateInstrument(ctx context.Context, t Tenant, id uuid.UUID, in spectra.Instrument, ifVersion int) (spectra.Instrument, error) {
+	var out spectra.Instrument
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		cur, err := instrument(ctx, tx, t.OrgID, id, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if ifVersion > 0 && cur.Version != ifVersion {
+			return spectra.Errorf(spectra.CodePrecondition, "the instrument changed since version %d (now %d)", ifVersion, cur.Version)
+		}
+		out, err = scanInstrument(tx.QueryRow(ctx, `UPDATE instruments SET name = $3, kind = $4, serial = $5, location = $6,
+				status = $7, calibration_required = $8
+			WHERE organization_id = $1 AND id = $2 RETURNING `+instrumentColumns,
+			t.OrgID, id, in.Name, in.Kind, in.Serial, in.Location, in.Status, in.CalibrationRequired))
+		return instrumentError(err)
+	})
+	return out, err
+}
+
+func analysisNullUUID(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
+
+const calibrationColumns = `c.id, c.instrument_id, c.certificate_number, c.provider, c.issued_at, c.expires_at, c.notes,
+	c.revoked_at, c.revoked_reason, c.recorded_by, c.created_at`
+
+func scanCalibration(r pgx.Row) (spectra.Calibration, error) {
+	var c spectra.Calibration
+	err := r.Scan(&c.ID, &c.InstrumentID, &c.CertificateNumber, &c.Provider, &c.IssuedAt, &c.ExpiresAt, &c.Notes,
+		&c.RevokedAt, &c.RevokedReason, &c.RecordedBy, &c.CreatedAt)
+	return c, err
+}
+
+// ListCalibrations lists certificates, newest first, optionally of one
+// instrument (uuid.Nil: all).
+func (db *DB) ListCalibrations(ctx context.Context, t Tenant, instrumentID uuid.UUID, p Page) ([]spectra.Calibration, string, error) {
+	var items []spectra.Calibration
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		r, err := tx.Query(ctx, `SELECT `+calibrationColumns+` FROM calibrations c
+			WHERE c.organization_id = $1 AND c.id < $2 AND ($3::uuid IS NULL OR c.instrument_id = $3)
+			ORDER BY c.id DESC LIMIT $4`, t.OrgID, p.after(), analysisNullUUID(instrumentID), p.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.Calibration, error) { return scanCalibration(r) })
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	items, cursor := next(items, p.Limit, func(c spectra.Calibration) uuid.UUID { return c.ID })
+	return items, cursor, nil
+}
+
+// Calibration returns one certificate.
+func (db *DB) Calibration(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Calibration, error) {
+	var c spectra.Calibration
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var err error
+		c, err = calibration(ctx, tx, t.OrgID, id)
+		return err
+	})
+	return c, err
+}
+
+func calibration(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.Calibration, error) {
+	c, err := scanCalibration(tx.QueryRow(ctx, `SELECT `+calibrationColumns+` FROM calibrations c
+		WHERE c.organization_id = $1 AND c.id = $2`, org, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, spectra.Errorf(spectra.CodeNotFound, "calibration not found")
+	}
+	return c, err
+}
+
+// CreateCalibration records a certificate. The instrument's row is locked
+// first (FOR UPDATE), so the change serializes with run creation, which
+// holds it FOR SHARE between its calibration check and its insert. An
+// unknown instrument is CodeInvalid naming instrument_id; expires_at not
+// after issued_at is CodeInvalid naming expires_at; a certificate number
+// already recorded for the instrument is CodeConflict.
+func (db *DB) CreateCalibration(ctx context.Context, t Tenant, c spectra.Calibration) (spectra.Calibration, error) {
+	var out spectra.Calibration
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		if _, err := instrument(ctx, tx, t.OrgID, c.InstrumentID, "FOR UPDATE"); err != nil {
+			if spectra.ErrorCode(err) == spectra.CodeNotFound {
+				return analysisFieldErr(spectra.CodeInvalid, "instrument_id", "no such instrument")
+			}
+			return err
+		}
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `INSERT INTO calibrations (organization_id, instrument_id, certificate_number, provider,
+				issued_at, expires_at, notes, recorded_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			t.OrgID, c.InstrumentID, c.CertificateNumber, c.Provider, c.IssuedAt, c.ExpiresAt, c.Notes, analysisNullUUID(t.UserID)).Scan(&id)
+		if err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) {
+				switch {
+				case pgErr.ConstraintName == "check_cert_dates":
+					return analysisFieldErr(spectra.CodeInvalid, "expires_at", "must be after issued_at")
+				case pgErr.Code == "23505":
+					return analysisFieldErr(spectra.CodeConflict, "certificate_number", "already recorded for this instrument")
+				}
+			}
+			return mapError(err, "calibration")
+		}
+		out, err = calibration(ctx, tx, t.OrgID, id)
+		return err
+	})
+	return out, err
+}
+
+// RevokeCalibration marks a certificate as revoked (a wrong certificate
+// is a fact to correct, not to delete); the instrument falls back to its
+// previous unrevoked certificate, if any. Like CreateCalibration it locks
+// the instrument first. Revoking twice is CodeConflict.
+func (db *DB) RevokeCalibration(ctx context.Context, t Tenant, id uuid.UUID, reason string) (spectra.Calibration, error) {
+	var out spectra.Calibration
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		c, err := calibration(ctx, tx, t.OrgID, id)
+		if err != nil {
+			return err
+		}
+		if _, err := instrument(ctx, tx, t.OrgID, c.InstrumentID, "FOR UPDATE"); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE calibrations SET revoked_at = now(), revoked_reason = $3
+			WHERE organization_id = $1 AND id = $2 AND revoked_at IS NULL`, t.OrgID, id, reason)
+		if err != nil {
+			return mapError(err, "calibration")
+		}
+		if tag.RowsAffected() == 0 {
+			return spectra.Errorf(spectra.CodeConflict, "the calibration is already revoked")
+		}
+		out, err = calibration(ctx, tx, t.OrgID, id)
+		return err
+	})
+	return out, err
+}
+
+func analysisFieldErr(code spectra.Code, field, msg string) error {
+	return &spectra.Error{Code: code, Message: field + " " + msg, Fields: []spectra.FieldError{{Field: field, Message: msg}}}
+}
+
+// effectiveCalibrations reads instruments with their effective
+// certificate (the latest issued, unrevoked one); ids nil means every
+// instrument of the organization.
+func effectiveCalibrations(ctx context.Context, tx pgx.Tx, org uuid.UUID, ids []uuid.UUID) ([]spectra.InstrumentCalibration, error) {
+	r, err := tx.Query(ctx, `SELECT i.id, i.name, i.kind, i.serial, i.location, i.status, i.calibration_required, i.created_at,
+			i.updated_at, i.version, `+calibrationColumns+`
+		FROM instruments i
+		LEFT JOIN LATERAL (SELECT * FROM calibrations c WHERE c.organization_id = i.organization_id
+			AND c.instrument_id = i.id AND c.revoked_at IS NULL ORDER BY c.issued_at DESC, c.id DESC LIMIT 1) c ON true
+		WHERE i.organization_id = $1 AND i.deleted_at IS NULL AND ($2::uuid[] IS NULL OR i.id = ANY($2))
+		ORDER BY i.name, i.id`, org, ids)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.InstrumentCalibration, error) {
+		var ic spectra.InstrumentCalibration
+		i := &ic.Instrument
+		var c struct {
+			id, instrument             *uuid.UUID
+			number, provider, notes    *string
+			issued, expires, createdAt *time.Time
+			revokedAt                  *time.Time
+			revokedReason              *string
+			recordedBy                 *uuid.UUID
+		}
+		err := r.Scan(&i.ID, &i.Name, &i.Kind, &i.Serial, &i.Location, &i.Status, &i.CalibrationRequired, &i.CreatedAt, &i.UpdatedAt, &i.Version,
+			&c.id, &c.instrument, &c.number, &c.provider, &c.issued, &c.expires, &c.notes, &c.revokedAt, &c.revokedReason, &c.recordedBy, &c.createdAt)
+		if err == nil && c.id != nil {
+			ic.Certificate = &spectra.Calibration{ID: *c.id, InstrumentID: *c.instrument, CertificateNumber: *c.number, Provider: *c.provider,
+				IssuedAt: *c.issued, ExpiresAt: *c.expires, Notes: *c.notes, RevokedAt: c.revokedAt, RevokedReason: c.revokedReason,
+				RecordedBy: c.recordedBy, CreatedAt: *c.createdAt}
+		}
+		return ic, err
+	})
+}
+
+// classify sets each instrument's state and days left at now.
+func classifyCalibrations(items []spectra.InstrumentCalibration, now time.Time, warnDays int) {
+	for k := range items {
+		ic := &items[k]
+		var expires *time.Time
+		if ic.Certificate != nil {
+			expires = &ic.Certificate.ExpiresAt
+			d := spectra.DaysLeft(*expires, now)
+			ic.DaysLeft = &d
+		}
+		ic.State = spectra.CalibrationState(ic.Instrument.CalibrationRequired, expires, now, warnDays)
+	}
+}
+
+func calibrationWarningDays(ctx context.Context, tx pgx.Tx, org uuid.UUID) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT calibration_warning_days FROM organizations WHERE id = $1`, org).Scan(&n)
+	return n, err
+}
+
+// CalibrationStatus is every instrument's calibration state at now, with
+// counts per state, under the organization's warning window.
+func (db *DB) CalibrationStatus(ctx context.Context, t Tenant, now time.Time) (spectra.CalibrationStatus, error) {
+	st := spectra.CalibrationStatus{AsOf: now, Counts: map[spectra.CalState]int{}}
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var err error
+		if st.WarningDays, err = calibrationWarningDays(ctx, tx, t.OrgID); err != nil {
+			return err
+		}
+		st.Items, err = effectiveCalibrations(ctx, tx, t.OrgID, nil)
+		return err
+	})
+	if err != nil {
+		return st, err
+	}
+	classifyCalibrations(st.Items, now, st.WarningDays)
+	for _, s := range spectra.CalStates {
+		st.Counts[s] = 0
+	}
+	for _, ic := range st.Items {
+		st.Counts[ic.State]++
+	}
+	if st.Items == nil {
+		st.Items = []spectra.InstrumentCalibration{}
+	}
+	return st, nil
+}

@@ -1,0 +1,515 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// Runs, their instruments, status history and results, and the
+// calibration lockout that guards creating and starting them.
+
+const runColumns = `r.id, r.recipe_id, r.sample_id, r.project_id, r.status, r.parameters, r.blocked_reason, r.notes,
+	r.started_at, r.finished_at, r.operator_id, r.created_by, r.created_at, r.version`
+
+func scanRun(row pgx.Row, extra ...any) (spectra.Run, error) {
+	var r spectra.Run
+	var params []byte
+	err := row.Scan(append([]any{&r.ID, &r.RecipeID, &r.SampleID, &r.ProjectID, &r.Status, &params, &r.BlockedReason, &r.Notes,
+		&r.StartedAt, &r.FinishedAt, &r.OperatorID, &r.CreatedBy, &r.CreatedAt, &r.Version}, extra...)...)
+	if err == nil {
+		r.Parameters = map[string]float64{}
+		err = json.Unmarshal(params, &r.Parameters)
+	}
+	return r, err
+}
+
+// ListRuns lists runs, newest first, filtered.
+func (db *DB) ListRuns(ctx context.Context, t Tenant, f spectra.RunFilter, p Page) ([]spectra.Run, string, error) {
+	var items []spectra.Run
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+runColumns+` FROM runs r
+			WHERE r.organization_id = $1 AND r.deleted_at IS NULL AND r.id < $2
+			  AND ($3 = '' OR r.status = $3) AND ($4::uuid IS NULL OR r.sample_id = $4) AND ($5::uuid IS NULL OR r.recipe_id = $5)
+			ORDER BY r.id DESC LIMIT $6`, t.OrgID, p.after(), string(f.Status), analysisNullUUID(f.SampleID), analysisNullUUID(f.RecipeID), p.Limit+1)
+		if err != nil {
+			return err
+		}
+		items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Run, error) { return scanRun(r) })
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	items, cursor := next(items, p.Limit, func(r spectra.Run) uuid.UUID { return r.ID })
+	return items, cursor, nil
+}
+
+// RunDetail returns a run with its recipe and sample names, instruments
+// and their certificates, results and status history.
+func (db *DB) RunDetail(ctx context.Context, t Tenant, id uuid.UUID) (spectra.RunDetail, error) {
+	var d spectra.RunDetail
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var err error
+		d, err = runDetail(ctx, tx, t.OrgID, id)
+		return err
+	})
+	return d, err
+}
+
+func runDetail(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.RunDetail, error) {
+	var d spectra.RunDetail
+	var err error
+	d.Run, err = scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+`, rc.name, rc.revision, rc.status, s.barcode, s.name
+		FROM runs r JOIN recipes rc ON rc.organization_id = r.organization_id AND rc.id = r.recipe_id
+		JOIN samples s ON s.organization_id = r.organization_id AND s.id = r.sample_id
+		WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL`, org, id),
+		&d.RecipeName, &d.RecipeRevision, &d.RecipeStatus, &d.SampleBarcode, &d.SampleName)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, spectra.Errorf(spectra.CodeNotFound, "run not found")
+	}
+	if err != nil {
+		return d, err
+	}
+	if d.Instruments, err = runInstruments(ctx, tx, org, id); err != nil {
+		return d, err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, run_id, device_id, metric, value, unit, measured_at, created_by FROM run_results
+		WHERE organization_id = $1 AND run_id = $2 ORDER BY id`, org, id)
+	if err != nil {
+		return d, err
+	}
+	d.Results, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Result, error) {
+		var x spectra.Result
+		err := r.Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy)
+		return x, err
+	})
+	if err != nil {
+		return d, err
+	}
+	rows, err = tx.Query(ctx, `SELECT from_status, to_status, reason, actor_id, at FROM run_transitions
+		WHERE organization_id = $1 AND run_id = $2 ORDER BY at, id`, org, id)
+	if err != nil {
+		return d, err
+	}
+	d.History, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.RunTransition, error) {
+		var x spectra.RunTransition
+		err := r.Scan(&x.From, &x.To, &x.Reason, &x.ActorID, &x.At)
+		return x, err
+	})
+	return d, err
+}
+
+// runInstruments are a run's instruments with the certificates recorded
+// when it was created.
+func runInstruments(ctx context.Context, tx pgx.Tx, org, run uuid.UUID) ([]spectra.RunInstrument, error) {
+	rows, err := tx.Query(ctx, `SELECT i.id, i.name, i.kind, i.serial, i.calibration_required, c.id
+		FROM run_instruments ri JOIN instruments i ON i.organization_id = ri.organization_id AND i.id = ri.instrument_id
+		LEFT JOIN calibrations c ON c.organization_id = ri.organization_id AND c.id = ri.calibration_id
+		WHERE ri.organization_id = $1 AND ri.run_id = $2 ORDER BY i.name, i.id`, org, run)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		spectra.RunInstrument
+		cal *uuid.UUID
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.InstrumentID, &x.Name, &x.Kind, &x.Serial, &x.CalibrationRequired, &x.cal)
+		return x, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]spectra.RunInstrument, len(list))
+	for i, x := range list {
+		out[i] = x.RunInstrument
+		if x.cal != nil {
+			c, err := calibration(ctx, tx, org, *x.cal)
+			if err != nil {
+				return nil, err
+			}
+			out[i].Certificate = &c
+		}
+	}
+	return out, nil
+}
+
+// lockInstruments locks the instruments FOR SHARE, in id order (so that
+// concurrent runs and calibrations queue instead of deadlocking): a
+// calibration recorded or revoked meanwhile must wait for this
+// transaction, and one in flight is waited for. It returns the ids it did
+// not find.
+func lockInstruments(ctx context.Context, tx pgx.Tx, org uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM instruments WHERE organization_id = $1 AND id = ANY($2) AND deleted_at IS NULL
+		ORDER BY id FOR SHARE`, org, ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uuid.UUID]bool{}
+	for _, id := range found {
+		seen[id] = true
+	}
+	var missing []uuid.UUID
+	for _, id := range ids {
+		if !seen[id] {
+			missing = append(missing, id)
+		}
+	}
+	return missing, nil
+}
+
+// checkCalibrations reads the (locked) instruments' effective
+// certificates at now and returns them, or a *spectra.LockoutError naming
+// every instrument that requires calibration and whose certificate has
+// expired or is missing.
+func checkCalibrations(ctx context.Context, tx pgx.Tx, org uuid.UUID, ids []uuid.UUID, now time.Time) ([]spectra.InstrumentCalibration, error) {
+	warn, err := calibrationWarningDays(ctx, tx, org)
+	if err != nil {
+		return nil, err
+	}
+	cals, err := effectiveCalibrations(ctx, tx, org, ids)
+	if err != nil {
+		return nil, err
+	}
+	classifyCalibrations(cals, now, warn)
+	var lapsed []spectra.LapsedInstrument
+	for _, ic := range cals {
+		if !ic.State.Locks() {
+			continue
+		}
+		l := spectra.LapsedInstrument{ID: ic.Instrument.ID, Name: ic.Instrument.Name, State: ic.State}
+		if ic.Certificate != nil {
+			l.CertificateNumber, l.ExpiresAt = &ic.Certificate.CertificateNumber, &ic.Certificate.ExpiresAt
+		}
+		lapsed = append(lapsed, l)
+	}
+	if lapsed != nil {
+		return cals, &spectra.LockoutError{Instruments: lapsed}
+	}
+	return cals, nil
+}
+
+// CreateRun plans a run, in one transaction that first locks the named
+// instruments FOR SHARE, so that no calibration change can slip between
+// the check and the insert. Unknown instruments, recipe or sample are
+// CodeInvalid naming the field; invalid parameters CodeInvalid naming
+// parameters.<name>; a recipe that is not approved, an instrument out of
+// service or a sample no longer usable CodeConflict; an instrument that
+// requires calibration and whose certificate has expired or is missing a
+// *spectra.LockoutError. Nothing is written unless the run is.
+func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now time.Time) (spectra.RunDetail, error) {
+	var d spectra.RunDetail
+	if len(nr.InstrumentIDs) == 0 {
+		// effectiveCalibrations reads nil as "every instrument".
+		return d, analysisFieldErr(spectra.CodeInvalid, "instrument_ids", "name at least one instrument")
+	}
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		missing, err := lockInstruments(ctx, tx, t.OrgID, nr.InstrumentIDs)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			e := &spectra.Error{Code: spectra.CodeInvalid, Message: "instrument_ids names instruments that do not exist"}
+			for i, id := range nr.InstrumentIDs {
+				for _, m := range missing {
+					if id == m {
+						e.Fields = append(e.Fields, spectra.FieldError{Field: fmt.Sprintf("instrument_ids[%d]", i), Message: "no such instrument"})
+					}
+				}
+			}
+			return e
+		}
+		var recipeStatus string
+		var decls []spectra.RecipeParam
+		err = tx.QueryRow(ctx, `SELECT status, parameters FROM recipes WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
+			t.OrgID, nr.RecipeID).Scan(&recipeStatus, &decls)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return analysisFieldErr(spectra.CodeInvalid, "recipe_id", "no such recipe")
+		}
+		if err != nil {
+			return err
+		}
+		var sampleStatus string
+		var project *uuid.UUID
+		err = tx.QueryRow(ctx, `SELECT status, project_id FROM samples WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
+			t.OrgID, nr.SampleID).Scan(&sampleStatus, &project)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return analysisFieldErr(spectra.CodeInvalid, "sample_id", "no such sample")
+		}
+		if err != nil {
+			return err
+		}
+		params, errs := spectra.ValidateRunParameters(nr.Parameters, decls)
+		if len(errs) > 0 {
+			return &spectra.Error{Code: spectra.CodeInvalid, Message: "parameters do not fit the recipe", Fields: errs}
+		}
+		if recipeStatus != "approved" {
+			return analysisFieldErr(spectra.CodeConflict, "recipe_id", "the recipe is "+recipeStatus+"; only an approved recipe can be run")
+		}
+		if sampleStatus == "consumed" || sampleStatus == "disposed" {
+			return analysisFieldErr(spectra.CodeConflict, "sample_id", "the sample is "+sampleStatus)
+		}
+		cals, err := checkCalibrations(ctx, tx, t.OrgID, nr.InstrumentIDs, now)
+		if err != nil {
+			return err
+		}
+		for _, ic := range cals {
+			if ic.Instrument.Status != "active" {
+				return analysisFieldErr(spectra.CodeConflict, "instrument_ids", ic.Instrument.Name+" is "+ic.Instrument.Status)
+			}
+		}
+		paramJSON, err := json.Marshal(params)
+		if err != nil {
+			return err
+		}
+		var id uuid.UUID
+		if err := tx.QueryRow(ctx, `INSERT INTO runs (organization_id, recipe_id, sample_id, project_id, parameters, notes, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			t.OrgID, nr.RecipeID, nr.SampleID, project, paramJSON, nr.Notes, analysisNullUUID(t.UserID)).Scan(&id); err != nil {
+			return mapError(err, "run")
+		}
+		for _, ic := range cals {
+			var cal *uuid.UUID
+			if ic.Certificate != nil {
+				cal = &ic.Certificate.ID
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO run_instruments (organization_id, run_id, instrument_id, calibration_id)
+				VALUES ($1, $2, $3, $4)`, t.OrgID, id, ic.Instrument.ID, cal); err != nil {
+				return mapError(err, "run instrument")
+			}
+		}
+		if err := recordRunTransition(ctx, tx, t, id, nil, spectra.RunPlanned, "", now); err != nil {
+			return err
+		}
+		d, err = runDetail(ctx, tx, t.OrgID, id)
+		return err
+	})
+	return d, err
+}
+
+func recordRunTransition(ctx context.Context, tx pgx.Tx, t Tenant, run uuid.UUID, from *spectra.RunStatus, to spectra.RunStatus, reason string, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO run_transitions (organization_id, run_id, from_status, to_status, reason, actor_id, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.OrgID, run, from, to, reason, analysisNullUUID(t.UserID), now)
+	return mapError(err, "run transition")
+}
+
+// RunChange is what TransitionRun is asked to do.
+type RunChange struct {
+	Action spectra.RunAction
+	Reason string
+	// ApprovedOnly refuses (CodeForbidden) a run whose recipe is no longer
+	// approved: technicians execute approved recipes only.
+	ApprovedOnly bool
+	// IfVersion > 0 must match the run's version (CodePrecondition).
+	IfVersion int
+	Now       time.Time
+}
+
+// TransitionRun moves a run along its life (spectra.NextRunStatus; an
+// illegal move is CodeConflict). Starting re-checks the instruments'
+// calibrations under the same locks as CreateRun: if one lapsed, the run
+// becomes blocked with the reason, that is committed, and the call
+// returns a *spectra.LockoutError. The starter becomes the operator.
+func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunChange) (spectra.RunDetail, error) {
+	var d spectra.RunDetail
+	var lockout error
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var status spectra.RunStatus
+		var recipeStatus string
+		var version int
+		err := tx.QueryRow(ctx, `SELECT r.status, rc.status, r.version FROM runs r
+			JOIN recipes rc ON rc.organization_id = r.organization_id AND rc.id = r.recipe_id
+			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR UPDATE OF r`, t.OrgID, id).Scan(&status, &recipeStatus, &version)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return spectra.Errorf(spectra.CodeNotFound, "run not found")
+		}
+		if err != nil {
+			return err
+		}
+		if c.IfVersion > 0 && c.IfVersion != version {
+			return spectra.Errorf(spectra.CodePrecondition, "the run changed since version %d (now %d)", c.IfVersion, version)
+		}
+		to, err := spectra.NextRunStatus(status, c.Action)
+		if err != nil {
+			return err
+		}
+		if c.ApprovedOnly && recipeStatus != "approved" && c.Action != spectra.ActAbort {
+			return spectra.Errorf(spectra.CodeForbidden, "technicians execute runs of approved recipes only; this recipe is %s", recipeStatus)
+		}
+		reason := c.Reason
+		switch c.Action {
+		case spectra.ActStart:
+			var ids []uuid.UUID
+			rows, err := tx.Query(ctx, `SELECT instrument_id FROM run_instruments WHERE organization_id = $1 AND run_id = $2`, t.OrgID, id)
+			if err != nil {
+				return err
+			}
+			if ids, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
+				return err
+			}
+			if _, err := lockInstruments(ctx, tx, t.OrgID, ids); err != nil {
+				return err
+			}
+			if _, err := checkCalibrations(ctx, tx, t.OrgID, ids, c.Now); err != nil {
+				var lo *spectra.LockoutError
+				if !errors.As(err, &lo) {
+					return err
+				}
+				// The block is committed: the run shows why it cannot start.
+				lockout, to, reason = lo, spectra.RunBlocked, lo.Error()
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE runs SET status = $3,
+				blocked_reason = CASE WHEN $3 = 'blocked' THEN $4 END,
+				started_at = CASE WHEN $3 = 'running' THEN $5 ELSE started_at END,
+				operator_id = CASE WHEN $3 = 'running' THEN $6 ELSE operator_id END,
+				finished_at = CASE WHEN $3 IN ('completed', 'failed', 'aborted') THEN greatest($5, started_at) ELSE finished_at END
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, string(to), reason, c.Now, analysisNullUUID(t.UserID)); err != nil {
+			return mapError(err, "run")
+		}
+		if err := recordRunTransition(ctx, tx, t, id, &status, to, reason, c.Now); err != nil {
+			return err
+		}
+		d, err = runDetail(ctx, tx, t.OrgID, id)
+		return err
+	})
+	if err == nil && lockout != nil {
+		return d, lockout
+	}
+	return d, err
+}
+
+// AddResults appends measurements to a run and, for every SPC series of
+// the metric (and of the run's recipe and instruments, where the series
+// names them), appends a point and evaluates the Western Electric rules.
+// A run that is not running or finished is CodeConflict; with operatorOnly
+// a run the caller did not start is CodeForbidden; an unknown device is
+// CodeInvalid naming results[i].device_id.
+func (db *DB) AddResults(ctx context.Context, t Tenant, runID uuid.UUID, results []spectra.NewResult, operatorOnly bool, now time.Time) ([]spectra.Result, []spectra.SPCAlert, error) {
+	var out []spectra.Result
+	var alerts []spectra.SPCAlert
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var status spectra.RunStatus
+		var operator *uuid.UUID
+		var recipe uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT status, operator_id, recipe_id FROM runs WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE`,
+			t.OrgID, runID).Scan(&status, &operator, &recipe)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return spectra.Errorf(spectra.CodeNotFound, "run not found")
+		}
+		if err != nil {
+			return err
+		}
+		if status != spectra.RunRunning && status != spectra.RunCompleted && status != spectra.RunFailed {
+			return spectra.Errorf(spectra.CodeConflict, "results are uploaded to running or finished runs; this run is %s", status)
+		}
+		if operatorOnly && (operator == nil || *operator != t.UserID) {
+			return spectra.Errorf(spectra.CodeForbidden, "a technician uploads results only to runs they operate")
+		}
+		if err := checkResultDevices(ctx, tx, t.OrgID, results); err != nil {
+			return err
+		}
+		for _, r := range results {
+			at := now
+			if r.MeasuredAt != nil {
+				at = *r.MeasuredAt
+			}
+			var x spectra.Result
+			err := tx.QueryRow(ctx, `INSERT INTO run_results (organization_id, run_id, device_id, metric, value, unit, measured_at, created_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, run_id, device_id, metric, value, unit, measured_at, created_by`,
+				t.OrgID, runID, r.DeviceID, r.Metric, r.Value, r.Unit, at, analysisNullUUID(t.UserID)).
+				Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy)
+			if err != nil {
+				return mapError(err, "result")
+			}
+			out = append(out, x)
+		}
+		alerts, err = feedSeries(ctx, tx, t.OrgID, runID, recipe, out)
+		return err
+	})
+	return out, alerts, err
+}
+
+func checkResultDevices(ctx context.Context, tx pgx.Tx, org uuid.UUID, results []spectra.NewResult) error {
+	var ids []uuid.UUID
+	for _, r := range results {
+		if r.DeviceID != nil {
+			ids = append(ids, *r.DeviceID)
+		}
+	}
+	if ids == nil {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM devices WHERE organization_id = $1 AND id = ANY($2) AND deleted_at IS NULL`, org, ids)
+	if err != nil {
+		return err
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return err
+	}
+	known := map[uuid.UUID]bool{}
+	for _, id := range found {
+		known[id] = true
+	}
+	e := &spectra.Error{Code: spectra.CodeInvalid, Message: "results name devices that do not exist"}
+	for i, r := range results {
+		if r.DeviceID != nil && !known[*r.DeviceID] {
+			e.Fields = append(e.Fields, spectra.FieldError{Field: fmt.Sprintf("results[%d].device_id", i), Message: "no such device"})
+		}
+	}
+	if e.Fields != nil {
+		return e
+	}
+	return nil
+}
+
+// feedSeries appends each result to the SPC series that follow its
+// metric, locking each series (in id order) while its rules run.
+func feedSeries(ctx context.Context, tx pgx.Tx, org, run, recipe uuid.UUID, results []spectra.Result) ([]spectra.SPCAlert, error) {
+	metrics := make([]string, len(results))
+	for i, r := range results {
+		metrics[i] = r.Metric
+	}
+	rows, err := tx.Query(ctx, `SELECT `+seriesColumns+` FROM spc_series s
+		WHERE organization_id = $1 AND deleted_at IS NULL AND metric = ANY($2)
+		  AND (recipe_id IS NULL OR recipe_id = $3)
+		  AND (instrument_id IS NULL OR EXISTS (SELECT 1 FROM run_instruments ri WHERE ri.organization_id = s.organization_id
+		       AND ri.run_id = $4 AND ri.instrument_id = s.instrument_id))
+		ORDER BY id FOR UPDATE`, org, metrics, recipe, run)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.SPCSeries, error) { return scanSeries(r) })
+	if err != nil {
+		return nil, err
+	}
+	var alerts []spectra.SPCAlert
+	for _, s := range list {
+		var points []NewSPCPoint
+		for _, r := range results {
+			if r.Metric == s.Metric {
+				points = append(points, NewSPCPoint{TS: r.MeasuredAt, Value: r.Value, RunID: &run, RunResultID: &r.ID})
+			}
+		}
+		_, raised, err := appendPoints(ctx, tx, org, s, points)
+		if err != nil {
+			return nil, err
+		}
+		alerts = append(alerts, raised...)
+	}
+	return alerts, nil
+}

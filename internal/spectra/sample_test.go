@@ -1,0 +1,103 @@
+package spectra
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestAfterCustody(t *testing.T) {
+	cases := []struct {
+		status SampleStatus
+		event  NewCustodyEvent
+		want   CustodyOutcome
+		code   Code // "" when the event is allowed
+	}{
+		{SampleRegistered, NewCustodyEvent{Type: CustodyReceived, ToHolder: "Store", ToLocation: "Cabinet A"},
+			CustodyOutcome{SampleStored, "Store", "Cabinet A"}, ""},
+		{SampleStored, NewCustodyEvent{Type: CustodyCheckedOut, ToHolder: "Alice"},
+			CustodyOutcome{SampleCheckedOut, "Alice", "Cabinet A"}, ""},
+		{SampleCheckedOut, NewCustodyEvent{Type: CustodyTransferred, ToHolder: "Bob", ToLocation: "Lab 2"},
+			CustodyOutcome{SampleCheckedOut, "Bob", "Lab 2"}, ""},
+		{SampleInUse, NewCustodyEvent{Type: CustodyTransferred, ToHolder: "Bob"},
+			CustodyOutcome{SampleInUse, "Bob", "Cabinet A"}, ""},
+		{SampleCheckedOut, NewCustodyEvent{Type: CustodyReturned},
+			CustodyOutcome{SampleStored, "Holder", "Cabinet A"}, ""},
+		{SampleCheckedOut, NewCustodyEvent{Type: CustodyStored, ToLocation: "Freezer"},
+			CustodyOutcome{SampleStored, "Holder", "Freezer"}, ""},
+		{SampleCheckedOut, NewCustodyEvent{Type: CustodyConsumed},
+			CustodyOutcome{SampleConsumed, "Holder", "Cabinet A"}, ""},
+		{SampleStored, NewCustodyEvent{Type: CustodyDisposed},
+			CustodyOutcome{SampleDisposed, "Holder", "Cabinet A"}, ""},
+		{SampleDisposed, NewCustodyEvent{Type: CustodyReturned}, CustodyOutcome{}, CodeConflict},
+		{SampleDisposed, NewCustodyEvent{Type: CustodyDisposed}, CustodyOutcome{}, CodeConflict},
+		{SampleConsumed, NewCustodyEvent{Type: CustodyTransferred, ToHolder: "Bob"}, CustodyOutcome{}, CodeConflict},
+		{SampleStored, NewCustodyEvent{Type: "lost"}, CustodyOutcome{}, CodeInvalid},
+	}
+	for _, c := range cases {
+		got, err := AfterCustody(c.status, "Holder", "Cabinet A", c.event)
+		if c.code != "" {
+			if ErrorCode(err) != c.code {
+				t.Errorf("%s after %s: err %v, want %s", c.event.Type, c.status, err, c.code)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s after %s = %+v, %v; want %+v", c.event.Type, c.status, got, err, c.want)
+		}
+	}
+}
+
+func TestCheckSampleStatus(t *testing.T) {
+	cases := []struct {
+		from, to SampleStatus
+		code     Code
+	}{
+		{"", SampleRegistered, ""},
+		{"", SampleStored, ""},
+		{"", SampleDisposed, CodeInvalid},
+		{SampleStored, SampleInUse, ""},
+		{SampleStored, SampleStored, ""},
+		{SampleStored, SampleConsumed, CodeInvalid},
+		{SampleCheckedOut, SampleDisposed, CodeInvalid},
+		{SampleDisposed, SampleDisposed, ""},
+		{SampleDisposed, SampleStored, CodeConflict},
+		{SampleConsumed, SampleDisposed, CodeConflict},
+	}
+	for _, c := range cases {
+		err := CheckSampleStatus(c.from, c.to)
+		if (c.code == "" && err != nil) || (c.code != "" && ErrorCode(err) != c.code) {
+			t.Errorf("%q → %q: %v, want code %q", c.from, c.to, err, c.code)
+		}
+		var e *Error
+		if c.code == CodeInvalid && (!errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "status") {
+			t.Errorf("%q → %q: the error does not name status: %v", c.from, c.to, err)
+		}
+	}
+}
+
+func TestCustodyEventValidate(t *testing.T) {
+	cases := []struct {
+		event NewCustodyEvent
+		field string // "" when valid
+	}{
+		{NewCustodyEvent{Type: CustodyTransferred}, "to_holder"},
+		{NewCustodyEvent{Type: CustodyTransferred, ToHolder: "Bob"}, ""},
+		{NewCustodyEvent{Type: CustodyCheckedOut}, "to_holder"},
+		{NewCustodyEvent{Type: CustodyStored}, "to_location"},
+		{NewCustodyEvent{Type: CustodyStored, ToLocation: "Freezer"}, ""},
+		{NewCustodyEvent{Type: CustodyReceived}, ""},
+		{NewCustodyEvent{Type: CustodyReturned}, ""},
+		{NewCustodyEvent{Type: CustodyConsumed}, ""},
+		{NewCustodyEvent{Type: CustodyDisposed}, ""},
+	}
+	for _, c := range cases {
+		err := c.event.Validate()
+		var e *Error
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("%+v: %v", c.event, err)
+		case c.field != "" && (!errors.As(err, &e) || e.Code != CodeInvalid || e.Fields[0].Field != c.field):
+			t.Errorf("%+v: %v, want 422 naming %s", c.event, err, c.field)
+		}
+	}
+}

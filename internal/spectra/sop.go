@@ -1,0 +1,78 @@
+package spectra
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// SOP is one revision of a standard operating procedure as the API shows
+// it. It lives like a recipe: draft → approved → retired, and a change to
+// an approved SOP is a new revision of the same lineage and code.
+type SOP struct {
+	ID           uuid.UUID    `json:"id"`
+	LineageID    uuid.UUID    `json:"lineage_id" doc:"Shared by every revision of the same procedure."`
+	Revision     int          `json:"revision" doc:"The procedure's revision number, 1 for the first; unique within the lineage and the code."`
+	Code         string       `json:"code" doc:"The procedure's document code, e.g. SOP-IV-001; the same for every revision."`
+	Title        string       `json:"title"`
+	BodyMarkdown string       `json:"body_markdown"`
+	Status       MethodStatus `json:"status" enum:"draft,approved,retired"`
+	ApprovedAt   *time.Time   `json:"approved_at"`
+	ApprovedBy   *uuid.UUID   `json:"approved_by"`
+	RetiredAt    *time.Time   `json:"retired_at"`
+	CreatedBy    *uuid.UUID   `json:"created_by"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	Version      int          `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+}
+
+// SOPDraft is the content of an SOP as a client writes it.
+type SOPDraft struct {
+	Code         string
+	Title        string
+	BodyMarkdown string
+}
+
+// SOPFilter narrows an SOP list; zero values do not filter.
+type SOPFilter struct {
+	Status    MethodStatus
+	Q         string // part of the code or title, case-insensitive
+	Code      string
+	LineageID uuid.UUID
+}
+
+// SOPSignedContent is the exact content an approval signature of an SOP
+// revision covers: canonical JSON (keys sorted, no insignificant space) of
+// its code, title, Markdown body and revision.
+func SOPSignedContent(code, title, body string, revision int) []byte {
+	b, err := json.Marshal(struct {
+		BodyMarkdown string `json:"body_markdown"`
+		Code         string `json:"code"`
+		Revision     int    `json:"revision"`
+		Title        string `json:"title"`
+	}{body, code, revision, title})
+	if err != nil {
+		panic("spectra: SOP content does not marshal: " + err.Error()) // strings and an int always do
+	}
+	return b
+}
+
+// SOPContentSHA256 is the digest an approval signature of s stores.
+func SOPContentSHA256(s SOP) [32]byte {
+	return sha256.Sum256(SOPSignedContent(s.Code, s.Title, s.BodyMarkdown, s.Revision))
+}
+
+// SOPApproval is one approval of an SOP revision.
+type SOPApproval struct {
+	ID            uuid.UUID        `json:"id"`
+	SOPID         uuid.UUID        `json:"sop_id"`
+	ApproverID    uuid.UUID        `json:"approver_id"`
+	ApproverEmail string           `json:"approver_email"`
+	ApproverName  string           `json:"approver_name"`
+	ApproverRole  Role             `json:"approver_role" doc:"admin or pi, when they approved."`
+	Comment       string           `json:"comment"`
+	ApprovedAt    time.Time        `json:"approved_at"`
+	Signature     *MethodSignature `json:"signature" doc:"The e-signature; null for approvals recorded without one."`
+}
