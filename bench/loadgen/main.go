@@ -35,6 +35,7 @@ type config struct {
 	concurrency int
 	users       int
 	only        string
+	grow        bool
 }
 
 // scenario is one kind of request; prepare finds what it needs (ids) once.
@@ -56,6 +57,7 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&cfg.concurrency, "concurrency", 8, "concurrent requests per scenario")
 	fs.IntVar(&cfg.users, "users", 100, "sessions of the many-users scenario")
 	fs.StringVar(&cfg.only, "only", "", "comma-separated scenario names (default: all)")
+	fs.BoolVar(&cfg.grow, "grow", true, "first grow the data to the sizes PRODUCT.md §10 names (120 samples, 1000 SPC points)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +65,11 @@ func run(args []string, out io.Writer) error {
 		Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 	if err := base.login("engineer@demo.lab", "eng123"); err != nil {
 		return fmt.Errorf("log in (is the demo data loaded?): %w", err)
+	}
+	if cfg.grow {
+		if err := grow(base); err != nil {
+			return fmt.Errorf("grow the data: %w", err)
+		}
 	}
 	fmt.Fprintf(out, "| scenario | target p50/p99 | requests | req/s | p50 | p95 | p99 | errors |\n|---|---|---|---|---|---|---|---|\n")
 	for _, sc := range scenarios(cfg) {
@@ -79,10 +86,17 @@ func run(args []string, out io.Writer) error {
 			n = sc.users
 		}
 		r := measure(base, req, n, cfg.duration)
-		fmt.Fprintf(out, "| %s | %s | %d | %.0f | %s | %s | %s | %d |\n", sc.name, sc.target, r.n, float64(r.n)/cfg.duration.Seconds(),
-			ms(r.p(50)), ms(r.p(95)), ms(r.p(99)), r.errors)
+		fmt.Fprintf(out, "| %s | %s | %d | %.0f | %s | %s | %s | %s |\n", sc.name, sc.target, r.n, float64(r.n)/cfg.duration.Seconds(),
+			ms(r.p(50)), ms(r.p(95)), ms(r.p(99)), errorsOf(r))
 	}
 	return nil
+}
+
+func errorsOf(r result) string {
+	if r.errors == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (first: %s)", r.errors, r.first)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -127,8 +141,141 @@ func scenarios(cfg config) []scenario {
 		{name: "GET SPC last 1000 points", target: "35/120 ms", prepare: firstID("/api/analysis/spc/series?limit=1", "/api/analysis/spc/series/{id}/points?limit=1000")},
 		{name: "GET /api/lims/eln?q= (full text)", target: "50/200 ms", prepare: get("/api/lims/eln?q=voltage")},
 		{name: "GET /api/analysis/calibrations", target: "15/50 ms", prepare: get("/api/analysis/calibrations")},
-		{name: "100 concurrent users (GET /auth/me)", target: "no errors", users: cfg.users, prepare: get("/auth/me")},
+		{name: "POST /api/analysis/runs", target: "40/150 ms", prepare: createRun},
+		{name: "100 concurrent users (GET /auth/me)", target: "no errors", users: cfg.users, prepare: manyUsers(cfg.users)},
 	}
+}
+
+// grow brings the demo data up to the sizes the targets are stated for:
+// at least 120 samples (a full page of 100) and 1000 points in the first
+// SPC series. It goes through the API, as a lab would, and can run again.
+func grow(c *client) error {
+	for i := 0; i < 120; i++ {
+		body := fmt.Sprintf(`{"barcode":"LOAD-%04d","name":"load sample %d","material":"Si"}`, i, i)
+		if code, err := c.post("/api/lims/samples", body); err != nil || (code != http.StatusCreated && code != http.StatusConflict) {
+			return fmt.Errorf("create sample: %d %v", code, err)
+		}
+	}
+	series, err := c.getJSON("/api/analysis/spc/series?limit=1")
+	if err != nil || len(asItems(series)) == 0 {
+		return fmt.Errorf("no SPC series: %v", err)
+	}
+	id := asItems(series)[0]["id"].(string)
+	points, err := c.getJSON("/api/analysis/spc/series/" + id + "/points?limit=1000")
+	if err != nil {
+		return err
+	}
+	if missing := 1000 - len(asItems(points)); missing > 0 {
+		var b strings.Builder
+		start := time.Now().Add(-time.Duration(missing) * time.Minute)
+		for i := 0; i < missing; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"ts":%q,"value":%g}`, start.Add(time.Duration(i)*time.Minute).UTC().Format(time.RFC3339Nano), 0.45+0.01*float64(i%7-3))
+		}
+		if code, err := c.post("/api/analysis/spc/series/"+id+"/points", `{"points":[`+b.String()+`]}`); err != nil || code >= 300 {
+			return fmt.Errorf("add points: %d %v", code, err)
+		}
+	}
+	return nil
+}
+
+func (c *client) post(path, body string) (int, error) {
+	r, err := http.NewRequest(http.MethodPost, c.url+path, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(r)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// createRun plans a run of the approved recipe on a sample with the
+// instruments whose calibration is valid: the calibration check, the
+// parameter validation and the insert, each request a new run.
+func createRun(c *client) (request, error) {
+	ids := func(list string, keep func(map[string]any) bool) ([]string, error) {
+		body, err := c.getJSON(list)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, it := range asItems(body) {
+			if keep(it) {
+				if inst, ok := it["instrument"].(map[string]any); ok {
+					it = inst
+				}
+				out = append(out, it["id"].(string))
+			}
+		}
+		if len(out) == 0 {
+			return nil, errors.New(list + ": nothing fits")
+		}
+		return out, nil
+	}
+	all := func(map[string]any) bool { return true }
+	recipes, err := ids("/api/lims/recipes?status=approved&limit=1", all)
+	if err != nil {
+		return nil, err
+	}
+	samples, err := ids("/api/lims/samples?limit=1", all)
+	if err != nil {
+		return nil, err
+	}
+	instruments, err := ids("/api/analysis/calibrations/status", func(it map[string]any) bool {
+		inst, _ := it["instrument"].(map[string]any)
+		return it["state"] == "valid" && inst["kind"] == "SMU"
+	})
+	if err != nil {
+		return nil, err
+	}
+	body, _ := json.Marshal(map[string]any{"recipe_id": recipes[0], "sample_id": samples[0],
+		"instrument_ids": instruments[:1], "parameters": map[string]any{}})
+	return func() (*http.Request, error) {
+		r, err := http.NewRequest(http.MethodPost, c.url+"/api/analysis/runs", bytes.NewReader(body))
+		if err == nil {
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		return r, err
+	}, nil
+}
+
+// manyUsers logs n sessions in (each its own token, so each request's
+// tenant transaction checks a different session) and spreads the requests
+// over them.
+func manyUsers(n int) func(c *client) (request, error) {
+	return func(c *client) (request, error) {
+		sessions := make([]*client, n)
+		for i := range sessions {
+			sessions[i] = &client{url: c.url, http: c.http}
+			if err := sessions[i].login("viewer@demo.lab", "view123"); err != nil {
+				return nil, err
+			}
+		}
+		var next atomic.Int64
+		return func() (*http.Request, error) {
+			return sessions[int(next.Add(1))%n].get("/auth/me")()
+		}, nil
+	}
+}
+
+func asItems(body map[string]any) []map[string]any {
+	raw, _ := body["items"].([]any)
+	out := make([]map[string]any, 0, len(raw))
+	for _, it := range raw {
+		if m, ok := it.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 type client struct {
@@ -179,6 +326,7 @@ func (c *client) getJSON(path string) (map[string]any, error) {
 
 type result struct {
 	n, errors int
+	first     string // the first error, to tell what went wrong
 	latencies []time.Duration
 }
 
@@ -196,6 +344,7 @@ func measure(c *client, req request, n int, d time.Duration) result {
 	var mu sync.Mutex
 	var all []time.Duration
 	var errs atomic.Int64
+	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
@@ -216,7 +365,9 @@ func measure(c *client, req request, n int, d time.Duration) result {
 				}
 				elapsed := time.Since(start)
 				if err != nil || resp.StatusCode >= 400 {
-					errs.Add(1)
+					if errs.Add(1) == 1 {
+						firstErr.Store(describe(resp, err))
+					}
 					continue
 				}
 				mine = append(mine, elapsed)
@@ -228,5 +379,13 @@ func measure(c *client, req request, n int, d time.Duration) result {
 	}
 	wg.Wait()
 	slices.Sort(all)
-	return result{n: len(all), errors: int(errs.Load()), latencies: all}
+	first, _ := firstErr.Load().(string)
+	return result{n: len(all), errors: int(errs.Load()), first: first, latencies: all}
+}
+
+func describe(resp *http.Response, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return resp.Status
 }
