@@ -230,6 +230,11 @@ func TestRunStartRechecksCalibration(t *testing.T) {
 	if strings.Join(hist, ",") != "planned,blocked,running" {
 		t.Errorf("history = %v", hist)
 	}
+	// The run was measured under the new certificate: the report says so.
+	report := string(e.call(http.MethodGet, "/api/analysis/runs/"+id+"/report", tech, nil).Raw)
+	if !strings.Contains(report, "CERT-RECAL") || strings.Contains(report, "CERT-SMU-2450-001") {
+		t.Errorf("the report does not name the certificate effective at the start:\n%s", report)
+	}
 
 	// Technicians execute runs of approved recipes only; engineers may
 	// still start a run whose recipe was retired after planning.

@@ -202,6 +202,23 @@ func checkCalibrations(ctx context.Context, tx pgx.Tx, org uuid.UUID, ids []uuid
 	return cals, nil
 }
 
+// recordCertificates notes, for each instrument of a starting run, the
+// certificate effective at the start: the one the report names.
+func recordCertificates(ctx context.Context, tx pgx.Tx, org, run uuid.UUID, cals []spectra.InstrumentCalibration) error {
+	for _, ic := range cals {
+		var cert *uuid.UUID
+		if ic.Certificate != nil {
+			cert = &ic.Certificate.ID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE run_instruments SET calibration_id = $4
+			WHERE organization_id = $1 AND run_id = $2 AND instrument_id = $3 AND calibration_id IS DISTINCT FROM $4`,
+			org, run, ic.Instrument.ID, cert); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CreateRun plans a run, in one transaction that first locks the named
 // instruments FOR SHARE, so that no calibration change can slip between
 // the check and the insert. Unknown instruments, recipe or sample are
@@ -363,13 +380,16 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 			if _, err := lockInstruments(ctx, tx, t.OrgID, ids); err != nil {
 				return err
 			}
-			if _, err := checkCalibrations(ctx, tx, t.OrgID, ids, c.Now); err != nil {
+			cals, err := checkCalibrations(ctx, tx, t.OrgID, ids, c.Now)
+			if err != nil {
 				var lo *spectra.LockoutError
 				if !errors.As(err, &lo) {
 					return err
 				}
 				// The block is committed: the run shows why it cannot start.
 				lockout, to, reason = lo, spectra.RunBlocked, lo.Error()
+			} else if err := recordCertificates(ctx, tx, t.OrgID, id, cals); err != nil {
+				return err
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE runs SET status = $3,
