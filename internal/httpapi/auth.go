@@ -172,3 +172,19 @@ func (s *server) logout(ctx context.Context, _ *struct{}) (*logoutOutput, error)
 	}
 	return &logoutOutput{SetCookie: s.cookie("", 0)}, nil
 }
+
+type authConfigOutput struct {
+	Body struct {
+		PasswordLogin bool `json:"password_login" doc:"POST /auth/login accepts passwords."`
+		OIDC          bool `json:"oidc" doc:"Single sign-on is configured: /auth/oidc/login starts it."`
+	}
+}
+
+// authConfig tells the login page which ways of signing in exist.
+func (s *server) authConfig(context.Context, *struct{}) (*authConfigOutput, error) {
+	out := &authConfigOutput{}
+	if s.auth != nil {
+		out.Body.PasswordLogin, out.Body.OIDC = s.auth.PasswordLogin(), s.auth.OIDC() != nil
+	}
+	return out, nil
+}

@@ -21,7 +21,7 @@ func page(limit int, cursor string) (postgres.Page, error) { return postgres.New
 // listBody is the shape of every list: a page of items and the cursor of
 // the next page (null on the last).
 type listBody[T any] struct {
-	Items      []T     `json:"items"`
+	Items      []T     `json:"items" nullable:"false"`
 	NextCursor *string `json:"next_cursor"`
 }
 

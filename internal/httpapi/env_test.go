@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/spectra-lab/spectra/internal/auth"
@@ -29,6 +30,7 @@ type apiEnv struct {
 	secret []byte
 	clock  *clock
 	logs   *logSink
+	api    huma.API // its OpenAPI document checks every answer (conformance_test.go)
 }
 
 // clock is the service's time, which a test may move.
@@ -70,7 +72,8 @@ func newAPIEnv(t *testing.T, opts ...envOption) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler = NewServer(Deps{DB: e.db, Store: e.db, Auth: e.svc, Logger: newTestLogger(e.logs)})
+	srv := newServer(Deps{DB: e.db, Store: e.db, Auth: e.svc, Logger: newTestLogger(e.logs)})
+	e.api, handler = srv.api, srv.handler()
 	return e
 }
 
@@ -120,6 +123,9 @@ func (e *apiEnv) call(method, path, bearer string, body any, headers ...string) 
 	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
 	if len(raw) > 0 {
 		_ = json.Unmarshal(raw, &r.Body)
+	}
+	if msg := conformance(e.api, method, path, r.Status, resp.Header.Get("Content-Type"), raw); msg != "" {
+		e.t.Errorf("%s\n%s", msg, raw)
 	}
 	return r
 }

@@ -48,6 +48,8 @@ func (s *server) addRoutes() {
 		OperationID: "get-readyz", Summary: "Readiness: the database answers"}, s.readyz)
 
 	// Authentication.
+	register(s, Route{Method: http.MethodGet, Path: "/auth/config", Permission: PermPublic,
+		OperationID: "get-auth-config", Summary: "How one may sign in: password, single sign-on"}, s.authConfig)
 	register(s, Route{Method: http.MethodPost, Path: "/auth/login", Permission: PermPublic,
 		OperationID: "login", Summary: "Log in with a password; starts a session"}, s.login)
 	register(s, Route{Method: http.MethodPost, Path: "/auth/refresh", Permission: PermPublic,

@@ -80,6 +80,26 @@ func (s *server) addAnalysisRoutes() {
 	register(s, Route{Method: http.MethodPost, Path: a + "/spc/alerts/{id}/acknowledge", Permission: perm(spectra.PermSPCAcknowledge),
 		OperationID: "acknowledge-spc-alert", Summary: "Acknowledge an SPC alert"}, s.acknowledgeAlert)
 
+	// ML metadata: viewers read, engineers manage. Feature sets and
+	// models are versioned by name + revision; a model's status goes
+	// draft → validated → deployed, and to retired from any of them.
+	register(s, Route{Method: http.MethodGet, Path: a + "/feature-sets", Permission: perm(spectra.PermMLRead),
+		OperationID: "list-feature-sets", Summary: "List feature-set revisions, newest first"}, s.listFeatureSets)
+	register(s, Route{Method: http.MethodPost, Path: a + "/feature-sets", Permission: perm(spectra.PermMLManage),
+		OperationID: "create-feature-set", Summary: "Create a feature set (an existing name: its next revision)", Status: http.StatusCreated}, s.createFeatureSet)
+	register(s, Route{Method: http.MethodGet, Path: a + "/feature-sets/{id}", Permission: perm(spectra.PermMLRead),
+		OperationID: "get-feature-set", Summary: "One feature-set revision"}, s.getFeatureSet)
+	register(s, Route{Method: http.MethodPut, Path: a + "/feature-sets/{id}", Permission: perm(spectra.PermMLManage),
+		OperationID: "update-feature-set", Summary: "Change a feature-set revision (If-Match or version; 409 once a model uses it)"}, s.updateFeatureSet)
+	register(s, Route{Method: http.MethodGet, Path: a + "/models", Permission: perm(spectra.PermMLRead),
+		OperationID: "list-models", Summary: "List model revisions, newest first"}, s.listModels)
+	register(s, Route{Method: http.MethodPost, Path: a + "/models", Permission: perm(spectra.PermMLManage),
+		OperationID: "create-model", Summary: "Record a draft model (an existing name: its next revision)", Status: http.StatusCreated}, s.createModel)
+	register(s, Route{Method: http.MethodGet, Path: a + "/models/{id}", Permission: perm(spectra.PermMLRead),
+		OperationID: "get-model", Summary: "One model revision"}, s.getModel)
+	register(s, Route{Method: http.MethodPut, Path: a + "/models/{id}", Permission: perm(spectra.PermMLManage),
+		OperationID: "update-model", Summary: "Change a model or move its status (If-Match or version; illegal transition 409)"}, s.updateModel)
+
 	s.documentAnalysis(a)
 }
 
@@ -90,8 +110,12 @@ func (s *server) addAnalysisRoutes() {
 func (s *server) documentAnalysis(a string) {
 	oapi := s.api.OpenAPI()
 	reg := oapi.Components.Schemas
-	lockoutBody := &huma.Response{Description: "Calibration lockout: the instruments whose calibration has expired or is missing.",
-		Content: map[string]*huma.MediaType{problemJSON: {Schema: reg.Schema(reflect.TypeFor[lockoutProblem](), true, "")}}}
+	lockoutBody := &huma.Response{Description: "Calibration lockout (a problem with the instruments whose calibration has expired or is missing), " +
+		"or another conflict (a plain problem: the recipe is not approved, the run's status does not allow it…).",
+		Content: map[string]*huma.MediaType{problemJSON: {Schema: &huma.Schema{AnyOf: []*huma.Schema{
+			reg.Schema(reflect.TypeFor[lockoutProblem](), true, ""),
+			reg.Schema(reflect.TypeFor[Problem](), true, ""),
+		}}}}}
 	for _, path := range []string{a + "/runs", a + "/runs/{id}/start"} {
 		if item := oapi.Paths[path]; item != nil && item.Post != nil {
 			item.Post.Responses["409"] = lockoutBody

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -37,6 +38,10 @@ type Deps struct {
 	Store          *postgres.DB   // the data
 	Auth           *auth.Service  // turns credentials into principals; nil: every guarded route answers 401
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client
+	// UI serves GET and HEAD of every path the API does not route and
+	// that is not under an API prefix (uiReserved): the web UI's files and
+	// its client-side URLs. nil: such paths answer 404 problems.
+	UI http.Handler
 }
 
 type server struct {
@@ -49,6 +54,7 @@ type server struct {
 	store   *postgres.DB
 	auth    *auth.Service
 	proxies []netip.Prefix
+	ui      http.Handler
 }
 
 // NewServer returns the API's handler, middleware included.
@@ -57,7 +63,7 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 func newServer(d Deps) *server {
 	installHumaDefaults()
 	s := &server{log: d.Logger, db: d.DB, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
-		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies}
+		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -70,6 +76,7 @@ func newServer(d Deps) *server {
 	s.api = humago.New(s.mux, s.config(d.Version))
 	s.routes = append(s.routes, docRoutes...)
 	s.addRoutes()
+	nullableStructPointers(s.api)
 	return s
 }
 
@@ -121,6 +128,10 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(probe, r)
 		switch probe.status {
 		case http.StatusNotFound:
+			if s.servesUI(r) {
+				s.ui.ServeHTTP(w, r)
+				return
+			}
 			writeProblem(s.log, w, r, newProblem(http.StatusNotFound, spectra.CodeNotFound, "no such path"))
 			return
 		case http.StatusMethodNotAllowed:
@@ -132,6 +143,23 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// uiReserved are the path prefixes that belong to the API: an unknown path
+// under one is a 404 problem, never the UI.
+var uiReserved = []string{"/api", "/auth", "/docs", "/openapi", "/healthz", "/readyz"}
+
+// servesUI reports whether an unrouted request goes to the web UI.
+func (s *server) servesUI(r *http.Request) bool {
+	if s.ui == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		return false
+	}
+	for _, p := range uiReserved {
+		if rest, ok := strings.CutPrefix(r.URL.Path, p); ok && (rest == "" || rest[0] == '/' || p == "/openapi") {
+			return false
+		}
+	}
+	return true
 }
 
 // probeWriter catches what the mux would answer to an unrouted request

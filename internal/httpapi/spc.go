@@ -46,13 +46,16 @@ type seriesPointsOutput struct {
 	}
 }
 
+// PointIn is one measurement added to a series by hand.
+type PointIn struct {
+	TS    *time.Time `json:"ts,omitempty" doc:"Default: now."`
+	Value float64    `json:"value"`
+}
+
 type addPointsInput struct {
 	ID   uuid.UUID `path:"id"`
 	Body struct {
-		Points []struct {
-			TS    *time.Time `json:"ts,omitempty" doc:"Default: now."`
-			Value float64    `json:"value"`
-		} `json:"points" minItems:"1" maxItems:"1000"`
+		Points []PointIn `json:"points" minItems:"1" maxItems:"1000"`
 	}
 }
 

@@ -323,6 +323,26 @@ func (s *seeder) lab(prefix string) {
 	}
 
 	s.notebook(samples[0], s.id("run", "1"), project, eng, pi)
+	s.ml(eng)
+}
+
+// ml writes one feature set drawn from the IV sweeps' results and one
+// validated model trained on it (which freezes the feature set), so that
+// deploying it is one PUT away.
+func (s *seeder) ml(eng uuid.UUID) {
+	fs := s.id("feature-set", "iv-features")
+	s.exec(`INSERT INTO feature_sets (organization_id, id, name, description, features, source, created_by, created_at)
+		VALUES ($1, $2, 'IV sweep features', 'Per-run electrical features of completed IV sweeps.', $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+		s.org, fs,
+		`[{"name":"threshold_voltage","type":"float","description":"V"},{"name":"on_current","type":"float","description":"A"},`+
+			`{"name":"leakage_current","type":"float","description":"A"},{"name":"material","type":"category"},{"name":"passed","type":"bool","description":"The label."}]`,
+		`{"query":"SELECT r.run_id, r.metric, r.value FROM run_results r JOIN runs u ON u.id = r.run_id WHERE u.status = 'completed'",`+
+			`"description":"Completed IV Sweep runs, one row per run, pivoted by metric."}`,
+		eng, s.now.AddDate(0, 0, -14))
+	s.exec(`INSERT INTO models (organization_id, id, name, feature_set_id, algorithm, hyperparameters, metrics, artifact_uri, status, trained_at, created_by, created_at)
+		VALUES ($1, $2, 'IV yield classifier', $3, 'gradient_boosting', '{"n_estimators":200,"max_depth":4,"learning_rate":0.05}',
+			'{"auc":0.91,"accuracy":0.87,"f1":0.84}', $4, 'validated', $5, $6, $5) ON CONFLICT DO NOTHING`,
+		s.org, s.id("model", "iv-yield"), fs, "s3://"+s.slug+"-models/iv-yield-classifier/1/model.onnx", s.now.AddDate(0, 0, -10), eng)
 }
 
 // notebook writes three ELN entries; the first is signed by its author and

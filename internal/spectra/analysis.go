@@ -41,7 +41,7 @@ type Calibration struct {
 	Notes             string     `json:"notes"`
 	RevokedAt         *time.Time `json:"revoked_at,omitempty"`
 	RevokedReason     *string    `json:"revoked_reason,omitempty"`
-	RecordedBy        *uuid.UUID `json:"recorded_by"`
+	RecordedBy        *uuid.UUID `json:"recorded_by" nullable:"true"`
 	CreatedAt         time.Time  `json:"created_at"`
 }
 
@@ -190,15 +190,15 @@ type Run struct {
 	ID            uuid.UUID          `json:"id"`
 	RecipeID      uuid.UUID          `json:"recipe_id"`
 	SampleID      uuid.UUID          `json:"sample_id"`
-	ProjectID     *uuid.UUID         `json:"project_id"`
+	ProjectID     *uuid.UUID         `json:"project_id" nullable:"true"`
 	Status        RunStatus          `json:"status" enum:"planned,running,completed,failed,aborted,blocked"`
 	Parameters    map[string]float64 `json:"parameters"`
 	BlockedReason *string            `json:"blocked_reason"`
 	Notes         string             `json:"notes"`
 	StartedAt     *time.Time         `json:"started_at"`
 	FinishedAt    *time.Time         `json:"finished_at"`
-	OperatorID    *uuid.UUID         `json:"operator_id" doc:"Who started the run."`
-	CreatedBy     *uuid.UUID         `json:"created_by"`
+	OperatorID    *uuid.UUID         `json:"operator_id" nullable:"true" doc:"Who started the run."`
+	CreatedBy     *uuid.UUID         `json:"created_by" nullable:"true"`
 	CreatedAt     time.Time          `json:"created_at"`
 	Version       int                `json:"version"`
 }
@@ -216,10 +216,10 @@ type RunInstrument struct {
 
 // RunTransition is one status change of a run.
 type RunTransition struct {
-	From    *RunStatus `json:"from"`
+	From    *RunStatus `json:"from" nullable:"true"`
 	To      RunStatus  `json:"to"`
 	Reason  string     `json:"reason"`
-	ActorID *uuid.UUID `json:"actor_id"`
+	ActorID *uuid.UUID `json:"actor_id" nullable:"true"`
 	At      time.Time  `json:"at"`
 }
 
@@ -227,12 +227,12 @@ type RunTransition struct {
 type Result struct {
 	ID         uuid.UUID  `json:"id"`
 	RunID      uuid.UUID  `json:"run_id"`
-	DeviceID   *uuid.UUID `json:"device_id"`
+	DeviceID   *uuid.UUID `json:"device_id" nullable:"true"`
 	Metric     string     `json:"metric"`
 	Value      float64    `json:"value"`
 	Unit       string     `json:"unit"`
 	MeasuredAt time.Time  `json:"measured_at"`
-	CreatedBy  *uuid.UUID `json:"created_by"`
+	CreatedBy  *uuid.UUID `json:"created_by" nullable:"true"`
 }
 
 // NewResult is a measurement to append to a run.

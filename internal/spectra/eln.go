@@ -47,16 +47,16 @@ func (m Meaning) Valid() bool {
 // ELNEntry is one notebook entry as the API shows it.
 type ELNEntry struct {
 	ID           uuid.UUID   `json:"id"`
-	ProjectID    *uuid.UUID  `json:"project_id" doc:"The project the entry belongs to, if any."`
+	ProjectID    *uuid.UUID  `json:"project_id" nullable:"true" doc:"The project the entry belongs to, if any."`
 	Title        string      `json:"title"`
 	BodyMarkdown string      `json:"body_markdown"`
 	SampleIDs    []uuid.UUID `json:"sample_ids" doc:"The samples the entry is about."`
 	RunIDs       []uuid.UUID `json:"run_ids" doc:"The runs the entry is about."`
-	AmendsID     *uuid.UUID  `json:"amends_id" doc:"The entry this one corrects, if it is an amendment."`
+	AmendsID     *uuid.UUID  `json:"amends_id" nullable:"true" doc:"The entry this one corrects, if it is an amendment."`
 	Amendments   []uuid.UUID `json:"amendments" doc:"The amendments that correct this entry, oldest first."`
 	LockedAt     *time.Time  `json:"locked_at" doc:"When the first signature locked the entry; a locked entry cannot be edited or deleted."`
 	Signatures   int         `json:"signature_count"`
-	CreatedBy    *uuid.UUID  `json:"created_by"`
+	CreatedBy    *uuid.UUID  `json:"created_by" nullable:"true"`
 	CreatedAt    time.Time   `json:"created_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`
 	Version      int         `json:"version" doc:"The entry's version, for If-Match."`

@@ -165,9 +165,9 @@ type Recipe struct {
 	InstrumentKinds []string      `json:"instrument_kinds" doc:"The kinds of instrument a run needs (SMU, spectrometer, …)."`
 	Status          MethodStatus  `json:"status" enum:"draft,approved,retired"`
 	ApprovedAt      *time.Time    `json:"approved_at"`
-	ApprovedBy      *uuid.UUID    `json:"approved_by"`
+	ApprovedBy      *uuid.UUID    `json:"approved_by" nullable:"true"`
 	RetiredAt       *time.Time    `json:"retired_at"`
-	CreatedBy       *uuid.UUID    `json:"created_by"`
+	CreatedBy       *uuid.UUID    `json:"created_by" nullable:"true"`
 	CreatedAt       time.Time     `json:"created_at"`
 	UpdatedAt       time.Time     `json:"updated_at"`
 	Version         int           `json:"version" doc:"The row's version, for If-Match (not the revision)."`

@@ -20,9 +20,9 @@ type SOP struct {
 	BodyMarkdown string       `json:"body_markdown"`
 	Status       MethodStatus `json:"status" enum:"draft,approved,retired"`
 	ApprovedAt   *time.Time   `json:"approved_at"`
-	ApprovedBy   *uuid.UUID   `json:"approved_by"`
+	ApprovedBy   *uuid.UUID   `json:"approved_by" nullable:"true"`
 	RetiredAt    *time.Time   `json:"retired_at"`
-	CreatedBy    *uuid.UUID   `json:"created_by"`
+	CreatedBy    *uuid.UUID   `json:"created_by" nullable:"true"`
 	CreatedAt    time.Time    `json:"created_at"`
 	UpdatedAt    time.Time    `json:"updated_at"`
 	Version      int          `json:"version" doc:"The row's version, for If-Match (not the revision)."`

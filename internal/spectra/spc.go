@@ -14,8 +14,8 @@ type SPCSeries struct {
 	Name         string     `json:"name"`
 	Metric       string     `json:"metric" doc:"Run results with this metric are appended as points."`
 	Unit         string     `json:"unit"`
-	InstrumentID *uuid.UUID `json:"instrument_id" doc:"If set, only results of runs on this instrument feed the series."`
-	RecipeID     *uuid.UUID `json:"recipe_id" doc:"If set, only results of runs of this recipe feed the series."`
+	InstrumentID *uuid.UUID `json:"instrument_id" nullable:"true" doc:"If set, only results of runs on this instrument feed the series."`
+	RecipeID     *uuid.UUID `json:"recipe_id" nullable:"true" doc:"If set, only results of runs of this recipe feed the series."`
 	CenterLine   float64    `json:"center_line"`
 	Sigma        float64    `json:"sigma"`
 	UCL          float64    `json:"ucl" doc:"Upper control limit: center_line + 3 sigma."`
@@ -31,8 +31,8 @@ type SPCPoint struct {
 	SeriesID    uuid.UUID  `json:"series_id"`
 	TS          time.Time  `json:"ts"`
 	Value       float64    `json:"value"`
-	RunID       *uuid.UUID `json:"run_id"`
-	RunResultID *uuid.UUID `json:"run_result_id"`
+	RunID       *uuid.UUID `json:"run_id" nullable:"true"`
+	RunResultID *uuid.UUID `json:"run_result_id" nullable:"true"`
 }
 
 // SPCAlert is one violation of a Western Electric rule.
@@ -44,7 +44,7 @@ type SPCAlert struct {
 	Message        string      `json:"message"`
 	RaisedAt       time.Time   `json:"raised_at"`
 	AcknowledgedAt *time.Time  `json:"acknowledged_at"`
-	AcknowledgedBy *uuid.UUID  `json:"acknowledged_by"`
+	AcknowledgedBy *uuid.UUID  `json:"acknowledged_by" nullable:"true"`
 	Comment        *string     `json:"ack_comment"`
 	Version        int         `json:"version"`
 }

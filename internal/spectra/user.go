@@ -72,11 +72,11 @@ type AuditEntry struct {
 	ID        uuid.UUID      `json:"id"`
 	At        time.Time      `json:"at"`
 	Table     string         `json:"table"`
-	RowID     *uuid.UUID     `json:"row_id"`
+	RowID     *uuid.UUID     `json:"row_id" nullable:"true"`
 	Action    string         `json:"action"`
 	Old       map[string]any `json:"old,omitempty"`
 	New       map[string]any `json:"new,omitempty"`
-	ActorID   *uuid.UUID     `json:"actor_id"`
+	ActorID   *uuid.UUID     `json:"actor_id" nullable:"true"`
 	Actor     string         `json:"actor" doc:"The actor's email, if known."`
 	ActorAuth string         `json:"actor_auth" doc:"How the actor authenticated: password, oidc, api_key, cli, seed…"`
 	RequestID string         `json:"request_id"`
