@@ -23,7 +23,8 @@ import (
 // apiEnv is a real server on a real, seeded database: the demo users of
 // PRODUCT.md §9 in demo-lab and test-org.
 type apiEnv struct {
-	t      *testing.T
+	t      *testing.T // the test; nil when a benchmark built the environment
+	tb     testing.TB // the test or benchmark that this file's helpers report to
 	db     *postgres.DB
 	svc    *auth.Service
 	ts     *httptest.Server
@@ -54,9 +55,12 @@ func (c *clock) advance(d time.Duration) {
 // envOption adjusts the service's options; e.ts is already listening.
 type envOption func(e *apiEnv, o *auth.Options)
 
-func newAPIEnv(t *testing.T, opts ...envOption) *apiEnv {
+// newAPIEnv builds the environment for a test or, with a *testing.B, for
+// a benchmark (bench_test.go).
+func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	t.Helper()
-	e := &apiEnv{t: t, db: pgtest.NewSeededDB(t), secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
+	tt, _ := t.(*testing.T)
+	e := &apiEnv{t: tt, tb: t, db: pgtest.NewSeededDB(t), secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
 	var handler http.Handler
 	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.ts.Close)
@@ -92,18 +96,18 @@ func (r response) str(key string) string {
 
 // call sends a request with an optional bearer credential and JSON body.
 func (e *apiEnv) call(method, path, bearer string, body any, headers ...string) response {
-	e.t.Helper()
+	e.tb.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			e.t.Fatal(err)
+			e.tb.Fatal(err)
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, e.ts.URL+path, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		e.tb.Fatal(err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -116,7 +120,7 @@ func (e *apiEnv) call(method, path, bearer string, body any, headers ...string) 
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		e.tb.Fatal(err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
@@ -125,45 +129,45 @@ func (e *apiEnv) call(method, path, bearer string, body any, headers ...string) 
 		_ = json.Unmarshal(raw, &r.Body)
 	}
 	if msg := conformance(e.api, method, path, r.Status, resp.Header.Get("Content-Type"), raw); msg != "" {
-		e.t.Errorf("%s\n%s", msg, raw)
+		e.tb.Errorf("%s\n%s", msg, raw)
 	}
 	return r
 }
 
 // login logs in and fails the test unless it succeeds.
 func (e *apiEnv) login(username, password string, org ...string) response {
-	e.t.Helper()
+	e.tb.Helper()
 	body := map[string]any{"username": username, "password": password}
 	if len(org) > 0 {
 		body["organization"] = org[0]
 	}
 	r := e.call(http.MethodPost, "/auth/login", "", body)
 	if r.Status != http.StatusOK {
-		e.t.Fatalf("login %s: %d %s", username, r.Status, r.Raw)
+		e.tb.Fatalf("login %s: %d %s", username, r.Status, r.Raw)
 	}
 	return r
 }
 
 // token logs in and returns the access token.
 func (e *apiEnv) token(username, password string) string {
-	e.t.Helper()
+	e.tb.Helper()
 	return e.login(username, password).str("access_token")
 }
 
 // sql runs a statement as the database owner (outside the application's
 // rules), for setting up what a test needs.
 func (e *apiEnv) sql(query string, args ...any) {
-	e.t.Helper()
+	e.tb.Helper()
 	if _, err := e.db.Pool().Exec(context.Background(), query, args...); err != nil {
-		e.t.Fatalf("%s: %v", query, err)
+		e.tb.Fatalf("%s: %v", query, err)
 	}
 }
 
 func (e *apiEnv) count(query string, args ...any) int {
-	e.t.Helper()
+	e.tb.Helper()
 	var n int
 	if err := e.db.Pool().QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
-		e.t.Fatalf("%s: %v", query, err)
+		e.tb.Fatalf("%s: %v", query, err)
 	}
 	return n
 }
@@ -186,10 +190,10 @@ func sameProblem(a, b response) bool {
 
 // orgID is the id of the organization with slug.
 func (e *apiEnv) orgID(slug string) uuid.UUID {
-	e.t.Helper()
+	e.tb.Helper()
 	var id uuid.UUID
 	if err := e.db.Pool().QueryRow(context.Background(), `SELECT id FROM organizations WHERE slug = $1`, slug).Scan(&id); err != nil {
-		e.t.Fatal(err)
+		e.tb.Fatal(err)
 	}
 	return id
 }
