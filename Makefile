@@ -10,13 +10,17 @@ BIN     := bin/spectra
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell git ls-files '*.go' 2>/dev/null)
+NPM     ?= npm
+# Playwright drives Debian's Chromium (/usr/bin/chromium); it never
+# downloads a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: build
-build: ## build bin/spectra
+build: web ## build bin/spectra, web UI included
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/spectra
 
 .PHONY: demo
@@ -24,11 +28,31 @@ demo: build ## start everything: managed PostgreSQL, migrations, demo data, serv
 	./$(BIN) demo
 
 .PHONY: test
-test: lint test-go ## run every test (Go on a real PostgreSQL, and the checks)
+test: lint test-go test-web test-e2e ## run every test (Go on a real PostgreSQL, the UI's, the browser's, and the checks)
 
 .PHONY: test-go
 test-go: ## Go tests; each test package starts its own PostgreSQL cluster
 	$(GO) test -count=1 -race -timeout 15m ./...
+
+# npm ci runs only when node_modules is missing or package-lock.json changed
+# (npm ci writes node_modules/.package-lock.json, the stamp).
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+
+.PHONY: web
+web: web/node_modules/.package-lock.json ## build the web UI into internal/webui/dist (embedded by the binary)
+	cd web && $(NPM) run build
+
+.PHONY: test-web
+test-web: web/node_modules/.package-lock.json ## UI checks: eslint, tsc, API types up to date, Vitest
+	cd web && $(NPM) run lint
+	cd web && $(NPM) run typecheck
+	cd web && $(NPM) run check:api
+	cd web && $(NPM) test
+
+.PHONY: test-e2e
+test-e2e: build ## browser tests: Playwright + Chromium against bin/spectra demo
+	cd web && $(NPM) run e2e
 
 .PHONY: lint
 lint: ## gofmt and go vet
@@ -54,4 +78,5 @@ cover: ## Go test coverage of the server packages
 
 .PHONY: clean
 clean: ## remove build output (not the demo database in .spectra)
-	rm -rf bin coverage.out
+	rm -rf bin coverage.out web/e2e-artifacts web/test-results web/playwright-report
+	find internal/webui/dist -mindepth 1 ! -name .gitkeep -delete

@@ -2,6 +2,9 @@ module github.com/spectra-lab/spectra
 
 go 1.26.8
 
+// The web UI's npm packages are not Go code of ours (one ships a Go file).
+ignore ./web/node_modules
+
 require (
 	github.com/MicahParks/jwkset v0.11.4
 	github.com/MicahParks/keyfunc/v3 v3.9.1

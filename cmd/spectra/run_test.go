@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -333,5 +334,29 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	if _, err := runCmd(t, vars, "", "restore", "--file", filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Fatal("restoring a missing file succeeded")
+	}
+}
+
+// TestOpenAPI checks that the document prints without a database (no
+// SPECTRA_DATABASE_URL, no data directory) and describes the API.
+func TestOpenAPI(t *testing.T) {
+	out, err := runCmd(t, map[string]string{"SPECTRA_DATA_DIR": filepath.Join(t.TempDir(), "absent")}, "", "openapi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%.200s", err, out)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1") {
+		t.Errorf("openapi = %q, want 3.1", doc.OpenAPI)
+	}
+	for _, p := range []string{"/auth/login", "/auth/config", "/api/lims/samples"} {
+		if _, ok := doc.Paths[p]; !ok {
+			t.Errorf("the document lacks %s", p)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spectra-lab/spectra/internal/httpapi"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
+	"github.com/spectra-lab/spectra/internal/webui"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -71,7 +72,7 @@ func (e *env) serve(ctx context.Context, db *postgres.DB, ready func(addr string
 		return err
 	}
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
-		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies})
+		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler()})
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)

@@ -1,0 +1,61 @@
+// What every browser test uses: the server's URL, logging in as a demo
+// role, calling the API directly, and full-page screenshots saved under
+// e2e-artifacts/ (gitignored; CI keeps them as artefacts).
+import { test as base, expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Role = 'admin' | 'pi' | 'engineer' | 'tech' | 'viewer';
+export type Org = 'demo-lab' | 'test-org';
+
+const passwords: Record<Role, string> = { admin: 'admin123', pi: 'pi123', engineer: 'eng123', tech: 'tech123', viewer: 'view123' };
+const domains: Record<Org, string> = { 'demo-lab': 'demo.lab', 'test-org': 'test.org' };
+/** The role name the server reports (the login of a technician is tech@…). */
+export const roleName: Record<Role, string> = { admin: 'admin', pi: 'pi', engineer: 'engineer', tech: 'technician', viewer: 'viewer' };
+
+export function credentials(role: Role, org: Org = 'demo-lab') {
+  return { username: `${role}@${domains[org]}`, password: passwords[role] };
+}
+
+const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../e2e-artifacts');
+
+/** Saves a full-page screenshot as e2e-artifacts/<file>-<test>-<name>.png. */
+export async function shot(page: Page, info: TestInfo, name: string) {
+  mkdirSync(artifacts, { recursive: true });
+  const slug = `${path.basename(info.file, '.spec.ts')}-${info.title}-${name}`.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  await page.screenshot({ path: path.join(artifacts, `${slug}.png`), fullPage: true });
+}
+
+/** Fills the login form; does not wait for what comes after. */
+export async function fillLogin(page: Page, role: Role, org: Org = 'demo-lab') {
+  const c = credentials(role, org);
+  await page.getByTestId('username').fill(c.username);
+  await page.getByTestId('password').fill(c.password);
+  await page.getByTestId('submit').click();
+}
+
+/** Logs in through the login page and waits for the app shell. */
+export async function loginAs(page: Page, role: Role, org: Org = 'demo-lab') {
+  await page.goto('/login');
+  await fillLogin(page, role, org);
+  await expect(page.getByTestId('user-menu')).toContainText(roleName[role]);
+}
+
+/** An access token for direct API calls (setup and clean-up, not the thing tested). */
+export async function apiToken(request: APIRequestContext, role: Role, org: Org = 'demo-lab'): Promise<string> {
+  const res = await request.post('/auth/login', { data: credentials(role, org) });
+  expect(res.status(), await res.text()).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export const test = base.extend({
+  // The server global-setup started (or the one SPECTRA_E2E_URL names).
+  baseURL: async ({}, use) => {
+    const url = process.env.SPECTRA_E2E_URL;
+    if (!url) throw new Error('SPECTRA_E2E_URL unset: run through playwright.config.ts (global setup starts the server)');
+    await use(url);
+  },
+});
+
+export { expect };

@@ -1,0 +1,313 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { useSearchParams } from 'react-router';
+import { $api, api } from '../../api/client';
+import { unwrap } from '../../api/problem';
+import type { components } from '../../api/schema';
+import { useAuth } from '../../auth/context';
+import { Badge } from '../../components/Badge';
+import { Field } from '../../components/Field';
+import { FormError } from '../../components/FormError';
+import { Loading } from '../../components/Loading';
+import { Pager, useCursor } from '../../components/Pager';
+import { ProblemMessage } from '../../components/ProblemMessage';
+import { formatTime } from '../../components/time';
+import { applyServerErrors } from '../../forms/serverErrors';
+import { AdminNav, grantableRoles, roles, type Role } from './AdminNav';
+
+type Member = components['schemas']['Member'];
+type NewUser = { email: string; name: string; password: string; role: Role };
+
+function NewUserForm({ onDone, onCancel }: { onDone: () => Promise<unknown>; onCancel: () => void }) {
+  const { me } = useAuth();
+  const form = useForm<NewUser>({ defaultValues: { email: '', name: '', password: '', role: 'viewer' } });
+  const { errors, isSubmitting } = form.formState;
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      unwrap(
+        await api.POST('/api/admin/users', {
+          body: { email: v.email.trim(), name: v.name.trim(), role: v.role, password: v.password || undefined },
+        }),
+      );
+      await onDone();
+    } catch (err) {
+      applyServerErrors(err, form.setError, ['email', 'name', 'password', 'role']);
+    }
+  });
+  return (
+    <form className="card form" onSubmit={submit} noValidate data-testid="user-form">
+      <h2>Invite or create a user</h2>
+      <div className="form-grid">
+        <Field label="Email" error={errors.email}>
+          <input type="email" autoComplete="off" data-testid="user-email" {...form.register('email', { required: 'An email is required.' })} />
+        </Field>
+        <Field label="Name" error={errors.name}>
+          <input data-testid="user-name" {...form.register('name', { required: 'A name is required.' })} />
+        </Field>
+        <Field label="Initial password" error={errors.password} hint="Empty for users who sign in through single sign-on.">
+          <input type="password" autoComplete="new-password" data-testid="user-password" {...form.register('password')} />
+        </Field>
+        <Field label="Role" error={errors.role}>
+          <select data-testid="user-role-new" {...form.register('role')}>
+            {grantableRoles(me?.role ?? '').map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <FormError errors={errors} />
+      <div className="actions">
+        <button type="submit" data-testid="save-user" disabled={isSubmitting}>
+          {isSubmitting ? 'Saving…' : 'Add user'}
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promise<unknown> }) {
+  const { me } = useAuth();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [resetting, setResetting] = useState(false);
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState('');
+  const grantable = grantableRoles(me?.role ?? '');
+
+  async function patch(body: { role?: Role; active?: boolean }) {
+    setBusy(true);
+    setError(null);
+    setDone('');
+    try {
+      unwrap(
+        await api.PATCH('/api/admin/users/{id}', {
+          params: { path: { id: member.id }, header: { 'If-Match': `"${member.version}"` } },
+          body,
+        }),
+      );
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+      await onChanged();
+    }
+  }
+
+  async function resetPassword() {
+    setBusy(true);
+    setError(null);
+    try {
+      unwrap(await api.POST('/api/admin/users/{id}/password', { params: { path: { id: member.id } }, body: { password } }));
+      setResetting(false);
+      setPassword('');
+      setDone('Password changed.');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <tr data-testid="user-row" data-email={member.email}>
+        <td>
+          {member.name}
+          {member.is_service && <span className="muted small"> (service account)</span>}
+        </td>
+        <td>{member.email}</td>
+        <td>
+          <label className="visually-hidden" htmlFor={`role-${member.id}`}>
+            Role of {member.email}
+          </label>
+          <select
+            id={`role-${member.id}`}
+            data-testid="user-role-select"
+            className="role-select"
+            value={member.role}
+            disabled={busy || !grantable.includes(member.role as Role)}
+            onChange={(e) => void patch({ role: e.target.value as Role })}
+          >
+            {roles.map((r) => (
+              <option key={r} value={r} disabled={!grantable.includes(r)}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </td>
+        <td>
+          <Badge value={member.active ? 'active' : 'inactive'} />
+        </td>
+        <td>{formatTime(member.member_since)}</td>
+        <td>
+          <div className="actions">
+            {member.active ? (
+              <button type="button" className="secondary" data-testid="deactivate-user" disabled={busy} onClick={() => void patch({ active: false })}>
+                Deactivate
+              </button>
+            ) : (
+              <button type="button" className="secondary" data-testid="reactivate-user" disabled={busy} onClick={() => void patch({ active: true })}>
+                Reactivate
+              </button>
+            )}
+            {!member.is_service && (
+              <button type="button" className="secondary" data-testid="reset-password" onClick={() => setResetting((r) => !r)}>
+                Reset password
+              </button>
+            )}
+          </div>
+        </td>
+      </tr>
+      {(error !== null || resetting || done) && (
+        <tr>
+          <td colSpan={6}>
+            {resetting && (
+              <form
+                className="inline-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void resetPassword();
+                }}
+              >
+                <div className="field">
+                  <label htmlFor={`pw-${member.id}`}>New password for {member.email}</label>
+                  <input
+                    id={`pw-${member.id}`}
+                    type="password"
+                    autoComplete="new-password"
+                    value={password}
+                    onChange={(e) => setPassword(e.target.value)}
+                  />
+                </div>
+                <button type="submit" disabled={busy || !password}>
+                  Set password
+                </button>
+              </form>
+            )}
+            {done && <div className="alert alert-info">{done}</div>}
+            {error !== null && <ProblemMessage error={error} />}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+export default function UsersPage() {
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const role = (params.get('role') ?? '') as Role | '';
+  const active = (params.get('active') ?? '') as 'true' | 'false' | '';
+  const pager = useCursor();
+  const [creating, setCreating] = useState(false);
+  const queryClient = useQueryClient();
+  const list = $api.useQuery(
+    'get',
+    '/api/admin/users',
+    { params: { query: { q: q || undefined, role: role || undefined, active: active || undefined, cursor: pager.cursor, limit: 25 } } },
+    { placeholderData: (prev) => prev },
+  );
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/users'] });
+  const setFilter = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    pager.reset();
+    setParams(next);
+  };
+
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Administration</h1>
+        {!creating && (
+          <button type="button" data-testid="new-user" onClick={() => setCreating(true)}>
+            Add user
+          </button>
+        )}
+      </div>
+      <AdminNav />
+      {creating && (
+        <NewUserForm
+          onCancel={() => setCreating(false)}
+          onDone={async () => {
+            await refresh();
+            setCreating(false);
+          }}
+        />
+      )}
+      <form
+        className="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter('q', String(new FormData(e.currentTarget).get('q') ?? '').trim());
+        }}
+      >
+        <div className="field">
+          <label htmlFor="user-q">Name or email</label>
+          <input id="user-q" name="q" type="search" defaultValue={q} key={q} data-testid="user-search" />
+        </div>
+        <div className="field">
+          <label htmlFor="user-role-filter">Role</label>
+          <select id="user-role-filter" value={role} onChange={(e) => setFilter('role', e.target.value)}>
+            <option value="">Any</option>
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="user-active-filter">State</label>
+          <select id="user-active-filter" value={active} onChange={(e) => setFilter('active', e.target.value)}>
+            <option value="">Any</option>
+            <option value="true">Active</option>
+            <option value="false">Deactivated</option>
+          </select>
+        </div>
+        <div className="actions">
+          <button type="submit" className="secondary">
+            Search
+          </button>
+        </div>
+      </form>
+      {list.isPending ? (
+        <Loading />
+      ) : list.isError ? (
+        <ProblemMessage error={list.error} />
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table" data-testid="users-table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Email</th>
+                  <th>Role</th>
+                  <th>State</th>
+                  <th>Member since</th>
+                  <th>Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(list.data.items ?? []).map((m) => (
+                  <UserRow key={`${m.id}-${m.version}`} member={m} onChanged={refresh} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {(list.data.items ?? []).length === 0 && <p className="muted">No users match.</p>}
+          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from 'react-router';
+import { api } from '../../api/client';
+import { unwrap } from '../../api/problem';
+import { EntryForm } from './EntryForm';
+
+export default function ElnNewPage() {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  return (
+    <section className="page">
+      <p>
+        <Link to="/eln">← Notebook</Link>
+      </p>
+      <EntryForm
+        onCancel={() => navigate('/eln')}
+        onSave={async (v) => {
+          const created = unwrap(
+            await api.POST('/api/lims/eln', {
+              body: {
+                title: v.title,
+                body_markdown: v.body_markdown,
+                project_id: v.project_id || undefined,
+                sample_ids: v.sample_ids,
+                run_ids: v.run_ids,
+              },
+            }),
+          );
+          await queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln'] });
+          navigate(`/eln/${created.id}`);
+        }}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,182 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { useMemo, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { $api, api } from '../../api/client';
+import { unwrap } from '../../api/problem';
+import type { components } from '../../api/schema';
+import { RoleGuard } from '../../auth/RoleGuard';
+import { Badge } from '../../components/Badge';
+import { Loading } from '../../components/Loading';
+import { Pager, useCursor } from '../../components/Pager';
+import { ProblemMessage } from '../../components/ProblemMessage';
+import { formatTime } from '../../components/time';
+import { daysLeftText } from './calibrationText';
+import { InstrumentForm } from './InstrumentForm';
+import './instruments.css';
+
+type S = components['schemas'];
+interface Row {
+  instrument: S['Instrument'];
+  calibration?: S['InstrumentCalibration'];
+}
+
+const PAGE_SIZE = 25;
+const col = createColumnHelper<Row>();
+const columns = [
+  col.accessor((r) => r.instrument.name, {
+    id: 'name',
+    header: 'Name',
+    cell: (c) => (
+      <Link to={`/instruments/${c.row.original.instrument.id}`} data-testid="instrument-link">
+        {c.getValue()}
+      </Link>
+    ),
+  }),
+  col.accessor((r) => r.instrument.kind, { id: 'kind', header: 'Kind' }),
+  col.accessor((r) => r.instrument.serial, { id: 'serial', header: 'Serial' }),
+  col.accessor((r) => r.instrument.location, { id: 'location', header: 'Location' }),
+  col.accessor((r) => r.instrument.status, { id: 'status', header: 'Status', cell: (c) => <Badge value={c.getValue()} /> }),
+  col.display({
+    id: 'calibration',
+    header: 'Calibration',
+    cell: (c) => {
+      const cal = c.row.original.calibration;
+      if (!cal) return <span className="muted">—</span>;
+      return (
+        <>
+          <Badge value={cal.state} testId="cal-badge" />
+          {cal.certificate && (
+            <div className="muted small">
+              {cal.certificate.certificate_number} · until {formatTime(cal.certificate.expires_at)}
+              {cal.days_left !== null && ` (${daysLeftText(cal.days_left)})`}
+            </div>
+          )}
+        </>
+      );
+    },
+  }),
+];
+
+export default function InstrumentsPage() {
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const pager = useCursor();
+  const [creating, setCreating] = useState(false);
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+
+  const list = $api.useQuery(
+    'get',
+    '/api/analysis/instruments',
+    { params: { query: { q: q || undefined, cursor: pager.cursor, limit: PAGE_SIZE } } },
+    { placeholderData: (prev) => prev },
+  );
+  const status = $api.useQuery('get', '/api/analysis/calibrations/status');
+
+  const rows = useMemo<Row[]>(() => {
+    const byId = new Map((status.data?.items ?? []).map((c) => [c.instrument.id, c]));
+    return (list.data?.items ?? []).map((instrument) => ({ instrument, calibration: byId.get(instrument.id) }));
+  }, [list.data, status.data]);
+  const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel() });
+
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Instruments</h1>
+        <RoleGuard permission="instrument.manage">
+          {!creating && (
+            <button type="button" data-testid="new-instrument" onClick={() => setCreating(true)}>
+              New instrument
+            </button>
+          )}
+        </RoleGuard>
+      </div>
+
+      {creating && (
+        <InstrumentForm
+          onCancel={() => setCreating(false)}
+          onSave={async (v) => {
+            const created = unwrap(await api.POST('/api/analysis/instruments', { body: v }));
+            await Promise.all([
+              queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/instruments'] }),
+              queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/calibrations/status'] }),
+            ]);
+            setCreating(false);
+            navigate(`/instruments/${created.id}`);
+          }}
+        />
+      )}
+
+      {status.data && (
+        <p className="muted small" data-testid="cal-counts">
+          {(['valid', 'expiring', 'expired', 'missing', 'not_required'] as const)
+            .map((s) => `${status.data.counts[s] ?? 0} ${s.replace('_', ' ')}`)
+            .join(' · ')}{' '}
+          — “expiring” means within {status.data.warning_days} days.
+        </p>
+      )}
+      {status.isError && <ProblemMessage error={status.error} title="Calibration states unavailable" />}
+
+      <form
+        className="search"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const value = String(new FormData(e.currentTarget).get('q') ?? '').trim();
+          pager.reset();
+          setParams(value ? { q: value } : {});
+        }}
+      >
+        <label htmlFor="instrument-q" className="visually-hidden">
+          Search instruments
+        </label>
+        <input
+          id="instrument-q"
+          name="q"
+          type="search"
+          placeholder="Search by name or serial"
+          defaultValue={q}
+          key={q}
+          data-testid="instrument-search"
+        />
+        <button type="submit" className="secondary">
+          Search
+        </button>
+      </form>
+
+      {list.isPending ? (
+        <Loading />
+      ) : list.isError ? (
+        <ProblemMessage error={list.error} />
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table" data-testid="instruments-table">
+              <thead>
+                {table.getHeaderGroups().map((hg) => (
+                  <tr key={hg.id}>
+                    {hg.headers.map((h) => (
+                      <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
+                    ))}
+                  </tr>
+                ))}
+              </thead>
+              <tbody>
+                {table.getRowModel().rows.map((row) => (
+                  <tr key={row.id} data-testid="instrument-row">
+                    {row.getVisibleCells().map((cell) => (
+                      <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {rows.length === 0 && <p className="muted">{q ? `No instruments match “${q}”.` : 'No instruments yet.'}</p>}
+          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,90 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { Navigate, useSearchParams } from 'react-router';
+import { api } from '../../api/client';
+import { unwrap } from '../../api/problem';
+import { safeNext } from '../../auth/RequireAuth';
+import { useAuth } from '../../auth/context';
+import { Field } from '../../components/Field';
+import { ProblemMessage } from '../../components/ProblemMessage';
+
+interface LoginForm {
+  username: string;
+  password: string;
+}
+
+export default function LoginPage() {
+  const { state, login } = useAuth();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const [error, setError] = useState<unknown>(null);
+  const form = useForm<LoginForm>({ defaultValues: { username: '', password: '' } });
+  const { errors, isSubmitting } = form.formState;
+  const config = useQuery({
+    queryKey: ['get', '/auth/config'],
+    queryFn: async () => unwrap(await api.GET('/auth/config')),
+    staleTime: Infinity,
+  });
+
+  if (state.status === 'authenticated') return <Navigate to={next} replace />;
+
+  const passwordLogin = config.data?.password_login ?? true;
+  const sso = config.data?.oidc ?? false;
+
+  return (
+    <main className="login">
+      <div className="login-card">
+        <h1>SPECTRA-Lab</h1>
+        <p className="muted">Sign in to your laboratory.</p>
+        {state.status === 'anonymous' && state.message && (
+          <div className="alert alert-info" role="status" data-testid="session-message">
+            {state.message}
+          </div>
+        )}
+        {passwordLogin && (
+          <form
+            noValidate
+            onSubmit={form.handleSubmit(async (v) => {
+              setError(null);
+              try {
+                await login(v.username.trim(), v.password);
+              } catch (err) {
+                setError(err);
+              }
+            })}
+          >
+            <Field label="Email" error={errors.username}>
+              <input
+                type="email"
+                autoComplete="username"
+                autoFocus
+                data-testid="username"
+                {...form.register('username', { required: 'Enter your email.' })}
+              />
+            </Field>
+            <Field label="Password" error={errors.password}>
+              <input
+                type="password"
+                autoComplete="current-password"
+                data-testid="password"
+                {...form.register('password', { required: 'Enter your password.' })}
+              />
+            </Field>
+            {error !== null && <ProblemMessage error={error} title="Sign-in failed" />}
+            <button type="submit" data-testid="submit" disabled={isSubmitting || state.status === 'loading'}>
+              {isSubmitting ? 'Signing in…' : 'Sign in'}
+            </button>
+          </form>
+        )}
+        {sso && (
+          <p className="sso">
+            <a className="button secondary" href={`/auth/oidc/login?return_to=${encodeURIComponent(next)}`} data-testid="sso">
+              Sign in with SSO
+            </a>
+          </p>
+        )}
+      </div>
+    </main>
+  );
+}

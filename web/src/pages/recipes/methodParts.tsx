@@ -1,0 +1,184 @@
+// What recipes and SOPs share: their draft → approved → retired status,
+// the approval dialog (an e-signature: the password again, and a comment)
+// and the list of approvals with their signatures.
+import type { ReactNode } from 'react';
+import { useForm } from 'react-hook-form';
+import type { MethodSignature, MethodStatus } from '../../api/types';
+import { Dialog } from '../../components/Dialog';
+import { Field } from '../../components/Field';
+import { FormError } from '../../components/FormError';
+import { formatTime } from '../../components/time';
+import { applyServerErrors } from '../../forms/serverErrors';
+import './methods.css';
+
+const statusTone: Record<MethodStatus, string> = { draft: 'info', approved: 'ok', retired: 'muted' };
+
+export const methodStatuses: MethodStatus[] = ['draft', 'approved', 'retired'];
+
+export function StatusBadge({ status, testId }: { status: MethodStatus; testId?: string }) {
+  return (
+    <span className={`badge badge-${statusTone[status]}`} data-testid={testId}>
+      {status}
+    </span>
+  );
+}
+
+export function isMethodStatus(s: string | null): s is MethodStatus {
+  return methodStatuses.includes(s as MethodStatus);
+}
+
+interface ApproveValues {
+  password: string;
+  comment: string;
+}
+
+/**
+ * Approving is signing: the approver types their password again. A wrong
+ * one is the server's 401, shown at the password field.
+ */
+export function ApproveDialog({
+  open,
+  what,
+  onClose,
+  onApprove,
+}: {
+  open: boolean;
+  what: string;
+  onClose: () => void;
+  onApprove: (v: ApproveValues) => Promise<unknown>;
+}) {
+  const form = useForm<ApproveValues>({ defaultValues: { password: '', comment: '' } });
+  const { errors, isSubmitting } = form.formState;
+  const close = () => {
+    form.reset();
+    onClose();
+  };
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await onApprove(v);
+      form.reset();
+    } catch (err) {
+      applyServerErrors(err, form.setError, ['password', 'comment']);
+    }
+  });
+  return (
+    <Dialog open={open} title={`Approve ${what}`} onClose={close} testId="approve-dialog">
+      <form onSubmit={submit} noValidate>
+        <p className="small muted">
+          Approving is an electronic signature: enter your password to confirm that you approve this revision as it
+          stands.
+        </p>
+        <Field label="Password" error={errors.password}>
+          <input
+            type="password"
+            autoComplete="current-password"
+            data-testid="approve-password"
+            autoFocus
+            {...form.register('password', { required: 'Enter your password to sign.' })}
+          />
+        </Field>
+        <Field label="Comment (optional)" error={errors.comment}>
+          <textarea rows={2} data-testid="approve-comment" {...form.register('comment')} />
+        </Field>
+        <FormError errors={errors} />
+        <div className="actions">
+          <button type="submit" data-testid="approve-confirm" disabled={isSubmitting}>
+            {isSubmitting ? 'Signing…' : 'Sign and approve'}
+          </button>
+          <button type="button" className="secondary" onClick={close}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** A yes/no question before an action that cannot be undone (retire). */
+export function ConfirmDialog({
+  open,
+  title,
+  text,
+  confirm,
+  error,
+  busy,
+  onConfirm,
+  onClose,
+  testId,
+}: {
+  open: boolean;
+  title: string;
+  text: string;
+  confirm: string;
+  error?: ReactNode;
+  busy?: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
+  testId?: string;
+}) {
+  return (
+    <Dialog open={open} title={title} onClose={onClose} testId={testId}>
+      <p>{text}</p>
+      {error}
+      <div className="actions">
+        <button type="button" onClick={onConfirm} disabled={busy} data-testid={testId ? `${testId}-confirm` : undefined}>
+          {confirm}
+        </button>
+        <button type="button" className="secondary" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+export interface ApprovalView {
+  id: string;
+  approver_name: string;
+  approver_email: string;
+  approver_role: string;
+  approved_at: string;
+  comment: string;
+  signature: MethodSignature | null;
+}
+
+/** Who approved a revision, when, and the signature with its hash check. */
+export function Approvals({ items, status }: { items: ApprovalView[]; status: MethodStatus }) {
+  if (items.length === 0)
+    return (
+      <p className="muted" data-testid="no-approvals">
+        {status === 'draft' ? 'Not approved yet.' : 'No approval is on record for this revision.'}
+      </p>
+    );
+  return (
+    <ul className="approvals" data-testid="approvals">
+      {items.map((a) => (
+        <li key={a.id} data-testid="approval">
+          <div>
+            <strong data-testid="approval-by">{a.approver_name || a.approver_email}</strong>{' '}
+            <span className="muted">({a.approver_role})</span> · {formatTime(a.approved_at)}
+          </div>
+          {a.comment && <div className="small">“{a.comment}”</div>}
+          {a.signature ? (
+            <div className="small muted">
+              Signed ({a.signature.meaning}, {a.signature.auth_method}) ·{' '}
+              <span className="mono" title={a.signature.content_sha256}>
+                sha256 {a.signature.content_sha256.slice(0, 16)}…
+              </span>{' '}
+              ·{' '}
+              <span
+                className={`badge badge-${a.signature.matches ? 'ok' : 'bad'}`}
+                data-testid="approval-matches"
+                data-matches={String(a.signature.matches)}
+              >
+                {a.signature.matches ? 'content matches' : 'content changed'}
+              </span>
+            </div>
+          ) : (
+            <div className="small muted">No e-signature recorded.</div>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,366 @@
+import { useQueryClient } from '@tanstack/react-query';
+import {
+  createColumnHelper,
+  flexRender,
+  getCoreRowModel,
+  getPaginationRowModel,
+  useReactTable,
+} from '@tanstack/react-table';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { $api, api } from '../../api/client';
+import { toProblem, unwrap } from '../../api/problem';
+import type { components } from '../../api/schema';
+import { RoleGuard } from '../../auth/RoleGuard';
+import { useAuth, useCan } from '../../auth/context';
+import { Badge } from '../../components/Badge';
+import { Loading } from '../../components/Loading';
+import { ProblemMessage } from '../../components/ProblemMessage';
+import { formatTime } from '../../components/time';
+import { Lockout } from './Lockout';
+import { lockoutInstruments, type LapsedInstrument } from './lockout';
+import { downloadCsvReport, openHtmlReport } from './report';
+import { ResultsUpload } from './ResultsUpload';
+import '../instruments/instruments.css';
+
+type S = components['schemas'];
+type RunDetail = S['RunDetail'];
+type Result = S['Result'];
+type Action = 'start' | 'complete' | 'fail' | 'abort';
+
+/** The actions a run in this status allows (the server's run life). */
+export function runActions(status: RunDetail['status']): Action[] {
+  switch (status) {
+    case 'planned':
+    case 'blocked':
+      return ['start', 'abort'];
+    case 'running':
+      return ['complete', 'fail', 'abort'];
+    default:
+      return [];
+  }
+}
+
+/** Results can be uploaded to running and finished runs. */
+export function acceptsResults(status: RunDetail['status']): boolean {
+  return status === 'running' || status === 'completed' || status === 'failed' || status === 'aborted';
+}
+
+const labels: Record<Action, string> = { start: 'Start', complete: 'Complete', fail: 'Fail', abort: 'Abort' };
+
+function Actions({ run, onChanged }: { run: RunDetail; onChanged: () => Promise<unknown> }) {
+  const [asking, setAsking] = useState<Action | null>(null);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [lockout, setLockout] = useState<LapsedInstrument[] | null>(null);
+
+  async function act(action: Action, why?: string) {
+    setBusy(true);
+    setError(null);
+    setLockout(null);
+    try {
+      unwrap(
+        await api.POST(`/api/analysis/runs/{id}/${action}`, {
+          params: { path: { id: run.id }, header: { 'If-Match': `"${run.version}"` } },
+          body: why ? { reason: why } : {},
+        }),
+      );
+      setAsking(null);
+      setReason('');
+    } catch (err) {
+      const lapsed = lockoutInstruments(err);
+      if (lapsed) setLockout(lapsed);
+      else setError(err);
+    } finally {
+      setBusy(false);
+      await onChanged();
+    }
+  }
+
+  const actions = runActions(run.status);
+  if (actions.length === 0 && !lockout && !error) return null;
+  return (
+    <div>
+      <div className="actions">
+        {actions.map((a) => (
+          <button
+            key={a}
+            type="button"
+            className={a === 'start' || a === 'complete' ? undefined : 'secondary'}
+            data-testid={`${a}-run`}
+            disabled={busy}
+            onClick={() => (a === 'fail' || a === 'abort' ? setAsking(a) : void act(a))}
+          >
+            {labels[a]}
+          </button>
+        ))}
+      </div>
+      {asking && (
+        <form
+          className="card form inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(asking, reason.trim());
+          }}
+        >
+          <div className="field">
+            <label htmlFor="run-reason">Why {asking === 'fail' ? 'did it fail' : 'abort'}?</label>
+            <input id="run-reason" data-testid="run-reason" value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />
+          </div>
+          <button type="submit" data-testid={`confirm-${asking}`} disabled={busy}>
+            {labels[asking]} run
+          </button>
+          <button type="button" className="secondary" onClick={() => setAsking(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      {lockout && <Lockout instruments={lockout} detail="The run is blocked until the instruments are recalibrated." />}
+      {error !== null && <ProblemMessage error={error} />}
+    </div>
+  );
+}
+
+const rcol = createColumnHelper<Result>();
+const resultColumns = [
+  rcol.accessor('metric', { header: 'Metric' }),
+  rcol.accessor('value', { header: 'Value', cell: (c) => <span className="nowrap">{c.getValue()}</span> }),
+  rcol.accessor('unit', { header: 'Unit' }),
+  rcol.accessor('device_id', { header: 'Device', cell: (c) => (c.getValue() ? <span className="mono">{c.getValue()?.slice(0, 8)}</span> : '—') }),
+  rcol.accessor('measured_at', { header: 'Measured', cell: (c) => formatTime(c.getValue()) }),
+];
+
+function Results({ results }: { results: Result[] }) {
+  const table = useReactTable({
+    data: results,
+    columns: resultColumns,
+    getCoreRowModel: getCoreRowModel(),
+    getPaginationRowModel: getPaginationRowModel(),
+    initialState: { pagination: { pageSize: 25 } },
+  });
+  if (results.length === 0) return <p className="muted" data-testid="no-results">No results yet.</p>;
+  return (
+    <>
+      <div className="table-wrap">
+        <table className="table" data-testid="results-table">
+          <thead>
+            {table.getHeaderGroups().map((hg) => (
+              <tr key={hg.id}>
+                {hg.headers.map((h) => (
+                  <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
+                ))}
+              </tr>
+            ))}
+          </thead>
+          <tbody>
+            {table.getRowModel().rows.map((row) => (
+              <tr key={row.id} data-testid="result-row">
+                {row.getVisibleCells().map((cell) => (
+                  <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {table.getPageCount() > 1 && (
+        <nav className="pager" aria-label="Result pages">
+          <button type="button" onClick={() => table.previousPage()} disabled={!table.getCanPreviousPage()}>
+            ← Previous
+          </button>
+          <span>
+            Page {table.getState().pagination.pageIndex + 1} of {table.getPageCount()}
+          </span>
+          <button type="button" onClick={() => table.nextPage()} disabled={!table.getCanNextPage()}>
+            Next →
+          </button>
+        </nav>
+      )}
+    </>
+  );
+}
+
+function Reports({ runId }: { runId: string }) {
+  const [error, setError] = useState<unknown>(null);
+  const run = (f: (id: string) => Promise<void>) => async () => {
+    setError(null);
+    try {
+      await f(runId);
+    } catch (err) {
+      setError(toProblem(err));
+    }
+  };
+  return (
+    <>
+      <div className="actions">
+        <button type="button" className="secondary" data-testid="download-csv" onClick={run(downloadCsvReport)}>
+          Download CSV
+        </button>
+        <button type="button" className="secondary" data-testid="open-report" onClick={run(openHtmlReport)}>
+          Printable report
+        </button>
+      </div>
+      {error !== null && <ProblemMessage error={error} />}
+    </>
+  );
+}
+
+export default function RunDetailPage() {
+  const { id = '' } = useParams();
+  const queryClient = useQueryClient();
+  const can = useCan();
+  const { me } = useAuth();
+  const q = $api.useQuery('get', '/api/analysis/runs/{id}', { params: { path: { id } } });
+  const recipeId = q.data?.recipe_id ?? '';
+  const recipe = $api.useQuery('get', '/api/lims/recipes/{id}', { params: { path: { id: recipeId } } }, { enabled: !!recipeId });
+
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/runs/{id}'] }),
+      queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/runs'] }),
+    ]);
+
+  if (q.isPending) return <Loading />;
+  if (q.isError)
+    return (
+      <section className="page">
+        <p>
+          <Link to="/runs">← Runs</Link>
+        </p>
+        <ProblemMessage error={q.error} />
+      </section>
+    );
+  const run = q.data;
+  const units = new Map((recipe.data?.parameters ?? []).map((p) => [p.name, p.unit]));
+
+  return (
+    <section className="page">
+      <p>
+        <Link to="/runs">← Runs</Link>
+      </p>
+      <div className="page-head">
+        <h1>
+          Run of {run.recipe_name} <Badge value={run.status} testId="run-detail-status" />
+        </h1>
+        <RoleGuard permission="run.execute">
+          <Actions run={run} onChanged={refresh} />
+        </RoleGuard>
+      </div>
+      {run.blocked_reason && (
+        <div className="alert alert-error" data-testid="blocked-reason">
+          Blocked: {run.blocked_reason}
+        </div>
+      )}
+
+      <div className="grid">
+        <section className="card" aria-labelledby="run-h">
+          <h2 id="run-h">Run</h2>
+          <dl className="details">
+            <dt>Recipe</dt>
+            <dd>
+              {run.recipe_name}, revision {run.recipe_revision} <Badge value={run.recipe_status} />
+            </dd>
+            <dt>Sample</dt>
+            <dd>
+              <Link to={`/samples/${run.sample_id}`}>{run.sample_barcode}</Link> — {run.sample_name}
+            </dd>
+            <dt>Created</dt>
+            <dd>{formatTime(run.created_at)}</dd>
+            <dt>Started</dt>
+            <dd>{formatTime(run.started_at)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatTime(run.finished_at)}</dd>
+            {run.notes && (
+              <>
+                <dt>Notes</dt>
+                <dd>{run.notes}</dd>
+              </>
+            )}
+            <dt>Parameters</dt>
+            <dd>
+              <ul className="alerts" data-testid="run-parameters">
+                {Object.entries(run.parameters).map(([k, v]) => (
+                  <li key={k}>
+                    {k} = {v} {units.get(k) ?? ''}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="history-h">
+          <h2 id="history-h">Status history</h2>
+          <ol className="timeline" data-testid="run-history">
+            {(run.history ?? []).map((h, i) => (
+              <li key={i}>
+                <div className="timeline-when">{formatTime(h.at)}</div>
+                <div>
+                  {h.from ? <Badge value={h.from} /> : 'created'} → <Badge value={h.to} />
+                  {h.reason && <div className="muted small">{h.reason}</div>}
+                  <div className="muted small">by {!h.actor_id ? 'system' : h.actor_id === me?.user.id ? 'you' : h.actor_id.slice(0, 8)}</div>
+                </div>
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
+
+      <section className="card" aria-labelledby="inst-h" style={{ marginTop: '1rem' }}>
+        <h2 id="inst-h">Instruments and certificates</h2>
+        <div className="table-wrap">
+          <table className="table" data-testid="run-instruments">
+            <thead>
+              <tr>
+                <th>Instrument</th>
+                <th>Kind</th>
+                <th>Serial</th>
+                <th>Certificate</th>
+                <th>Valid</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(run.instruments ?? []).map((i) => (
+                <tr key={i.instrument_id}>
+                  <td>
+                    <Link to={`/instruments/${i.instrument_id}`}>{i.name}</Link>
+                  </td>
+                  <td>{i.kind}</td>
+                  <td>{i.serial}</td>
+                  <td>
+                    {i.certificate ? (
+                      <>
+                        {i.certificate.certificate_number}
+                        <div className="muted small">{i.certificate.provider || 'in-house'}</div>
+                      </>
+                    ) : i.calibration_required ? (
+                      <Badge value="missing" />
+                    ) : (
+                      <Badge value="not_required" />
+                    )}
+                  </td>
+                  <td>{i.certificate ? `${formatTime(i.certificate.issued_at)} – ${formatTime(i.certificate.expires_at)}` : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="results-h">
+        <div className="page-head">
+          <h2 id="results-h">Results</h2>
+          <RoleGuard permission="report.download">
+            <Reports runId={run.id} />
+          </RoleGuard>
+        </div>
+        {can('result.upload') && acceptsResults(run.status) && (
+          <ResultsUpload runId={run.id} onDone={() => void refresh()} />
+        )}
+        <div style={{ marginTop: '0.75rem' }}>
+          <Results results={run.results ?? []} />
+        </div>
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,200 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { $api, api } from '../../api/client';
+import { unwrap } from '../../api/problem';
+import type { Device, Sample } from '../../api/types';
+import { RoleGuard } from '../../auth/RoleGuard';
+import { Badge } from '../../components/Badge';
+import { Loading } from '../../components/Loading';
+import { ProblemMessage } from '../../components/ProblemMessage';
+import { formatTime } from '../../components/time';
+import { CustodyForm } from './CustodyForm';
+import { SampleForm } from './SampleForm';
+
+function Details({ sample }: { sample: Sample }) {
+  return (
+    <dl className="details">
+      <dt>Name</dt>
+      <dd data-testid="sample-detail-name">{sample.name}</dd>
+      <dt>Material</dt>
+      <dd>{sample.material || '—'}</dd>
+      <dt>Status</dt>
+      <dd>
+        <Badge value={sample.status} testId="sample-detail-status" />
+      </dd>
+      <dt>Location</dt>
+      <dd data-testid="sample-detail-location">{sample.location || '—'}</dd>
+      <dt>Holder</dt>
+      <dd data-testid="sample-detail-holder">{sample.holder || '—'}</dd>
+      <dt>Updated</dt>
+      <dd>{formatTime(sample.updated_at)}</dd>
+    </dl>
+  );
+}
+
+function WafersAndDevices({ sampleId }: { sampleId: string }) {
+  const wafers = $api.useQuery('get', '/api/lims/samples/{id}/wafers', {
+    params: { path: { id: sampleId }, query: { limit: 100 } },
+  });
+  const devices = $api.useQuery('get', '/api/lims/devices', { params: { query: { sample_id: sampleId, limit: 200 } } });
+  if (wafers.isPending || devices.isPending) return <Loading />;
+  if (wafers.isError) return <ProblemMessage error={wafers.error} />;
+  if (devices.isError) return <ProblemMessage error={devices.error} />;
+  const byWafer = new Map<string, Device[]>();
+  for (const d of devices.data.items ?? []) byWafer.set(d.wafer_id, [...(byWafer.get(d.wafer_id) ?? []), d]);
+  const list = wafers.data.items ?? [];
+  if (list.length === 0) return <p className="muted">No wafers.</p>;
+  return (
+    <ul className="wafers" data-testid="wafers">
+      {list.map((w) => (
+        <li key={w.id} data-testid="wafer">
+          <strong>{w.label}</strong>
+          {w.diameter_mm ? <span className="muted"> · {w.diameter_mm} mm</span> : null}
+          {w.notes && <span className="muted"> · {w.notes}</span>}
+          <div className="chips">
+            {(byWafer.get(w.id) ?? []).map((d) => (
+              <span key={d.id} className="chip" title={[d.kind, d.position].filter(Boolean).join(' · ')}>
+                {d.name}
+              </span>
+            ))}
+            {(byWafer.get(w.id) ?? []).length === 0 && <span className="muted small">no devices</span>}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Custody({ sampleId }: { sampleId: string }) {
+  const q = $api.useQuery('get', '/api/lims/samples/{id}/custody', {
+    params: { path: { id: sampleId }, query: { limit: 100 } },
+  });
+  if (q.isPending) return <Loading />;
+  if (q.isError) return <ProblemMessage error={q.error} />;
+  const events = q.data.items ?? [];
+  if (events.length === 0) return <p className="muted">No custody events yet.</p>;
+  return (
+    <ol className="timeline" data-testid="custody-timeline">
+      {events.map((e) => (
+        <li key={e.id} data-testid="custody-event">
+          <div className="timeline-when">{formatTime(e.occurred_at)}</div>
+          <div>
+            <Badge value={e.event_type} />{' '}
+            {[e.from_holder && `from ${e.from_holder}`, e.to_holder && `to ${e.to_holder}`].filter(Boolean).join(' ')}
+            {e.to_location && <span> · at {e.to_location}</span>}
+            {e.notes && <div className="muted small">{e.notes}</div>}
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export default function SampleDetailPage() {
+  const { id = '' } = useParams();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [recording, setRecording] = useState(false);
+  const q = $api.useQuery('get', '/api/lims/samples/{id}', { params: { path: { id } } });
+
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}'] }),
+      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}/custody'] }),
+      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples'] }),
+    ]);
+
+  if (q.isPending) return <Loading />;
+  if (q.isError)
+    return (
+      <section className="page">
+        <p>
+          <Link to="/samples">← Samples</Link>
+        </p>
+        <ProblemMessage error={q.error} />
+      </section>
+    );
+  const sample = q.data;
+
+  return (
+    <section className="page">
+      <p>
+        <Link to="/samples">← Samples</Link>
+      </p>
+      <div className="page-head">
+        <h1 data-testid="sample-detail-barcode">{sample.barcode}</h1>
+        <div className="actions">
+          <RoleGuard permission="sample.update">
+            {!editing && (
+              <button type="button" className="secondary" data-testid="edit-sample" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+            )}
+          </RoleGuard>
+          <RoleGuard permission="custody.create">
+            {!recording && (
+              <button type="button" data-testid="record-custody" onClick={() => setRecording(true)}>
+                Record custody event
+              </button>
+            )}
+          </RoleGuard>
+        </div>
+      </div>
+
+      {editing ? (
+        <SampleForm
+          sample={sample}
+          onCancel={() => setEditing(false)}
+          onSave={async (v) => {
+            unwrap(
+              await api.PUT('/api/lims/samples/{id}', {
+                params: { path: { id }, header: { 'If-Match': `"${sample.version}"` } },
+                body: {
+                  barcode: v.barcode.trim(),
+                  name: v.name.trim(),
+                  material: v.material,
+                  location: v.location,
+                  status: v.status,
+                  project_id: sample.project_id,
+                  metadata: sample.metadata,
+                  version: sample.version,
+                },
+              }),
+            );
+            await refresh();
+            setEditing(false);
+          }}
+        />
+      ) : (
+        <div className="card">
+          <Details sample={sample} />
+        </div>
+      )}
+
+      {recording && (
+        <CustodyForm
+          sampleId={id}
+          onCancel={() => setRecording(false)}
+          onDone={async () => {
+            await refresh();
+            setRecording(false);
+          }}
+        />
+      )}
+
+      <div className="grid">
+        <section className="card" aria-labelledby="wafers-h">
+          <h2 id="wafers-h">Wafers and devices</h2>
+          <WafersAndDevices sampleId={id} />
+        </section>
+        <RoleGuard permission="custody.read">
+          <section className="card" aria-labelledby="custody-h">
+            <h2 id="custody-h">Custody</h2>
+            <Custody sampleId={id} />
+          </section>
+        </RoleGuard>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,145 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { $api, api } from '../../api/client';
+import { unwrap } from '../../api/problem';
+import type { Sample } from '../../api/types';
+import { RoleGuard } from '../../auth/RoleGuard';
+import { Badge } from '../../components/Badge';
+import { Loading } from '../../components/Loading';
+import { Pager, useCursor } from '../../components/Pager';
+import { ProblemMessage } from '../../components/ProblemMessage';
+import { formatTime } from '../../components/time';
+import { SampleForm } from './SampleForm';
+
+const PAGE_SIZE = 25;
+const col = createColumnHelper<Sample>();
+const columns = [
+  col.accessor('barcode', {
+    header: 'Barcode',
+    cell: (c) => (
+      <Link to={`/samples/${c.row.original.id}`} className="nowrap" data-testid="sample-link">
+        {c.getValue()}
+      </Link>
+    ),
+  }),
+  col.accessor('name', { header: 'Name' }),
+  col.accessor('material', { header: 'Material' }),
+  col.accessor('status', { header: 'Status', cell: (c) => <Badge value={c.getValue()} /> }),
+  col.accessor('location', { header: 'Location' }),
+  col.accessor('holder', { header: 'Holder' }),
+  col.accessor('updated_at', { header: 'Updated', cell: (c) => formatTime(c.getValue(), 'short') }),
+];
+
+export default function SamplesPage() {
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const pager = useCursor();
+  const [creating, setCreating] = useState(false);
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+
+  const list = $api.useQuery(
+    'get',
+    '/api/lims/samples',
+    { params: { query: { q: q || undefined, cursor: pager.cursor, limit: PAGE_SIZE } } },
+    { placeholderData: (prev) => prev },
+  );
+  const table = useReactTable({ data: list.data?.items ?? [], columns, getCoreRowModel: getCoreRowModel() });
+
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Samples</h1>
+        <RoleGuard permission="sample.create">
+          {!creating && (
+            <button type="button" data-testid="new-sample" onClick={() => setCreating(true)}>
+              New sample
+            </button>
+          )}
+        </RoleGuard>
+      </div>
+
+      {creating && (
+        <SampleForm
+          onCancel={() => setCreating(false)}
+          onSave={async (v) => {
+            const created = unwrap(
+              await api.POST('/api/lims/samples', {
+                body: { barcode: v.barcode.trim(), name: v.name.trim(), material: v.material, location: v.location },
+              }),
+            );
+            await queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples'] });
+            setCreating(false);
+            navigate(`/samples/${created.id}`);
+          }}
+        />
+      )}
+
+      <form
+        className="search"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const value = String(new FormData(e.currentTarget).get('q') ?? '').trim();
+          pager.reset();
+          setParams(value ? { q: value } : {});
+        }}
+      >
+        <label htmlFor="sample-q" className="visually-hidden">
+          Search samples
+        </label>
+        <input
+          id="sample-q"
+          name="q"
+          type="search"
+          placeholder="Search by barcode or name"
+          defaultValue={q}
+          key={q}
+          data-testid="sample-search"
+        />
+        <button type="submit" className="secondary" data-testid="sample-search-submit">
+          Search
+        </button>
+      </form>
+
+      {list.isPending ? (
+        <Loading />
+      ) : list.isError ? (
+        <ProblemMessage error={list.error} />
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table" data-testid="samples-table">
+              <thead>
+                {table.getHeaderGroups().map((hg) => (
+                  <tr key={hg.id}>
+                    {hg.headers.map((h) => (
+                      <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
+                    ))}
+                  </tr>
+                ))}
+              </thead>
+              <tbody>
+                {table.getRowModel().rows.map((row) => (
+                  <tr key={row.id} data-testid="sample-row">
+                    {row.getVisibleCells().map((cell) => (
+                      <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {table.getRowModel().rows.length === 0 && (
+            <p className="muted" data-testid="samples-empty">
+              {q ? `No samples match “${q}”.` : 'No samples yet.'}
+            </p>
+          )}
+          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+        </>
+      )}
+    </section>
+  );
+}
