@@ -244,11 +244,20 @@ func TestRecipeSeededStates(t *testing.T) {
 	if r := e.call(http.MethodGet, "/api/lims/recipes?q=xrd", viewer, nil); len(r.Body["items"].([]any)) != 1 {
 		t.Errorf("q=xrd: %s", r.Raw)
 	}
-	// The seeded approval predates signatures: listed, with no signature.
+	// The seeded approval carries the PI's signature over the revision's
+	// exact content; the server recomputes the digest and it matches.
 	iv := e.recipeID("demo-lab", "IV Sweep")
 	if r := e.call(http.MethodGet, "/api/lims/recipes/"+iv+"/approvals", viewer, nil); r.Status != http.StatusOK ||
-		!strings.Contains(string(r.Raw), `"signature":null`) || !strings.Contains(string(r.Raw), `"approver_email":"pi@demo.lab"`) {
+		!strings.Contains(string(r.Raw), `"matches":true`) || !strings.Contains(string(r.Raw), `"approver_email":"pi@demo.lab"`) {
 		t.Errorf("seeded approvals: %d %s", r.Status, r.Raw)
+	}
+	sops := e.call(http.MethodGet, "/api/lims/sops?status=approved", viewer, nil)
+	for _, it := range sops.Body["items"].([]any) {
+		id := it.(map[string]any)["id"].(string)
+		if r := e.call(http.MethodGet, "/api/lims/sops/"+id+"/approvals", viewer, nil); r.Status != http.StatusOK ||
+			strings.Count(string(r.Raw), `"matches":true`) != 1 {
+			t.Errorf("seeded SOP approvals: %d %s", r.Status, r.Raw)
+		}
 	}
 	// A retired recipe can start a new version; it stays retired.
 	legacy := e.recipeID("demo-lab", "Legacy XRD Scan")

@@ -210,9 +210,18 @@ func (s *seeder) lab(prefix string) {
 		{"SOP-IV-001", "IV Characterization", "# IV Characterization\n\n1. Verify the SMU calibration is valid.\n2. Land probes on the device pads.\n3. Sweep voltage per the approved recipe; record compliance events.\n"},
 		{"SOP-XRD-001", "XRD Analysis", "# XRD Analysis\n\n1. Align the sample stage.\n2. Run a theta-2theta scan.\n3. Index peaks against the reference pattern.\n"},
 	} {
+		sopID, approved := s.id("sop", sop.code), s.now.AddDate(0, -6, 0)
 		s.exec(`INSERT INTO sops (organization_id, id, lineage_id, code, title, body_markdown, status, approved_at, approved_by, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, 'approved', $7, $8, $9) ON CONFLICT DO NOTHING`,
-			s.org, s.id("sop", sop.code), s.id("sop-lineage", sop.code), sop.code, sop.title, sop.body, s.now.AddDate(0, -6, 0), pi, eng)
+			s.org, sopID, s.id("sop-lineage", sop.code), sop.code, sop.title, sop.body, approved, pi, eng)
+		// Its approval, signed by the PI over the revision's exact content.
+		sum := sha256.Sum256(spectra.SOPSignedContent(sop.code, sop.title, sop.body, 1))
+		sig := s.id("signature", "sop", sop.code)
+		s.exec(`INSERT INTO signatures (organization_id, id, sop_id, signer_id, signer_role, meaning, content_sha256, auth_method, signed_at)
+			VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, 'password', $6) ON CONFLICT DO NOTHING`, s.org, sig, sopID, pi, sum[:], approved)
+		s.exec(`INSERT INTO sop_approvals (organization_id, id, sop_id, approver_id, approver_role, comment, signature_id, approved_at)
+			VALUES ($1, $2, $3, $4, 'pi', 'Approved for use in the lab.', $5, $6) ON CONFLICT DO NOTHING`,
+			s.org, s.id("approval", "sop", sop.code), sopID, pi, sig, approved)
 	}
 
 	// Recipes: one draft, one approved (with its approval), one retired.
@@ -222,9 +231,17 @@ func (s *seeder) lab(prefix string) {
 	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, status, approved_at, approved_by, created_by)
 		VALUES ($1, $2, $3, 'IV Sweep', 'Two-terminal current-voltage sweep.', $4, '{SMU}', 'approved', $5, $6, $7) ON CONFLICT DO NOTHING`,
 		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), params, approvedAt, pi, eng)
-	s.exec(`INSERT INTO recipe_approvals (organization_id, id, recipe_id, approver_id, approver_role, comment, approved_at)
-		VALUES ($1, $2, $3, $4, 'pi', 'Reviewed against SOP-IV-001.', $5) ON CONFLICT DO NOTHING`,
-		s.org, s.id("approval", "iv-sweep"), ivRecipe, pi, approvedAt)
+	var ivParams []spectra.RecipeParam
+	if err := json.Unmarshal(params, &ivParams); err != nil && s.err == nil {
+		s.err = err
+	}
+	ivSum := sha256.Sum256(spectra.RecipeSignedContent("IV Sweep", "Two-terminal current-voltage sweep.", ivParams, []string{"SMU"}, 1))
+	ivSig := s.id("signature", "recipe", "iv-sweep")
+	s.exec(`INSERT INTO signatures (organization_id, id, recipe_id, signer_id, signer_role, meaning, content_sha256, auth_method, signed_at)
+		VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, 'password', $6) ON CONFLICT DO NOTHING`, s.org, ivSig, ivRecipe, pi, ivSum[:], approvedAt)
+	s.exec(`INSERT INTO recipe_approvals (organization_id, id, recipe_id, approver_id, approver_role, comment, signature_id, approved_at)
+		VALUES ($1, $2, $3, $4, 'pi', 'Reviewed against SOP-IV-001.', $5, $6) ON CONFLICT DO NOTHING`,
+		s.org, s.id("approval", "iv-sweep"), ivRecipe, pi, ivSig, approvedAt)
 	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, created_by)
 		VALUES ($1, $2, $3, 'Optical Transmission Spectrum', 'UV-Vis transmission, 300–1100 nm.', $4, '{spectrometer}', $5) ON CONFLICT DO NOTHING`,
 		s.org, s.id("recipe", "optical"), s.id("recipe-lineage", "optical"),
