@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vitest/config';
@@ -17,12 +19,35 @@ const keepPlaceholder: Plugin = {
   },
 };
 
+// /docs (served by the Go server) shows the OpenAPI document with Swagger
+// UI from these files, so the API documentation works without the
+// internet: the script, its styles and a small initializer (no inline
+// script, so the page keeps a strict Content-Security-Policy).
+const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const apiDocs: Plugin = {
+  name: 'spectra-api-docs',
+  apply: 'build',
+  generateBundle() {
+    for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+      this.emitFile({ type: 'asset', fileName: `docs-assets/${file}`, source: readFileSync(path.join(swaggerDir, file)) });
+    }
+    this.emitFile({
+      type: 'asset',
+      fileName: 'docs-assets/init.js',
+      source:
+        "window.addEventListener('load', function () {\n" +
+        "  window.SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n" +
+        '});\n',
+    });
+  },
+};
+
 // `npm run dev` talks to a server started with `make demo` (or set
 // SPECTRA_URL).
 const api = process.env.SPECTRA_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  plugins: [react(), keepPlaceholder],
+  plugins: [react(), keepPlaceholder, apiDocs],
   build: { outDir, emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },
   server: {
     proxy: Object.fromEntries(['/api', '/auth', '/openapi.json', '/docs'].map((p) => [p, api])),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -28,8 +29,8 @@ type Route struct {
 	Status      int // the success status, when not 200
 }
 
-// docRoutes are served by huma itself: the OpenAPI document in 3.1 and
-// 3.0 flavours, and the browsable docs.
+// docRoutes are not huma operations: the OpenAPI document in 3.1 and 3.0
+// flavours (served by huma) and the browsable docs (docs.go).
 var docRoutes = []Route{
 	{Method: http.MethodGet, Path: "/openapi.json", Permission: PermPublic, Summary: "The OpenAPI 3.1 document (JSON)"},
 	{Method: http.MethodGet, Path: "/openapi.yaml", Permission: PermPublic, Summary: "The OpenAPI 3.1 document (YAML)"},
@@ -110,6 +111,20 @@ func Routes() []Route { return slices.Clone(newServer(Deps{}).routes) }
 
 // register adds one operation. Taking a Route is what makes every route
 // state its permission; a route with none panics at start-up.
+// tagOf groups an operation in the documentation by the part of the
+// product its path belongs to: /api/lims/samples → "lims: samples".
+func tagOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	switch {
+	case len(parts) >= 3 && parts[0] == "api":
+		return parts[1] + ": " + parts[2]
+	case len(parts) >= 1 && parts[0] == "auth":
+		return "auth"
+	default:
+		return "service"
+	}
+}
+
 func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, error)) {
 	if r.Permission == "" {
 		panic("httpapi: route " + r.Method + " " + r.Path + " states no permission")
@@ -127,6 +142,7 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 		MaxBodyBytes:  -1,
 		DefaultStatus: r.Status,
 		Extensions:    map[string]any{"x-permission": r.Permission},
+		Tags:          []string{tagOf(r.Path)},
 	}
 	if r.Permission != PermPublic {
 		op.Middlewares = huma.Middlewares{s.guard(spectra.Permission(r.Permission))}

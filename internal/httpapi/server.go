@@ -77,6 +77,7 @@ func newServer(d Deps) *server {
 	s.routes = append(s.routes, docRoutes...)
 	s.addRoutes()
 	nullableStructPointers(s.api)
+	s.mux.HandleFunc("GET /docs", docsPage)
 	return s
 }
 
@@ -86,9 +87,10 @@ func (s *server) config(version string) huma.Config {
 	// client that sends such a body back would trip the unknown-field check.
 	c.CreateHooks = nil
 	c.SchemasPath = ""
-	// /docs is huma's Stoplight Elements page, which loads its script and
-	// styles from unpkg.com; the web UI issue embeds those assets instead.
-	c.DocsPath = "/docs"
+	// /docs is our own page (docs.go): Swagger UI from files the web UI
+	// build embeds, instead of huma's page that loads its script from a CDN
+	// (a lab's network may not reach one).
+	c.DocsPath = ""
 	c.Transformers = []huma.Transformer{problemTransformer(s.log)}
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An access token (JWT) from /auth/login, /auth/refresh " +
