@@ -17,17 +17,17 @@ func anDemoID(parts ...string) string {
 
 // Seeded rows the analysis tests use: demo-lab's unless named otherwise.
 var (
-	anSMU          = anDemoID("instrument", "SMU-2450-001")  // valid
-	anSpectrometer = anDemoID("instrument", "OO-FLAME-017")  // expired
-	anEllipsometer = anDemoID("instrument", "JAW-M2000-3")   // expiring within 30 days
-	anSMUCal       = anDemoID("calibration", "SMU-2450-001") // the SMU's certificate
-	anIVRecipe     = anDemoID("recipe", "iv-sweep")          // approved
-	anDraftRecipe  = anDemoID("recipe", "optical")           // draft
-	anSample       = anDemoID("sample", "DL-S-0001")         // stored
-	anRun          = anDemoID("run", "1")                    // completed
-	anSeries       = anDemoID("spc", "vth")                  // threshold_voltage
-	anAlert        = anDemoID("spc-alert", "we1")            // open
-	anDevice       = anDemoID("device", "DL-S-0001", "1")    // of anSample
+	anSMU          = anDemoID("instrument", "SMU-2450-001")                     // valid
+	anSpectrometer = anDemoID("instrument", "OO-FLAME-017")                     // expired
+	anEllipsometer = anDemoID("instrument", "JAW-M2000-3")                      // expiring within 30 days
+	anSMUCal       = anDemoID("calibration", "SMU-2450-001")                    // the SMU's certificate
+	anIVRecipe     = anDemoID("recipe", "iv-sweep")                             // approved
+	anDraftRecipe  = anDemoID("recipe", "optical")                              // draft
+	anSample       = anDemoID("sample", "DL-S-0001")                            // stored
+	anRun          = postgres.SeedIDInOrder(1, "demo-lab", "run", "1").String() // completed
+	anSeries       = anDemoID("spc", "vth")                                     // threshold_voltage
+	anAlert        = anDemoID("spc-alert", "we1")                               // open
+	anDevice       = anDemoID("device", "DL-S-0001", "1")                       // of anSample
 	anTestOrgSMU   = postgres.SeedID("test-org", "instrument", "SMU-2450-001").String()
 )
 

@@ -468,3 +468,26 @@ func TestRunReports(t *testing.T) {
 		t.Errorf("report of an unknown run: %d %s", r.Status, r.Header)
 	}
 }
+
+// The seeded history lists newest first, as runs the server creates do:
+// the dashboard's "recent runs" are the latest twenty.
+func TestRunListNewestFirst(t *testing.T) {
+	e := newAPIEnv(t)
+	viewer := e.token("viewer@demo.lab", "view123")
+	r := e.call(http.MethodGet, "/api/analysis/runs?limit=20", viewer, nil)
+	items, _ := r.Body["items"].([]any)
+	if r.Status != http.StatusOK || len(items) != 20 {
+		t.Fatalf("runs: %d %s", r.Status, r.Raw)
+	}
+	prev := ""
+	for i, it := range items {
+		started, _ := it.(map[string]any)["started_at"].(string)
+		if i > 0 && started > prev {
+			t.Errorf("run %d started %s, after the one listed before it (%s)", i, started, prev)
+		}
+		prev = started
+	}
+	if items[0].(map[string]any)["status"] != "failed" {
+		t.Errorf("the newest seeded run is the failed one; first listed: %v", items[0])
+	}
+}

@@ -91,6 +91,17 @@ func SeedID(parts ...string) uuid.UUID {
 	return id
 }
 
+// SeedIDInOrder is SeedID with seq (0–4095) in the 12 bits after the
+// timestamp (RFC 9562's counter method), so rows seeded in a meaningful
+// order — the historical runs, oldest first — list newest first by id like
+// rows the server creates.
+func SeedIDInOrder(seq int, parts ...string) uuid.UUID {
+	id := SeedID(parts...)
+	id[6] = 0x70 | byte(seq>>8)&0x0f
+	id[7] = byte(seq)
+	return id
+}
+
 func (s *seeder) id(parts ...string) uuid.UUID {
 	return SeedID(append([]string{s.slug}, parts...)...)
 }
@@ -291,7 +302,7 @@ func (s *seeder) lab(prefix string) {
 	var vthPoint []uuid.UUID
 	for r := 0; r < 20; r++ {
 		key := fmt.Sprint(r + 1)
-		run := s.id("run", key)
+		run := SeedIDInOrder(r+1, s.slug, "run", key)
 		si := r % len(samples)
 		started := s.now.AddDate(0, 0, -40+2*r).Add(9 * time.Hour)
 		finished := started.Add(25 * time.Minute)
@@ -339,7 +350,7 @@ func (s *seeder) lab(prefix string) {
 			"Rule 1: one point beyond the 3σ control limit (upper).", s.now.AddDate(0, 0, -5))
 	}
 
-	s.notebook(samples[0], s.id("run", "1"), project, eng, pi)
+	s.notebook(samples[0], SeedIDInOrder(1, s.slug, "run", "1"), project, eng, pi)
 	s.ml(eng)
 }
 
