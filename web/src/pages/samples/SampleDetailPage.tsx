@@ -9,8 +9,10 @@ import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
+import { useCan } from '../../auth/context';
 import { CustodyForm } from './CustodyForm';
 import { SampleForm } from './SampleForm';
+import { DeviceForm, StatusForm, WaferForm } from './WaferForms';
 
 function Details({ sample }: { sample: Sample }) {
   return (
@@ -33,7 +35,13 @@ function Details({ sample }: { sample: Sample }) {
   );
 }
 
+// Which form the wafers card shows: a new wafer, a new device on a wafer,
+// or an edit of a device.
+type WaferEdit = { kind: 'wafer' } | { kind: 'device'; waferId: string; device?: Device } | null;
+
 function WafersAndDevices({ sampleId }: { sampleId: string }) {
+  const queryClient = useQueryClient();
+  const [edit, setEdit] = useState<WaferEdit>(null);
   const wafers = $api.useQuery('get', '/api/lims/samples/{id}/wafers', {
     params: { path: { id: sampleId }, query: { limit: 100 } },
   });
@@ -41,28 +49,90 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
   if (wafers.isPending || devices.isPending) return <Loading />;
   if (wafers.isError) return <ProblemMessage error={wafers.error} />;
   if (devices.isError) return <ProblemMessage error={devices.error} />;
+  const done = async () => {
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}/wafers'] }),
+      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/devices'] }),
+    ]);
+    setEdit(null);
+  };
   const byWafer = new Map<string, Device[]>();
   for (const d of devices.data.items ?? []) byWafer.set(d.wafer_id, [...(byWafer.get(d.wafer_id) ?? []), d]);
   const list = wafers.data.items ?? [];
-  if (list.length === 0) return <p className="muted">No wafers.</p>;
   return (
-    <ul className="wafers" data-testid="wafers">
-      {list.map((w) => (
-        <li key={w.id} data-testid="wafer">
-          <strong>{w.label}</strong>
-          {w.diameter_mm ? <span className="muted"> · {w.diameter_mm} mm</span> : null}
-          {w.notes && <span className="muted"> · {w.notes}</span>}
-          <div className="chips">
-            {(byWafer.get(w.id) ?? []).map((d) => (
-              <span key={d.id} className="chip" title={[d.kind, d.position].filter(Boolean).join(' · ')}>
-                {d.name}
-              </span>
-            ))}
-            {(byWafer.get(w.id) ?? []).length === 0 && <span className="muted small">no devices</span>}
+    <>
+      {list.length === 0 && <p className="muted">No wafers.</p>}
+      {list.length > 0 && (
+        <ul className="wafers" data-testid="wafers">
+          {list.map((w) => (
+            <li key={w.id} data-testid="wafer">
+              <div className="page-head" data-testid="wafer-row">
+                <span>
+                  <strong>{w.label}</strong>
+                  {w.diameter_mm ? <span className="muted"> · {w.diameter_mm} mm</span> : null}
+                  {w.notes && <span className="muted"> · {w.notes}</span>}
+                </span>
+                <RoleGuard permission="sample.create">
+                  <button
+                    type="button"
+                    className="secondary small"
+                    data-testid="add-device"
+                    onClick={() => setEdit({ kind: 'device', waferId: w.id })}
+                  >
+                    Add device
+                  </button>
+                </RoleGuard>
+              </div>
+              <div className="chips">
+                {(byWafer.get(w.id) ?? []).map((d) => (
+                  <span
+                    key={d.id}
+                    className="chip"
+                    data-testid="device-row"
+                    title={[d.kind, d.position].filter(Boolean).join(' · ')}
+                  >
+                    {d.name}
+                    {d.position && <span className="muted small"> {d.position}</span>}
+                    <RoleGuard permission="sample.update">
+                      {' '}
+                      <button
+                        type="button"
+                        className="link small"
+                        data-testid="edit-device"
+                        aria-label={`Edit device ${d.name}`}
+                        onClick={() => setEdit({ kind: 'device', waferId: w.id, device: d })}
+                      >
+                        edit
+                      </button>
+                    </RoleGuard>
+                  </span>
+                ))}
+                {(byWafer.get(w.id) ?? []).length === 0 && <span className="muted small">no devices</span>}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {edit?.kind === 'wafer' && <WaferForm sampleId={sampleId} onDone={done} onCancel={() => setEdit(null)} />}
+      {edit?.kind === 'device' && (
+        <DeviceForm
+          key={edit.device?.id ?? edit.waferId}
+          waferId={edit.waferId}
+          device={edit.device}
+          onDone={done}
+          onCancel={() => setEdit(null)}
+        />
+      )}
+      {edit === null && (
+        <RoleGuard permission="sample.create">
+          <div className="actions">
+            <button type="button" className="secondary" data-testid="add-wafer" onClick={() => setEdit({ kind: 'wafer' })}>
+              Add wafer
+            </button>
           </div>
-        </li>
-      ))}
-    </ul>
+        </RoleGuard>
+      )}
+    </>
   );
 }
 
@@ -96,6 +166,8 @@ export default function SampleDetailPage() {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [recording, setRecording] = useState(false);
+  const [moving, setMoving] = useState(false);
+  const can = useCan();
   const q = $api.useQuery('get', '/api/lims/samples/{id}', { params: { path: { id } } });
 
   const refresh = () =>
@@ -132,6 +204,11 @@ export default function SampleDetailPage() {
               </button>
             )}
           </RoleGuard>
+          {can('sample.update_status') && !can('sample.update') && !moving && (
+            <button type="button" className="secondary" data-testid="update-status" onClick={() => setMoving(true)}>
+              Update status
+            </button>
+          )}
           <RoleGuard permission="custody.create">
             {!recording && (
               <button type="button" data-testid="record-custody" onClick={() => setRecording(true)}>
@@ -170,6 +247,17 @@ export default function SampleDetailPage() {
         <div className="card">
           <Details sample={sample} />
         </div>
+      )}
+
+      {moving && (
+        <StatusForm
+          sample={sample}
+          onCancel={() => setMoving(false)}
+          onDone={async () => {
+            await refresh();
+            setMoving(false);
+          }}
+        />
       )}
 
       {recording && (
