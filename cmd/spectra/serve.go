@@ -87,9 +87,40 @@ func (e *env) serve(ctx context.Context, db *postgres.DB, ready func(addr string
 		ready(addr)
 	}
 	srv := httpapi.NewHTTPServer(e.cfg.Addr, h, e.logger)
+	pruned := make(chan struct{})
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	go func() { defer close(pruned); e.prune(pruneCtx, db, time.Hour) }()
 	err = httpapi.Serve(ctx, srv, ln, e.cfg.ShutdownTimeout)
+	stopPruning()
+	<-pruned
 	e.logger.Info("server stopped")
 	return err
+}
+
+// pruneKeep is how long login attempts and expired refresh tokens are kept.
+const pruneKeep = 30 * 24 * time.Hour
+
+// prune removes stale credentials rows (postgres.Prune) at start and then
+// every interval until ctx ends. Several instances may prune at once: the
+// deletes are idempotent.
+func (e *env) prune(ctx context.Context, db *postgres.DB, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		res, err := db.Prune(ctx, time.Now(), pruneKeep)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			e.logger.Warn("pruning stale credentials failed", "err", err)
+		case err == nil && res != (postgres.PruneResult{}):
+			e.logger.Info("pruned stale credentials", "login_attempts", res.LoginAttempts,
+				"denied_tokens", res.DeniedTokens, "refresh_tokens", res.RefreshTokens)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (e *env) printDemoBanner(addr string) {
