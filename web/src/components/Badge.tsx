@@ -10,6 +10,8 @@ const tones: Record<string, string> = {
   blocked: 'bad',
   aborted: 'muted',
   not_required: 'muted',
+  deployed: 'ok',
+  validated: 'info',
 };
 
 /** A status word in a coloured pill; the colour follows the word. */
