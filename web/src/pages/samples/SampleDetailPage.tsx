@@ -64,65 +64,75 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
       {list.length === 0 && <p className="muted">No wafers.</p>}
       {list.length > 0 && (
         <ul className="wafers" data-testid="wafers">
-          {list.map((w) => (
-            <li key={w.id} data-testid="wafer">
-              <div className="page-head" data-testid="wafer-row">
-                <span>
-                  <strong>{w.label}</strong>
-                  {w.diameter_mm ? <span className="muted"> · {w.diameter_mm} mm</span> : null}
-                  {w.notes && <span className="muted"> · {w.notes}</span>}
-                </span>
-                <RoleGuard permission="sample.create">
-                  <button
-                    type="button"
-                    className="secondary small"
-                    data-testid="add-device"
-                    onClick={() => setEdit({ kind: 'device', waferId: w.id })}
-                  >
-                    Add device
-                  </button>
-                </RoleGuard>
-              </div>
-              <div className="chips">
-                {(byWafer.get(w.id) ?? []).map((d) => (
-                  <span
-                    key={d.id}
-                    className="chip"
-                    data-testid="device-row"
-                    title={[d.kind, d.position].filter(Boolean).join(' · ')}
-                  >
-                    {d.name}
-                    {d.position && <span className="muted small"> {d.position}</span>}
-                    <RoleGuard permission="sample.update">
-                      {' '}
-                      <button
-                        type="button"
-                        className="link small"
-                        data-testid="edit-device"
-                        aria-label={`Edit device ${d.name}`}
-                        onClick={() => setEdit({ kind: 'device', waferId: w.id, device: d })}
-                      >
-                        edit
-                      </button>
-                    </RoleGuard>
+          {list.map((w) => {
+            const onWafer = byWafer.get(w.id) ?? [];
+            return (
+              <li key={w.id} data-testid="wafer">
+                <div className="page-head" data-testid="wafer-row">
+                  <span>
+                    <strong>{w.label}</strong>
+                    {w.diameter_mm ? <span className="muted"> · {w.diameter_mm} mm</span> : null}
+                    {w.notes && <span className="muted"> · {w.notes}</span>}
                   </span>
-                ))}
-                {(byWafer.get(w.id) ?? []).length === 0 && <span className="muted small">no devices</span>}
-              </div>
-            </li>
-          ))}
+                  <RoleGuard permission="sample.create">
+                    <button
+                      type="button"
+                      className="secondary small"
+                      data-testid="add-device"
+                      aria-label={`Add device to ${w.label}`}
+                      onClick={() => setEdit({ kind: 'device', waferId: w.id })}
+                    >
+                      Add device
+                    </button>
+                  </RoleGuard>
+                </div>
+                <div className="chips">
+                  {onWafer.map((d) => (
+                    <span
+                      key={d.id}
+                      className="chip"
+                      data-testid="device-row"
+                      title={[d.kind, d.position].filter(Boolean).join(' · ')}
+                    >
+                      {d.name}
+                      {d.kind && <span className="muted small"> {d.kind}</span>}
+                      {d.position && <span className="muted small"> @ {d.position}</span>}
+                      <RoleGuard permission="sample.update">
+                        {' '}
+                        <button
+                          type="button"
+                          className="link small"
+                          data-testid="edit-device"
+                          aria-label={`Edit device ${d.name}`}
+                          onClick={() => setEdit({ kind: 'device', waferId: w.id, device: d })}
+                        >
+                          edit
+                        </button>
+                      </RoleGuard>
+                    </span>
+                  ))}
+                  {onWafer.length === 0 && <span className="muted small">no devices</span>}
+                </div>
+                {edit?.kind === 'device' && edit.waferId === w.id && (
+                  <DeviceForm
+                    key={edit.device?.id ?? edit.waferId}
+                    waferId={edit.waferId}
+                    device={edit.device}
+                    onDone={done}
+                    onCancel={() => setEdit(null)}
+                  />
+                )}
+              </li>
+            );
+          })}
         </ul>
       )}
-      {edit?.kind === 'wafer' && <WaferForm sampleId={sampleId} onDone={done} onCancel={() => setEdit(null)} />}
-      {edit?.kind === 'device' && (
-        <DeviceForm
-          key={edit.device?.id ?? edit.waferId}
-          waferId={edit.waferId}
-          device={edit.device}
-          onDone={done}
-          onCancel={() => setEdit(null)}
-        />
+      {(wafers.data.next_cursor || devices.data.next_cursor) && (
+        <p className="muted small" data-testid="wafers-truncated">
+          Showing the first {list.length} wafers and {devices.data.items?.length ?? 0} devices.
+        </p>
       )}
+      {edit?.kind === 'wafer' && <WaferForm sampleId={sampleId} onDone={done} onCancel={() => setEdit(null)} />}
       {edit === null && (
         <RoleGuard permission="sample.create">
           <div className="actions">
@@ -206,7 +216,7 @@ export default function SampleDetailPage() {
           </RoleGuard>
           {can('sample.update_status') && !can('sample.update') && !moving && (
             <button type="button" className="secondary" data-testid="update-status" onClick={() => setMoving(true)}>
-              Update status
+              Update status / location
             </button>
           )}
           <RoleGuard permission="custody.create">

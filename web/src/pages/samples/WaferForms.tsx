@@ -1,10 +1,28 @@
-import { useForm } from 'react-hook-form';
+import { useForm, type FieldValues, type Path, type UseFormSetError } from 'react-hook-form';
 import { api } from '../../api/client';
-import { unwrap } from '../../api/problem';
+import { toProblem, unwrap } from '../../api/problem';
+import type { components } from '../../api/schema';
 import type { Device, Sample, SampleStatus } from '../../api/types';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { applyServerErrors } from '../../forms/serverErrors';
+
+type EditSampleStatusBody = components['schemas']['EditSampleStatusInputBody'];
+
+/**
+ * applyServerErrors, and for a conflict (409: a duplicate name, a stale
+ * version; 412: a stale If-Match) also the server's own message in
+ * <FormError>, even when it names a field: a duplicate's "already used"
+ * goes to the field, the server's explanation above the buttons.
+ */
+function showServerErrors<T extends FieldValues>(err: unknown, setError: UseFormSetError<T>, fields: readonly Path<T>[]) {
+  applyServerErrors(err, setError, fields);
+  const problem = toProblem(err);
+  const placed = (problem.errors ?? []).some((e) => fields.some((f) => f === e.field));
+  if ((problem.status === 409 || problem.status === 412) && placed && problem.detail) {
+    setError('root.server', { type: String(problem.status), message: problem.detail });
+  }
+}
 
 interface Done {
   onDone: () => void | Promise<void>;
@@ -49,7 +67,7 @@ export function WaferForm({ sampleId, onDone, onCancel }: { sampleId: string } &
       );
       await onDone();
     } catch (err) {
-      applyServerErrors(err, form.setError, waferFields);
+      showServerErrors(err, form.setError, waferFields);
     }
   });
   return (
@@ -60,7 +78,13 @@ export function WaferForm({ sampleId, onDone, onCancel }: { sampleId: string } &
           <input data-testid="wafer-label" {...form.register('label', { required: 'required' })} />
         </Field>
         <Field label="Diameter (mm)" error={errors.diameter_mm}>
-          <input data-testid="wafer-diameter" inputMode="decimal" {...form.register('diameter_mm')} />
+          <input
+            data-testid="wafer-diameter"
+            inputMode="decimal"
+            {...form.register('diameter_mm', {
+              validate: (v) => v.trim() === '' || Number.isFinite(Number(v)) || 'a number of millimetres',
+            })}
+          />
         </Field>
         <Field label="Notes" error={errors.notes}>
           <input data-testid="wafer-notes" {...form.register('notes')} />
@@ -103,7 +127,7 @@ export function DeviceForm({ waferId, device, onDone, onCancel }: { waferId: str
       }
       await onDone();
     } catch (err) {
-      applyServerErrors(err, form.setError, deviceFields);
+      showServerErrors(err, form.setError, deviceFields);
     }
   });
   return (
@@ -126,8 +150,19 @@ export function DeviceForm({ waferId, device, onDone, onCancel }: { waferId: str
   );
 }
 
-// Consumed and disposed follow from custody events only.
-const settableStatuses: SampleStatus[] = ['registered', 'in_use', 'stored', 'checked_out'];
+// Every status of the schema's enum (a new one is a compile error here),
+// and whether an edit may set it: consumed and disposed follow from
+// custody events only (EditSampleStatusInputBody's description), and a
+// sample in one of them keeps it.
+const directlySettable = {
+  registered: true,
+  in_use: true,
+  stored: true,
+  checked_out: true,
+  consumed: false,
+  disposed: false,
+} as const satisfies Record<NonNullable<EditSampleStatusBody['status']>, boolean>;
+const settableStatuses = (Object.keys(directlySettable) as SampleStatus[]).filter((s) => directlySettable[s]);
 
 interface StatusValues {
   status: SampleStatus;
@@ -135,32 +170,39 @@ interface StatusValues {
 }
 
 /**
- * Changes a sample's status and location (PATCH /api/lims/samples/{id}):
- * what a technician may change without the full edit.
+ * Changes a sample's status and location (PATCH /api/lims/samples/{id},
+ * with the version read as If-Match: a stale form is the server's 412):
+ * what a technician may change without the full edit. A consumed or
+ * disposed sample keeps its status; only its location can change.
  */
 export function StatusForm({ sample, onDone, onCancel }: { sample: Sample } & Done) {
   const form = useForm<StatusValues>({ defaultValues: { status: sample.status, location: sample.location } });
   const { errors, isSubmitting } = form.formState;
+  const final = !directlySettable[sample.status];
   const submit = form.handleSubmit(async (v) => {
     try {
       unwrap(
         await api.PATCH('/api/lims/samples/{id}', {
-          params: { path: { id: sample.id } },
-          body: { status: v.status, location: v.location.trim() },
+          params: { path: { id: sample.id }, header: { 'If-Match': `"${sample.version}"` } },
+          body: { status: final ? undefined : v.status, location: v.location.trim() },
         }),
       );
       await onDone();
     } catch (err) {
-      applyServerErrors(err, form.setError, ['status', 'location'] as const);
+      showServerErrors(err, form.setError, ['status', 'location'] as const);
     }
   });
   return (
     <form className="card form" onSubmit={submit} noValidate data-testid="status-form">
       <h3>Update status and location</h3>
       <div className="form-grid">
-        <Field label="Status" error={errors.status}>
-          <select data-testid="status-select" {...form.register('status')}>
-            {(settableStatuses.includes(sample.status) ? settableStatuses : [sample.status, ...settableStatuses]).map((s) => (
+        <Field
+          label="Status"
+          error={errors.status}
+          hint={final ? `The sample is ${sample.status.replace('_', ' ')}: its status no longer changes.` : undefined}
+        >
+          <select data-testid="status-select" disabled={final} {...form.register('status')}>
+            {(final ? [sample.status] : settableStatuses).map((s) => (
               <option key={s} value={s}>
                 {s.replace('_', ' ')}
               </option>
