@@ -1,7 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import {
   createColumnHelper,
-  flexRender,
   getCoreRowModel,
   getPaginationRowModel,
   useReactTable,
@@ -12,6 +11,7 @@ import { $api, api } from '../../api/client';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useAuth } from '../../auth/context';
+import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
@@ -206,28 +206,7 @@ export default function ApiKeysPage() {
         <p className="muted">No API keys yet.</p>
       ) : (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid="api-keys-table">
-              <thead>
-                {table.getHeaderGroups().map((hg) => (
-                  <tr key={hg.id}>
-                    {hg.headers.map((h) => (
-                      <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
-                    ))}
-                  </tr>
-                ))}
-              </thead>
-              <tbody>
-                {table.getRowModel().rows.map((row) => (
-                  <tr key={row.id} data-testid="api-key-row">
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable table={table} testId="api-keys-table" rowTestId="api-key-row" />
           <nav className="pager" aria-label="Pages">
             <button type="button" onClick={() => table.previousPage()} disabled={!table.getCanPreviousPage()}>
               ← Previous

@@ -1,11 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
+import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
@@ -151,28 +152,7 @@ export default function InstrumentsPage() {
         <ProblemMessage error={list.error} />
       ) : (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid="instruments-table">
-              <thead>
-                {table.getHeaderGroups().map((hg) => (
-                  <tr key={hg.id}>
-                    {hg.headers.map((h) => (
-                      <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
-                    ))}
-                  </tr>
-                ))}
-              </thead>
-              <tbody>
-                {table.getRowModel().rows.map((row) => (
-                  <tr key={row.id} data-testid="instrument-row">
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable table={table} testId="instruments-table" rowTestId="instrument-row" />
           {rows.length === 0 && <p className="muted">{q ? `No instruments match “${q}”.` : 'No instruments yet.'}</p>}
           <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
         </>

@@ -1,7 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import {
   createColumnHelper,
-  flexRender,
   getCoreRowModel,
   getPaginationRowModel,
   useReactTable,
@@ -13,6 +12,7 @@ import { toProblem, unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { useAuth, useCan } from '../../auth/context';
+import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
@@ -142,28 +142,7 @@ function Results({ results }: { results: Result[] }) {
   if (results.length === 0) return <p className="muted" data-testid="no-results">No results yet.</p>;
   return (
     <>
-      <div className="table-wrap">
-        <table className="table" data-testid="results-table">
-          <thead>
-            {table.getHeaderGroups().map((hg) => (
-              <tr key={hg.id}>
-                {hg.headers.map((h) => (
-                  <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
-                ))}
-              </tr>
-            ))}
-          </thead>
-          <tbody>
-            {table.getRowModel().rows.map((row) => (
-              <tr key={row.id} data-testid="result-row">
-                {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable table={table} testId="results-table" rowTestId="result-row" />
       {table.getPageCount() > 1 && (
         <nav className="pager" aria-label="Result pages">
           <button type="button" onClick={() => table.previousPage()} disabled={!table.getCanPreviousPage()}>

@@ -1,9 +1,10 @@
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { $api } from '../../api/client';
 import type { Run } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
+import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
@@ -113,28 +114,7 @@ export default function RunsPage() {
         <ProblemMessage error={list.error} />
       ) : (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid="runs-table">
-              <thead>
-                {table.getHeaderGroups().map((hg) => (
-                  <tr key={hg.id}>
-                    {hg.headers.map((h) => (
-                      <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
-                    ))}
-                  </tr>
-                ))}
-              </thead>
-              <tbody>
-                {table.getRowModel().rows.map((row) => (
-                  <tr key={row.id} data-testid="run-row">
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable table={table} testId="runs-table" rowTestId="run-row" />
           {rows.length === 0 && <p className="muted">{status ? `No ${status} runs.` : 'No runs yet.'}</p>}
           <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
         </>

@@ -1,11 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { unwrap } from '../../api/problem';
 import type { SOP } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
+import { DataTable } from '../../components/DataTable';
 import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
@@ -129,28 +130,7 @@ export default function SopsPage() {
         <ProblemMessage error={list.error} />
       ) : (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid="sops-table">
-              <thead>
-                {table.getHeaderGroups().map((hg) => (
-                  <tr key={hg.id}>
-                    {hg.headers.map((h) => (
-                      <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
-                    ))}
-                  </tr>
-                ))}
-              </thead>
-              <tbody>
-                {table.getRowModel().rows.map((row) => (
-                  <tr key={row.id} data-testid="sop-row">
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable table={table} testId="sops-table" rowTestId="sop-row" />
           {table.getRowModel().rows.length === 0 && (
             <p className="muted" data-testid="sops-empty">
               {q || status ? 'No SOPs match.' : 'No SOPs yet.'}

@@ -1,7 +1,8 @@
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { $api } from '../../api/client';
+import { DataTable } from '../../components/DataTable';
 import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
@@ -51,28 +52,7 @@ export default function SpcPage() {
           <ProblemMessage error={list.error} />
         ) : (
           <>
-            <div className="table-wrap">
-              <table className="table" data-testid="spc-series-table">
-                <thead>
-                  {table.getHeaderGroups().map((hg) => (
-                    <tr key={hg.id}>
-                      {hg.headers.map((h) => (
-                        <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
-                      ))}
-                    </tr>
-                  ))}
-                </thead>
-                <tbody>
-                  {table.getRowModel().rows.map((row) => (
-                    <tr key={row.id} data-testid="spc-series-row">
-                      {row.getVisibleCells().map((cell) => (
-                        <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable table={table} testId="spc-series-table" rowTestId="spc-series-row" />
             {table.getRowModel().rows.length === 0 && <p className="muted">No series yet.</p>}
             <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
           </>
