@@ -23,8 +23,9 @@ import (
 // find the stored SHA-256 of the 256-bit secret inside the organization's
 // own tenant transaction.
 const (
-	APIKeyPrefix  = "spk_"
-	RefreshPrefix = "srt_"
+	APIKeyPrefix     = "spk_"
+	RefreshPrefix    = "srt_"
+	InvitationPrefix = "sin_"
 )
 
 var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

@@ -75,6 +75,7 @@ type ExternalIdentity struct {
 
 	TokenID   string // jti, if any
 	ExpiresAt time.Time
+	IssuedAt  time.Time // iat, if any
 }
 
 // OIDC verifies an OpenID Connect provider's access tokens and runs the
@@ -330,6 +331,9 @@ func (o *OIDC) identity(c jwt.MapClaims) (ExternalIdentity, error) {
 	id.TokenID, _ = c["jti"].(string)
 	if exp, err := c.GetExpirationTime(); err == nil && exp != nil {
 		id.ExpiresAt = exp.Time
+	}
+	if iat, err := c.GetIssuedAt(); err == nil && iat != nil {
+		id.IssuedAt = iat.Time
 	}
 
 	org := oidcString(c, o.cfg.OrgClaim)

@@ -138,6 +138,10 @@ func TestOIDCVerifyAccessTokenAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("VerifyAccessToken: %v", err)
 			}
+			if d := time.Since(id.IssuedAt); d < -time.Minute || d > time.Minute {
+				t.Errorf("IssuedAt %v is not about now", id.IssuedAt)
+			}
+			id.IssuedAt = time.Time{}
 			if !reflect.DeepEqual(id, tt.want) {
 				t.Errorf("identity\n got %+v\nwant %+v", id, tt.want)
 			}
@@ -559,7 +563,10 @@ func TestOIDCAuthCodeFlow(t *testing.T) {
 				if time.Until(id.ExpiresAt) <= 0 {
 					t.Errorf("ExpiresAt %v is not in the future", id.ExpiresAt)
 				}
-				id.ExpiresAt = time.Time{}
+				if d := time.Since(id.IssuedAt); d < -time.Minute || d > time.Minute {
+					t.Errorf("IssuedAt %v is not about now", id.IssuedAt)
+				}
+				id.ExpiresAt, id.IssuedAt = time.Time{}, time.Time{}
 				want := ExternalIdentity{Issuer: p.URL, Subject: "kc-42", Email: "ada@lab.example", Name: "Ada Lovelace",
 					Org: "lab-a", Role: spectra.RoleEngineer,
 					Memberships: []OrgRole{{Org: "lab-a", Role: spectra.RoleEngineer}, {Org: "lab-b", Role: spectra.RoleViewer}}}

@@ -36,6 +36,20 @@ type Store interface {
 	Memberships(ctx context.Context, user uuid.UUID) ([]spectra.Membership, error)
 	// Organization: CodeNotFound for an unknown or deleted organization.
 	Organization(ctx context.Context, id uuid.UUID) (spectra.Organization, error)
+	// InvitationByToken: CodeUnauthenticated unless the invitation is open
+	// and hash is its token's.
+	InvitationByToken(ctx context.Context, org, id uuid.UUID, hash []byte, requestID string) (spectra.Invitation, error)
+	// InvitationsFor lists the open invitations addressed to an e-mail.
+	InvitationsFor(ctx context.Context, email string) ([]spectra.PendingInvitation, error)
+	// InvitationOrg: the organization of an open invitation addressed to
+	// email (CodeNotFound otherwise).
+	InvitationOrg(ctx context.Context, id uuid.UUID, email string) (uuid.UUID, error)
+	// AcceptInvitation makes the membership (creating the account first for
+	// a new one) and returns it with the account's id.
+	AcceptInvitation(ctx context.Context, a spectra.Acceptance) (spectra.Membership, uuid.UUID, error)
+	// ChangePassword stores the caller's new password hash and ends their
+	// other sessions everywhere.
+	ChangePassword(ctx context.Context, p spectra.Principal, requestID, passwordHash string) error
 }
 
 // Lockout is the brute-force policy. Failures are counted in the database,
@@ -335,7 +349,7 @@ func (s *Service) external(ctx context.Context, raw, requestID string) (spectra.
 	if err != nil {
 		return spectra.Principal{}, err
 	}
-	p := spectra.Principal{UserID: user, OrgID: org, Role: role, Auth: spectra.AuthOIDC, Expires: id.ExpiresAt}
+	p := spectra.Principal{UserID: user, OrgID: org, Role: role, Auth: spectra.AuthOIDC, Expires: id.ExpiresAt, IssuedAt: id.IssuedAt}
 	if jti, err := uuid.Parse(id.TokenID); err == nil {
 		p.TokenID = jti
 	}
@@ -362,7 +376,8 @@ func (s *Service) LoginExternal(ctx context.Context, id ExternalIdentity, c Clie
 // minute, so a burst of requests with one token provisions once; the
 // request's tenant transaction still checks the membership every time.
 func (s *Service) provision(ctx context.Context, id ExternalIdentity, requestID string) (uuid.UUID, uuid.UUID, spectra.Role, error) {
-	u := spectra.ExternalUser{Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, Name: id.Name, Org: id.Org, Role: id.Role}
+	u := spectra.ExternalUser{Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, Name: id.Name, Org: id.Org, Role: id.Role,
+		IssuedAt: id.IssuedAt}
 	if u.Org == "" && len(id.Memberships) > 0 {
 		// Several organizations from group mappings: the first by name is
 		// this token's; switching is for our own sessions.
@@ -374,9 +389,11 @@ func (s *Service) provision(ctx context.Context, id ExternalIdentity, requestID 
 		}
 		u.Org, u.Role = first.Org, first.Role
 	}
-	key := provisionKey{u.Issuer, u.Subject, u.Org, u.Role}
+	// Keyed without the role: the entry remembers the role last
+	// provisioned, so a change of role (and back) always reaches the store.
+	key := provisionKey{u.Issuer, u.Subject, u.Org}
 	if v, ok := s.provisioned.Load(key); ok {
-		if e := v.(provisioned); s.now().Before(e.until) {
+		if e := v.(provisioned); e.role == u.Role && s.now().Before(e.until) {
 			return e.user, e.org, u.Role, nil
 		}
 	}
@@ -384,17 +401,17 @@ func (s *Service) provision(ctx context.Context, id ExternalIdentity, requestID 
 	if err != nil {
 		return uuid.Nil, uuid.Nil, "", err
 	}
-	s.provisioned.Store(key, provisioned{user: user, org: org, until: s.now().Add(time.Minute)})
+	s.provisioned.Store(key, provisioned{user: user, org: org, role: role, until: s.now().Add(time.Minute)})
 	return user, org, role, nil
 }
 
 type provisionKey struct {
 	issuer, subject, org string
-	role                 spectra.Role
 }
 
 type provisioned struct {
 	user, org uuid.UUID
+	role      spectra.Role
 	until     time.Time
 }
 
@@ -464,4 +481,154 @@ func (s *Service) Reauthenticate(ctx context.Context, p spectra.Principal, passw
 			Fields: []spectra.FieldError{{Field: "password", Message: "not your password"}}}
 	}
 	return nil
+}
+
+// MinPasswordLength is the shortest password anyone may set.
+const MinPasswordLength = 8
+
+// ChangePassword replaces p's own password after checking the current one
+// (counted like a login, so guessing locks the account), and ends every
+// other session of the account in every organization: whoever else held a
+// session loses it, p keeps the one in hand.
+func (s *Service) ChangePassword(ctx context.Context, p spectra.Principal, current, next string, c Client) error {
+	if err := s.Reauthenticate(ctx, p, current, c); err != nil {
+		var se *spectra.Error
+		if errors.As(err, &se) && len(se.Fields) == 1 && se.Fields[0].Field == "password" {
+			return &spectra.Error{Code: se.Code, Message: se.Message,
+				Fields: []spectra.FieldError{{Field: "current_password", Message: "not your password"}}}
+		}
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return s.store.ChangePassword(ctx, p, c.RequestID, hash)
+}
+
+// errInvitation is the one answer to an invitation that cannot be accepted
+// with what was given: unknown, used or expired token, or the wrong
+// password of an existing account look the same.
+var errInvitation = &spectra.Error{Code: spectra.CodeUnauthenticated,
+	Message: "the invitation cannot be accepted with these credentials"}
+
+// AcceptInvitation accepts the invitation whose one-time token is given
+// and starts a session in the inviting organization. If the invited
+// address has an account, password must be that account's (counted like a
+// login); otherwise the account is made with name and password, as the
+// inviting organization's own.
+func (s *Service) AcceptInvitation(ctx context.Context, token, name, password string, c Client) (Session, error) {
+	o, err := ParseOpaque(InvitationPrefix, token)
+	if err != nil {
+		return Session{}, errInvitation
+	}
+	inv, err := s.store.InvitationByToken(ctx, o.Org, o.ID, o.Hash(), c.RequestID)
+	if spectra.ErrorCode(err) == spectra.CodeUnauthenticated {
+		return Session{}, errInvitation
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	a := spectra.Acceptance{OrgID: o.Org, InvitationID: o.ID, TokenHash: o.Hash(), Email: inv.Email, RequestID: c.RequestID}
+	acct, err := s.store.FindAccount(ctx, inv.Email)
+	switch {
+	case err == nil:
+		if err := s.checkPassword(ctx, acct, password, c); err != nil {
+			return Session{}, err
+		}
+		a.UserID = acct.User.ID
+	case spectra.ErrorCode(err) == spectra.CodeNotFound:
+		if len(password) < MinPasswordLength {
+			return Session{}, &spectra.Error{Code: spectra.CodeInvalid, Message: "choose a password of at least 8 characters",
+				Fields: []spectra.FieldError{{Field: "password", Message: "at least 8 characters"}}}
+		}
+		if name == "" {
+			name = inv.Email
+		}
+		hash, err := s.hasher.Hash(ctx, password)
+		if err != nil {
+			return Session{}, err
+		}
+		a.NewAccount = &spectra.NewAccount{Name: name, PasswordHash: hash}
+	default:
+		return Session{}, err
+	}
+	m, user, err := s.store.AcceptInvitation(ctx, a)
+	if spectra.ErrorCode(err) == spectra.CodeUnauthenticated {
+		return Session{}, errInvitation
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	return s.startSession(ctx, user, m, spectra.AuthPassword, "", c)
+}
+
+// checkPassword verifies an account's password for a step other than login
+// (accepting an invitation), with the login's lockout and counting.
+func (s *Service) checkPassword(ctx context.Context, acct spectra.Account, password string, c Client) error {
+	now := s.now()
+	f, err := s.store.LoginFailures(ctx, acct.User.Email, c.IP, now.Add(-s.lockout.IPWindow))
+	if err != nil {
+		return err
+	}
+	if wait := s.lockout.lockedFor(f, now); wait > 0 || f.ClientIP >= s.lockout.IPFailures {
+		return &spectra.Error{Code: spectra.CodeRateLimited, Message: "too many failed attempts; try again later", RetryAfter: max(wait, time.Second)}
+	}
+	phc := acct.PasswordHash
+	if phc == "" {
+		phc = s.dummyHash
+	}
+	ok, _, err := s.hasher.Verify(ctx, password, phc)
+	if err != nil && !errors.Is(err, ErrMalformedHash) {
+		return err
+	}
+	ok = ok && acct.PasswordHash != "" && acct.User.Active
+	attempt := spectra.Attempt{Username: acct.User.Email, ClientIP: c.IP, RequestID: c.RequestID, Succeeded: ok, At: now, UserID: acct.User.ID}
+	if len(acct.Memberships) > 0 {
+		attempt.OrgID = acct.Memberships[0].Org.ID
+	}
+	if !ok {
+		attempt.Reason = "wrong password at invitation"
+	}
+	if err := s.store.RecordLoginAttempt(ctx, attempt); err != nil {
+		return err
+	}
+	if !ok {
+		return errInvitation
+	}
+	return nil
+}
+
+// Invitations lists the open invitations addressed to p's account.
+func (s *Service) Invitations(ctx context.Context, p spectra.Principal) ([]spectra.PendingInvitation, error) {
+	if p.Auth == spectra.AuthAPIKey {
+		return []spectra.PendingInvitation{}, nil
+	}
+	acct, err := s.store.AccountByID(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.InvitationsFor(ctx, acct.User.Email)
+}
+
+// AcceptInvitationAs accepts, for the signed-in p, the open invitation id
+// addressed to p's account. Another's invitation is CodeNotFound.
+func (s *Service) AcceptInvitationAs(ctx context.Context, p spectra.Principal, id uuid.UUID, requestID string) error {
+	if p.Auth == spectra.AuthAPIKey {
+		return spectra.Errorf(spectra.CodeForbidden, "a service account cannot accept invitations")
+	}
+	acct, err := s.store.AccountByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	org, err := s.store.InvitationOrg(ctx, id, acct.User.Email)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.store.AcceptInvitation(ctx, spectra.Acceptance{OrgID: org, InvitationID: id, UserID: p.UserID,
+		Email: acct.User.Email, RequestID: requestID})
+	if spectra.ErrorCode(err) == spectra.CodeUnauthenticated {
+		return spectra.Errorf(spectra.CodeNotFound, "invitation not found, or no longer open")
+	}
+	return err
 }

@@ -31,13 +31,30 @@ type userIDInput struct {
 	ID uuid.UUID `path:"id" doc:"The user's id."`
 }
 
-type addMemberInput struct {
+type inviteInput struct {
 	Body struct {
-		Email    string       `json:"email" format:"email" maxLength:"320"`
-		Name     string       `json:"name" minLength:"1" maxLength:"200"`
-		Role     spectra.Role `json:"role" enum:"admin,pi,engineer,technician,viewer"`
-		Password string       `json:"password,omitempty" minLength:"8" maxLength:"1024" doc:"For a new user; omit for users who sign in through the identity provider."`
+		Email string       `json:"email" format:"email" maxLength:"320"`
+		Role  spectra.Role `json:"role" enum:"admin,pi,engineer,technician,viewer"`
 	}
+}
+
+type invitationCreated struct {
+	spectra.Invitation
+	Token string `json:"token" doc:"The one-time token the person accepts with (POST /auth/invitations/accept). It is shown this once: pass it to the person."`
+}
+
+type inviteOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         invitationCreated
+}
+
+type listInvitationsInput struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
+	Cursor string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+}
+
+type invitationIDInput struct {
+	ID uuid.UUID `path:"id" doc:"The invitation's id."`
 }
 
 type updateMemberInput struct {
@@ -90,23 +107,39 @@ func grantable(p spectra.Principal, r spectra.Role) error {
 	return nil
 }
 
-func (s *server) addMember(ctx context.Context, in *addMemberInput) (*memberOutput, error) {
+// invite offers a membership to an e-mail address. The answer is the same
+// whether or not the address has an account anywhere, and tells nothing
+// of it: no account is read or changed until the person accepts.
+func (s *server) invite(ctx context.Context, in *inviteInput) (*inviteOutput, error) {
 	p, _ := PrincipalFrom(ctx)
 	if err := grantable(p, in.Body.Role); err != nil {
 		return nil, err
 	}
-	hash := ""
-	if in.Body.Password != "" {
-		var err error
-		if hash, err = s.auth.Hasher().Hash(ctx, in.Body.Password); err != nil {
-			return nil, err
-		}
-	}
-	m, err := s.store.AddMember(ctx, s.tenant(ctx), in.Body.Email, in.Body.Name, in.Body.Role, hash)
+	token, o, err := auth.NewOpaque(auth.InvitationPrefix, p.OrgID)
 	if err != nil {
 		return nil, err
 	}
-	return outMember(m), nil
+	inv, err := s.store.Invite(ctx, s.tenant(ctx), o.ID, in.Body.Email, in.Body.Role, o.Hash(), time.Now().Add(spectra.InvitationTTL))
+	if err != nil {
+		return nil, err
+	}
+	return &inviteOutput{CacheControl: "no-store", Body: invitationCreated{Invitation: inv, Token: token}}, nil
+}
+
+func (s *server) listInvitations(ctx context.Context, in *listInvitationsInput) (*listOutput[spectra.Invitation], error) {
+	pg, err := page(in.Limit, in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	items, cursor, err := s.store.ListInvitations(ctx, s.tenant(ctx), pg)
+	if err != nil {
+		return nil, err
+	}
+	return &listOutput[spectra.Invitation]{Body: newList(items, cursor)}, nil
+}
+
+func (s *server) revokeInvitation(ctx context.Context, in *invitationIDInput) (*struct{}, error) {
+	return nil, s.store.RevokeInvitation(ctx, s.tenant(ctx), in.ID)
 }
 
 func (s *server) updateMember(ctx context.Context, in *updateMemberInput) (*memberOutput, error) {

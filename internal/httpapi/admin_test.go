@@ -23,7 +23,12 @@ func init() {
 			e.t.Fatal(err)
 		}
 		user := map[string]string{"id": e.userID("engineer@demo.lab")}
+		// An invitation of demo-lab's, addressed to someone else than
+		// test-org's admin (whose own invitations are theirs to accept).
+		inv := e.call(http.MethodPost, "/api/admin/invitations", demoAdmin, map[string]any{"email": "someone@else.example", "role": "viewer"})
 		return map[string]crossOrgCase{
+			"DELETE /api/admin/invitations/{id}":           {ids: map[string]string{"id": inv.str("id")}},
+			"POST /auth/invitations/{id}/accept":           {ids: map[string]string{"id": inv.str("id")}},
 			"DELETE /api/admin/api-keys/{id}":              {ids: map[string]string{"id": key.str("id")}},
 			"GET /api/admin/users/{id}":                    {ids: user},
 			"PATCH /api/admin/users/{id}":                  {ids: user, body: map[string]any{"role": "viewer"}},
@@ -32,6 +37,26 @@ func init() {
 			"POST /api/admin/deleted/{table}/{id}/restore": {ids: map[string]string{"table": "memberships", "id": membership.String()}},
 		}
 	})
+}
+
+// invite has admin invite email with role and returns the invitation's token.
+func (e *apiEnv) invite(admin, email, role string) string {
+	e.t.Helper()
+	r := e.call(http.MethodPost, "/api/admin/invitations", admin, map[string]any{"email": email, "role": role})
+	if r.Status != http.StatusCreated || r.str("token") == "" {
+		e.t.Fatalf("invite %s: %d %s", email, r.Status, r.Raw)
+	}
+	return r.str("token")
+}
+
+// acceptInvitation accepts with token and expects status.
+func (e *apiEnv) acceptInvitation(token, name, password string, status int) response {
+	e.t.Helper()
+	r := e.call(http.MethodPost, "/auth/invitations/accept", "", map[string]any{"token": token, "name": name, "password": password})
+	if r.Status != status {
+		e.t.Fatalf("accept invitation: %d, want %d: %s", r.Status, status, r.Raw)
+	}
+	return r
 }
 
 func (e *apiEnv) userID(email string) string {
@@ -71,18 +96,16 @@ func TestAdminManagesMembers(t *testing.T) {
 		t.Errorf("search: %s", r.Raw)
 	}
 
-	// Create a new user; add one who already belongs to test-org.
-	created := e.call(http.MethodPost, "/api/admin/users", admin, map[string]any{"email": "Newbie@Demo.Lab", "name": "New Bie", "role": "technician", "password": "first password"})
-	if created.Status != http.StatusCreated || created.str("email") != "newbie@demo.lab" || created.str("role") != "technician" {
-		t.Fatalf("create: %d %s", created.Status, created.Raw)
+	// Invite a new person, who makes their account by accepting; invite
+	// one who already belongs to test-org, who accepts with their password.
+	created := e.acceptInvitation(e.invite(admin, "Newbie@Demo.Lab", "technician"), "New Bie", "first password", http.StatusOK)
+	if u := created.Body["user"].(map[string]any); u["email"] != "newbie@demo.lab" || u["role"] != "technician" || u["name"] != "New Bie" {
+		t.Fatalf("accepted invitation: %s", created.Raw)
 	}
 	e.login("newbie@demo.lab", "first password")
-	shared := e.call(http.MethodPost, "/api/admin/users", admin, map[string]any{"email": "pi@test.org", "name": "ignored", "role": "viewer"})
-	if shared.Status != http.StatusCreated {
-		t.Fatalf("add an existing user: %d %s", shared.Status, shared.Raw)
-	}
-	if r := e.call(http.MethodPost, "/api/admin/users", admin, map[string]any{"email": "pi@test.org", "name": "x", "role": "viewer"}); r.Status != http.StatusConflict {
-		t.Fatalf("add a member twice: %d", r.Status)
+	e.acceptInvitation(e.invite(admin, "pi@test.org", "viewer"), "ignored", "pi123", http.StatusOK)
+	if r := e.call(http.MethodPost, "/api/admin/invitations", admin, map[string]any{"email": "pi@test.org", "role": "viewer"}); r.Status != http.StatusConflict {
+		t.Fatalf("invite a member: %d", r.Status)
 	}
 
 	// That user now has two organizations and can switch.
@@ -100,8 +123,8 @@ func TestAdminManagesMembers(t *testing.T) {
 	}
 
 	// Change a role (with If-Match), deactivate, reactivate.
-	id := created.str("id")
-	etag := created.Header.Get("ETag")
+	id := created.Body["user"].(map[string]any)["id"].(string)
+	etag := e.call(http.MethodGet, "/api/admin/users/"+id, admin, nil).Header.Get("ETag")
 	up := e.call(http.MethodPatch, "/api/admin/users/"+id, admin, map[string]any{"role": "engineer"}, "If-Match", etag)
 	if up.Status != http.StatusOK || up.str("role") != "engineer" {
 		t.Fatalf("change role: %d %s", up.Status, up.Raw)
@@ -199,8 +222,8 @@ func TestMassAssignmentIsRefused(t *testing.T) {
 		body         map[string]any
 		field        string
 	}{
-		{http.MethodPost, "/api/admin/users", map[string]any{"email": "m@demo.lab", "name": "M", "role": "viewer", "organization_id": other}, "organization_id"},
-		{http.MethodPost, "/api/admin/users", map[string]any{"email": "m@demo.lab", "name": "M", "role": "viewer", "created_by": uuid.NewString()}, "created_by"},
+		{http.MethodPost, "/api/admin/invitations", map[string]any{"email": "m@demo.lab", "role": "viewer", "organization_id": other}, "organization_id"},
+		{http.MethodPost, "/api/admin/invitations", map[string]any{"email": "m@demo.lab", "role": "viewer", "invited_by": uuid.NewString()}, "invited_by"},
 		{http.MethodPatch, "/api/admin/users/" + e.userID("viewer@demo.lab"), map[string]any{"active": true, "organization_id": other}, "organization_id"},
 		{http.MethodPut, "/api/admin/organization", map[string]any{"name": "X", "calibration_warning_days": 30, "access_token_ttl_seconds": 900,
 			"refresh_token_ttl_seconds": 3600, "version": 1, "id": other}, "id"},
@@ -212,7 +235,7 @@ func TestMassAssignmentIsRefused(t *testing.T) {
 			t.Errorf("%s %s with %s: %d %s", c.method, c.path, c.field, r.Status, r.Raw)
 		}
 	}
-	if n := e.count(`SELECT count(*) FROM users WHERE email = 'm@demo.lab'`); n != 0 {
+	if n := e.count(`SELECT count(*) FROM invitations WHERE email = 'm@demo.lab'`); n != 0 {
 		t.Fatalf("a refused body was written")
 	}
 }

@@ -188,3 +188,64 @@ func (s *server) authConfig(context.Context, *struct{}) (*authConfigOutput, erro
 	}
 	return out, nil
 }
+
+type changePasswordInput struct {
+	Body struct {
+		CurrentPassword string `json:"current_password" minLength:"1" maxLength:"1024"`
+		NewPassword     string `json:"new_password" minLength:"8" maxLength:"1024"`
+	}
+}
+
+func (s *server) changePassword(ctx context.Context, in *changePasswordInput) (*struct{}, error) {
+	p, _ := PrincipalFrom(ctx)
+	if p.Auth == spectra.AuthAPIKey {
+		return nil, spectra.Errorf(spectra.CodeForbidden, "a service account has no password")
+	}
+	c := clientFrom(ctx)
+	return nil, s.auth.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword,
+		auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)})
+}
+
+type myInvitationsOutput struct {
+	Body struct {
+		Items []spectra.PendingInvitation `json:"items"`
+	}
+}
+
+func (s *server) myInvitations(ctx context.Context, _ *struct{}) (*myInvitationsOutput, error) {
+	p, _ := PrincipalFrom(ctx)
+	items, err := s.auth.Invitations(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := &myInvitationsOutput{}
+	out.Body.Items = append([]spectra.PendingInvitation{}, items...)
+	return out, nil
+}
+
+type myInvitationInput struct {
+	ID uuid.UUID `path:"id" doc:"The invitation's id."`
+}
+
+func (s *server) acceptMyInvitation(ctx context.Context, in *myInvitationInput) (*struct{}, error) {
+	p, _ := PrincipalFrom(ctx)
+	return nil, s.auth.AcceptInvitationAs(ctx, p, in.ID, RequestID(ctx))
+}
+
+type acceptInvitationInput struct {
+	Body struct {
+		Token    string `json:"token" minLength:"1" maxLength:"256" doc:"The invitation's one-time token."`
+		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"Your account's password if you have one; else the password of the account this makes (at least 8 characters)."`
+		Name     string `json:"name,omitempty" maxLength:"200" doc:"Your name, for a new account."`
+	}
+}
+
+func (s *server) acceptInvitation(ctx context.Context, in *acceptInvitationInput) (*sessionOutput, error) {
+	c := clientFrom(ctx)
+	sess, err := s.auth.AcceptInvitation(ctx, in.Body.Token, in.Body.Name, in.Body.Password,
+		auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	return s.sessionOutput(ctx, sess)
+}

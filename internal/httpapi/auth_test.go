@@ -316,6 +316,8 @@ func TestDeactivationAndDemotionTakeEffectAtOnce(t *testing.T) {
 	if r := e.call(http.MethodGet, "/api/admin/api-keys", admin.str("access_token"), nil); r.Status != http.StatusOK {
 		t.Fatalf("admin before demotion: %d", r.Status)
 	}
+	// (Another admin first: the organization keeps a human admin.)
+	e.sql(`UPDATE memberships SET role = 'admin' WHERE user_id = (SELECT id FROM users WHERE email = 'pi@demo.lab')`)
 	e.sql(`UPDATE memberships SET role = 'viewer' WHERE user_id = (SELECT id FROM users WHERE email = 'admin@demo.lab')
 	       AND organization_id = (SELECT id FROM organizations WHERE slug = 'demo-lab')`)
 	if r := e.call(http.MethodGet, "/api/admin/api-keys", admin.str("access_token"), nil); r.Status != http.StatusUnauthorized {

@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/auth/oidctest"
@@ -42,10 +44,26 @@ func TestIdentityProviderAccessTokens(t *testing.T) {
 		t.Fatalf("%d users for one subject", n)
 	}
 
-	// The provider's role is authoritative: a new role takes over.
+	// The provider's role is authoritative: a new role takes over, and
+	// the demotion revokes the provider's earlier tokens for good (issue
+	// 10.2): re-promotion does not revive a pi token issued before.
+	oldClaims := maps.Clone(claims)
+	oldClaims["iat"] = time.Now().Add(-10 * time.Second).Unix()
+	oldPI := p.AccessToken(t, oldClaims)
 	claims["role"] = "viewer"
 	if r := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil); r.Status != http.StatusOK || r.Body["role"] != "viewer" {
 		t.Fatalf("after the provider's role change: %d %s", r.Status, r.Raw)
+	}
+	claims["role"] = "pi"
+	if r := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil); r.Status != http.StatusOK || r.Body["role"] != "pi" {
+		t.Fatalf("re-promoted by the provider: %d %s", r.Status, r.Raw)
+	}
+	if r := e.call(http.MethodGet, "/auth/me", oldPI, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("a pi token issued before the demotion, after re-promotion: %d %s", r.Status, r.Raw)
+	}
+	claims["role"] = "viewer"
+	if r := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil); r.Status != http.StatusOK {
+		t.Fatalf("the provider's viewer token: %d %s", r.Status, r.Raw)
 	}
 	// An admin's deactivation wins over any valid token.
 	e.sql(`UPDATE memberships SET active = false WHERE user_id = (SELECT id FROM users WHERE oidc_subject = 'kc-123')`)

@@ -66,6 +66,15 @@ func (s *server) addRoutes() {
 	register(s, Route{Method: http.MethodGet, Path: "/auth/permissions", Permission: string(spectra.PermProfileRead),
 		OperationID: "get-permissions", Summary: "The permission matrix: each action and the lowest role that may take it"}, s.permissions)
 
+	register(s, Route{Method: http.MethodPost, Path: "/auth/password", Permission: string(spectra.PermProfileRead),
+		OperationID: "change-password", Summary: "Change your own password; ends your other sessions everywhere", Status: http.StatusNoContent}, s.changePassword)
+	register(s, Route{Method: http.MethodGet, Path: "/auth/invitations", Permission: string(spectra.PermProfileRead),
+		OperationID: "list-my-invitations", Summary: "Open invitations addressed to you, from any organization"}, s.myInvitations)
+	register(s, Route{Method: http.MethodPost, Path: "/auth/invitations/{id}/accept", Permission: string(spectra.PermProfileRead),
+		OperationID: "accept-my-invitation", Summary: "Accept an invitation addressed to you: become a member", Status: http.StatusNoContent}, s.acceptMyInvitation)
+	register(s, Route{Method: http.MethodPost, Path: "/auth/invitations/accept", Permission: PermPublic,
+		OperationID: "accept-invitation", Summary: "Accept an invitation with its token (your account's password, or a new account); starts a session"}, s.acceptInvitation)
+
 	register(s, Route{Method: http.MethodPost, Path: "/auth/switch-org", Permission: string(spectra.PermProfileRead),
 		OperationID: "switch-org", Summary: "Start a session in another organization the user belongs to"}, s.switchOrg)
 
@@ -78,8 +87,12 @@ func (s *server) addRoutes() {
 	// Administration (admin).
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users", Permission: string(spectra.PermUserManage),
 		OperationID: "list-users", Summary: "List the organization's members"}, s.listMembers)
-	register(s, Route{Method: http.MethodPost, Path: "/api/admin/users", Permission: string(spectra.PermUserManage),
-		OperationID: "add-user", Summary: "Create a user, or add an existing one, as a member", Status: http.StatusCreated}, s.addMember)
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/invitations", Permission: string(spectra.PermUserManage),
+		OperationID: "invite", Summary: "Invite an e-mail address to become a member (the person accepts)", Status: http.StatusCreated}, s.invite)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/invitations", Permission: string(spectra.PermUserManage),
+		OperationID: "list-invitations", Summary: "The organization's invitations, newest first"}, s.listInvitations)
+	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/invitations/{id}", Permission: string(spectra.PermUserManage),
+		OperationID: "revoke-invitation", Summary: "Withdraw an open invitation", Status: http.StatusNoContent}, s.revokeInvitation)
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
 		OperationID: "get-user", Summary: "One member"}, s.getMember)
 	register(s, Route{Method: http.MethodPatch, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
@@ -87,7 +100,7 @@ func (s *server) addRoutes() {
 	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
 		OperationID: "remove-user", Summary: "Remove a member (soft: restorable)", Status: http.StatusNoContent}, s.removeMember)
 	register(s, Route{Method: http.MethodPost, Path: "/api/admin/users/{id}/password", Permission: string(spectra.PermUserManage),
-		OperationID: "reset-password", Summary: "Set a member's password; ends their sessions", Status: http.StatusNoContent}, s.setMemberPassword)
+		OperationID: "reset-password", Summary: "Set the password of an account this organization alone has and made; revokes its sessions and keys", Status: http.StatusNoContent}, s.setMemberPassword)
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/organization", Permission: string(spectra.PermOrgSettings),
 		OperationID: "get-settings", Summary: "The organization's settings"}, s.getSettings)
 	register(s, Route{Method: http.MethodPut, Path: "/api/admin/organization", Permission: string(spectra.PermOrgSettings),

@@ -44,8 +44,8 @@ func (db *DB) CreateUser(ctx context.Context, orgSlug, email, name string, role 
 		return uuid.Nil, err
 	}
 	err = db.ownerTx(ctx, org, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)`,
-			id, strings.ToLower(email), name, passwordHash); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, password_hash, home_organization_id) VALUES ($1, $2, $3, $4, $5)`,
+			id, strings.ToLower(email), name, passwordHash, org); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)`, org, id, role)
@@ -54,26 +54,42 @@ func (db *DB) CreateUser(ctx context.Context, orgSlug, email, name string, role 
 	return id, mapError(err, "user")
 }
 
-// SetPassword replaces a user's password hash. An unknown email is CodeNotFound.
+// SetPassword replaces a user's password hash and ends every session of
+// theirs in every organization (the operator's reset of a forgotten or
+// compromised password). An unknown email is CodeNotFound.
 func (db *DB) SetPassword(ctx context.Context, email, passwordHash string) error {
-	var org uuid.UUID
-	// Audit under the user's first organization, where an admin will look.
-	err := db.pool.QueryRow(ctx, `SELECT m.organization_id FROM users u JOIN memberships m ON m.user_id = u.id
-		WHERE u.email = $1 ORDER BY m.created_at LIMIT 1`, strings.ToLower(email)).Scan(&org)
-	if errors.Is(err, pgx.ErrNoRows) {
-		org = uuid.Nil
-	} else if err != nil {
-		return err
-	}
-	return db.ownerTx(ctx, org, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE email = $1`, strings.ToLower(email), passwordHash)
-		if err != nil {
-			return mapError(err, "user")
-		}
-		if tag.RowsAffected() == 0 {
+	email = strings.ToLower(email)
+	var user uuid.UUID
+	var orgs []uuid.UUID
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, email).Scan(&user)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return spectra.Errorf(spectra.CodeNotFound, "no user with email %s", email)
 		}
-		return nil
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT organization_id FROM memberships WHERE user_id = $1 ORDER BY created_at`, user)
+		if err != nil {
+			return err
+		}
+		orgs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// Audit under the user's first organization, where an admin will look,
+	// and the reset under each of the others.
+	first := uuid.Nil
+	if len(orgs) > 0 {
+		first = orgs[0]
+	}
+	return db.ownerTx(ctx, first, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, user, passwordHash); err != nil {
+			return mapError(err, "user")
+		}
+		return endSessionsEverywhere(ctx, tx, user, orgs, uuid.Nil, first, "PASSWORD_RESET", "cli", "")
 	})
 }
 

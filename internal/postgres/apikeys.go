@@ -29,8 +29,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, t Tenant, k spectra.APIKey, hash
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, is_service) VALUES ($1, $2, $3, true)`,
-			user, k.ID.String()+"@api-key.invalid", "API key: "+k.Name); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, is_service, home_organization_id) VALUES ($1, $2, $3, true, $4)`,
+			user, k.ID.String()+"@api-key.invalid", "API key: "+k.Name, t.OrgID); err != nil {
 			return mapError(err, "API key")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role, created_by) VALUES ($1, $2, $3, $4)`,

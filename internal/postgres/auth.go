@@ -117,7 +117,7 @@ func (db *DB) RecordLoginAttempt(ctx context.Context, a spectra.Attempt) error {
 	if err != nil || a.Succeeded || a.OrgID == uuid.Nil {
 		return err
 	}
-	return db.ownerTx(ctx, a.OrgID, func(tx pgx.Tx) error {
+	return db.InTenant(ctx, Tenant{OrgID: a.OrgID, Auth: "password", RequestID: a.RequestID}, func(tx pgx.Tx) error {
 		return auditEvent(ctx, tx, a.OrgID, "auth", a.UserID, "LOGIN_FAILED", map[string]any{
 			"reason": a.Reason, "client_ip": a.ClientIP}, a.UserID, "password", a.RequestID)
 	})
@@ -360,28 +360,143 @@ func (db *DB) ProvisionExternal(ctx context.Context, u spectra.ExternalUser, req
 	if name == "" {
 		name = email
 	}
-	err = db.ownerTxAs(ctx, org, "oidc", func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('app.request_id', $1, true)`, requestID); err != nil {
-			return err
-		}
+	// Who the subject is, and whether its email is taken, are questions
+	// across organizations: spectra_auth's.
+	taken := false
+	err = db.authTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`, u.Issuer, u.Subject).Scan(&user)
 		if errors.Is(err, pgx.ErrNoRows) {
-			err = tx.QueryRow(ctx, `INSERT INTO users (email, display_name, oidc_issuer, oidc_subject) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (email) DO NOTHING RETURNING id`, email, name, u.Issuer, u.Subject).Scan(&user)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
-					Err: fmt.Errorf("identity provider user %s has email %s, which belongs to another account", u.Subject, email)}
+			user = uuid.Nil
+			return tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM users WHERE email = $1)`, email).Scan(&taken)
+		}
+		return err
+	})
+	if err != nil {
+		return uuid.Nil, uuid.Nil, "", err
+	}
+	if taken {
+		return uuid.Nil, uuid.Nil, "", &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
+			Err: fmt.Errorf("identity provider user %s has email %s, which belongs to another account", u.Subject, email)}
+	}
+	create := user == uuid.Nil
+	if create {
+		if user, err = uuid.NewV7(); err != nil {
+			return uuid.Nil, uuid.Nil, "", err
+		}
+	}
+	t := Tenant{OrgID: org, UserID: user, Auth: "oidc", RequestID: requestID}
+	err = db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		if create {
+			if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, oidc_issuer, oidc_subject, home_organization_id)
+				VALUES ($1, $2, $3, $4, $5, $6)`, user, email, name, u.Issuer, u.Subject, org); err != nil {
+				if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
+					return &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
+						Err: fmt.Errorf("identity provider user %s: email %s or subject taken meanwhile", u.Subject, email)}
+				}
+				return err
 			}
 		}
+		cur, err := member(ctx, tx, org, user, true)
+		switch {
+		case spectra.ErrorCode(err) == spectra.CodeNotFound:
+			_, err = tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)
+				ON CONFLICT (organization_id, user_id) DO NOTHING`, org, user, u.Role)
+			return err
+		case err != nil:
+			return err
+		case cur.Role == u.Role:
+			return nil
+		}
+		// The provider changed the role: a demotion revokes what was
+		// issued before, as an admin's would; the last human admin stays.
+		if cur.Role == spectra.RoleAdmin && cur.Active {
+			if err := lockAdmins(ctx, tx, org); err != nil {
+				return err
+			}
+			if err := keepAnAdmin(ctx, tx, org); err != nil {
+				return &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
+					Err: fmt.Errorf("identity provider demotes %s, the organization's last human admin: %w", u.Subject, err)}
+			}
+		}
+		// The token that brings a demotion is the first of the new role:
+		// what the provider issued before it is dead (the same second is
+		// the limit of iat's precision; tokens of that second with the old
+		// role still fail, on the role).
+		demoted := !u.Role.AtLeast(cur.Role)
+		var issued *time.Time
+		if !u.IssuedAt.IsZero() {
+			issued = &u.IssuedAt
+		}
+		if _, err := tx.Exec(ctx, `UPDATE memberships SET role = $3,
+				revoked_before = CASE WHEN $4 THEN coalesce($5, `+revokedNow+`) ELSE revoked_before END
+			WHERE organization_id = $1 AND id = $2`, org, cur.membership, u.Role, demoted, issued); err != nil {
+			return err
+		}
+		if demoted {
+			return revokeCredentials(ctx, tx, t, user, u.Role)
+		}
+		return nil
+	})
+	return user, org, u.Role, err
+}
+
+// ChangePassword replaces the password of p's own account (the caller has
+// checked the current one) and ends every other session of the account in
+// every organization it belongs to, p's own session excepted. The change is
+// in the audit log of each of those organizations.
+func (db *DB) ChangePassword(ctx context.Context, p spectra.Principal, requestID, passwordHash string) error {
+	var orgs []uuid.UUID
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT DISTINCT organization_id FROM memberships WHERE user_id = $1`, p.UserID)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)
-			ON CONFLICT (organization_id, user_id) DO UPDATE SET role = EXCLUDED.role WHERE memberships.role <> EXCLUDED.role`,
-			org, user, u.Role)
+		orgs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 		return err
 	})
-	return user, org, u.Role, err
+	if err != nil {
+		return err
+	}
+	return db.InTenant(ctx, TenantOf(p, requestID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, p.UserID, passwordHash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return spectra.Errorf(spectra.CodeNotFound, "account not found")
+		}
+		return endSessionsEverywhere(ctx, tx, p.UserID, orgs, p.Session, p.OrgID, "PASSWORD_CHANGED", string(p.Auth), requestID)
+	})
+}
+
+// endSessionsEverywhere revokes user's sessions (except keep) in each of
+// orgs, switching the transaction's tenant to each in turn (row-level
+// security stays in force), records event in each organization's audit
+// log, and returns to the tenant home.
+func endSessionsEverywhere(ctx context.Context, tx pgx.Tx, user uuid.UUID, orgs []uuid.UUID, keep, home uuid.UUID,
+	event, how, requestID string) error {
+	for _, org := range orgs {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, org.String()); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now()
+			WHERE organization_id = $1 AND user_id = $2 AND revoked_at IS NULL AND family_id <> $3`, org, user, keep)
+		if err != nil {
+			return err
+		}
+		if org != home {
+			if err := auditEvent(ctx, tx, org, "users", user, event, map[string]any{"sessions_ended": tag.RowsAffected()},
+				user, how, requestID); err != nil {
+				return err
+			}
+		}
+	}
+	homeSetting := ""
+	if home != uuid.Nil {
+		homeSetting = home.String()
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, homeSetting)
+	return err
 }
 
 // Memberships lists a user's active memberships, oldest first.

@@ -163,13 +163,14 @@ func tenantShape(t *testing.T, pool *pgxpool.Pool) (found, problems []string) {
 			return fmt.Sprintf("foreign key %s (%s → %s) does not include organization_id", c[0], c[1], c[2])
 		})
 	// Every policy of a tenant table other than tenant_isolation only lets
-	// spectra_auth read (the login lookups): none widens what spectra_app
-	// may see or write.
+	// spectra_auth read (the login lookups) or narrows (RESTRICTIVE): none
+	// widens what spectra_app may see or write.
 	report(`
 		SELECT c.relname, p.polname, p.polcmd::text, coalesce((SELECT string_agg(r.rolname, ',') FROM pg_roles r WHERE r.oid = ANY (p.polroles)), 'public')
 		  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
 		 WHERE EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'organization_id')
 		   AND p.polname <> 'tenant_isolation'
+		   AND p.polpermissive
 		   AND NOT (p.polcmd = 'r' AND p.polroles = ARRAY[(SELECT oid FROM pg_roles WHERE rolname = 'spectra_auth')])`,
 		func(c []string) string {
 			return fmt.Sprintf("%s: policy %s (command %s, roles %s) goes beyond spectra_auth reading", c[0], c[1], c[2], c[3])

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -84,53 +85,6 @@ func member(ctx context.Context, tx pgx.Tx, org, user uuid.UUID, lock bool) (mem
 	return m, err
 }
 
-// AddMember makes the user with email a member with role. A user already
-// known to spectra (a member of another organization) is added as they
-// are; otherwise the user is created, with passwordHash (which may be
-// empty for users who sign in through the identity provider). An existing
-// member is CodeConflict.
-func (db *DB) AddMember(ctx context.Context, t Tenant, email, name string, role spectra.Role, passwordHash string) (spectra.Member, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	var existing uuid.UUID
-	// Whether the email is known anywhere is a cross-organization question.
-	err := db.authTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, email).Scan(&existing)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		return spectra.Member{}, err
-	}
-	var m memberRow
-	err = db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		user := existing
-		if user == uuid.Nil {
-			var err error
-			if user, err = uuid.NewV7(); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, nullif($4, ''))`,
-				user, email, name, passwordHash); err != nil {
-				return mapError(err, "user")
-			}
-		}
-		// A member removed earlier comes back by restoring, not re-adding.
-		if _, err := tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role, created_by) VALUES ($1, $2, $3, $4)`,
-			t.OrgID, user, role, t.UserID); err != nil {
-			if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
-				return spectra.Errorf(spectra.CodeConflict, "%s is already a member (or was removed: restore them)", email)
-			}
-			return mapError(err, "membership")
-		}
-		var err error
-		m, err = member(ctx, tx, t.OrgID, user, false)
-		return err
-	})
-	return m.Member, err
-}
-
 // UpdateMember changes a member's role or active flag. The organization's
 // last active admin cannot be demoted or deactivated (CodeConflict); the
 // admins' rows are locked first, so two admins demoting each other at once
@@ -153,9 +107,24 @@ func (db *DB) UpdateMember(ctx context.Context, t Tenant, user uuid.UUID, u spec
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE memberships SET role = coalesce($3, role), active = coalesce($4, active)
-			WHERE organization_id = $1 AND id = $2`, t.OrgID, cur.membership, u.Role, u.Active); err != nil {
+		ended := u.Active != nil && !*u.Active && cur.Active
+		demoted := u.Role != nil && !u.Role.AtLeast(cur.Role)
+		if _, err := tx.Exec(ctx, `UPDATE memberships SET role = coalesce($3, role), active = coalesce($4, active),
+				revoked_before = CASE WHEN $5 THEN `+revokedNow+` ELSE revoked_before END
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, cur.membership, u.Role, u.Active, ended || demoted); err != nil {
 			return mapError(err, "membership")
+		}
+		if ended || demoted {
+			keep := cur.Role
+			if u.Role != nil {
+				keep = *u.Role
+			}
+			if ended {
+				keep = ""
+			}
+			if err := revokeCredentials(ctx, tx, t, user, keep); err != nil {
+				return err
+			}
 		}
 		m, err = member(ctx, tx, t.OrgID, user, false)
 		return err
@@ -176,8 +145,11 @@ func (db *DB) RemoveMember(ctx context.Context, t Tenant, user uuid.UUID) error 
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE memberships SET deleted_at = now() WHERE organization_id = $1 AND id = $2`, t.OrgID, cur.membership)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE memberships SET deleted_at = now(), revoked_before = `+revokedNow+`
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, cur.membership); err != nil {
+			return mapError(err, "membership")
+		}
+		return revokeCredentials(ctx, tx, t, user, "")
 	})
 }
 
@@ -185,38 +157,101 @@ func (db *DB) RemoveMember(ctx context.Context, t Tenant, user uuid.UUID) error 
 // (always in the same order, so concurrent changes queue instead of
 // deadlocking) and then the target's.
 func lockForAdminChange(ctx context.Context, tx pgx.Tx, org, user uuid.UUID) (memberRow, error) {
-	if _, err := tx.Exec(ctx, `SELECT id FROM memberships WHERE organization_id = $1 AND role = 'admin' AND active
-		AND deleted_at IS NULL ORDER BY id FOR UPDATE`, org); err != nil {
+	if err := lockAdmins(ctx, tx, org); err != nil {
 		return memberRow{}, err
 	}
 	return member(ctx, tx, org, user, true)
 }
 
-// keepAnAdmin fails unless another active admin remains.
+// lockAdmins locks the organization's active admin memberships in id order.
+func lockAdmins(ctx context.Context, tx pgx.Tx, org uuid.UUID) error {
+	_, err := tx.Exec(ctx, `SELECT id FROM memberships WHERE organization_id = $1 AND role = 'admin' AND active
+		AND deleted_at IS NULL ORDER BY id FOR UPDATE`, org)
+	return err
+}
+
+// keepAnAdmin fails unless another active human admin remains. Service
+// accounts (API keys) never count: an organization must always have a
+// person who can govern it. (The keep_human_admin constraint trigger of
+// migration 00009 refuses the commit on any other path too.)
 func keepAnAdmin(ctx context.Context, tx pgx.Tx, org uuid.UUID) error {
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.organization_id = $1 AND m.role = 'admin' AND m.active AND m.deleted_at IS NULL AND u.active`, org).Scan(&n); err != nil {
+		WHERE m.organization_id = $1 AND m.role = 'admin' AND m.active AND m.deleted_at IS NULL
+		  AND u.active AND u.deleted_at IS NULL AND NOT u.is_service`, org).Scan(&n); err != nil {
 		return err
 	}
 	if n <= 1 {
-		return spectra.Errorf(spectra.CodeConflict, "the organization's last active admin cannot be demoted, deactivated or removed")
+		return errLastAdmin
 	}
 	return nil
 }
 
-// SetMemberPassword replaces a member's password and ends their sessions
-// in this organization.
+var errLastAdmin = spectra.Errorf(spectra.CodeConflict,
+	"the organization's last active human admin cannot be demoted, deactivated or removed (API keys do not count)")
+
+// roleRank orders roles in SQL as spectra.Role.AtLeast does in Go.
+const roleRank = `array_position(ARRAY['viewer','technician','engineer','pi','admin'], %s)`
+
+// revokedNow is the revoked_before a revocation stamps on a membership:
+// the identity provider's tokens carry iat in whole seconds, so it is
+// rounded up to the next one (spectra_authorize compares iat with it).
+const revokedNow = `date_trunc('second', now()) + interval '1 second'`
+
+// revokeCredentials ends, for good, what member user was issued before
+// now (the caller stamps the membership's revoked_before): every session
+// (refresh family, and with it each access token of the session), the
+// member's own API keys if a service account, and the API keys they
+// created with a role above keep (all of them when keep is "").
+// Reactivating or re-promoting later revives none.
+func revokeCredentials(ctx context.Context, tx pgx.Tx, t Tenant, user uuid.UUID, keep spectra.Role) error {
+	if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now()
+		WHERE organization_id = $1 AND user_id = $2 AND revoked_at IS NULL`, t.OrgID, user); err != nil {
+		return err
+	}
+	above := fmt.Sprintf(roleRank, "role") + " > coalesce(" + fmt.Sprintf(roleRank, "nullif($3, '')") + ", 0)"
+	rows, err := tx.Query(ctx, `UPDATE api_keys SET revoked_at = now(), revoked_by = $4
+		WHERE organization_id = $1 AND revoked_at IS NULL AND (user_id = $2 OR (created_by = $2 AND `+above+`))
+		RETURNING user_id`, t.OrgID, user, string(keep), nilUUID(t.UserID))
+	if err != nil {
+		return err
+	}
+	accounts, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE memberships SET active = false
+		WHERE organization_id = $1 AND user_id = ANY($2) AND user_id <> $3 AND active`, t.OrgID, accounts, user)
+	return err
+}
+
+// SetMemberPassword replaces the password of member user, whose account
+// must belong to this organization alone and have been created here
+// (CodeConflict otherwise: the account is the person's, who changes it
+// themselves); every session, token and API key issued to or by them
+// before it is revoked for good. The users policy of migration 00009
+// refuses any other account's update by the application role, whatever
+// this code does.
 func (db *DB) SetMemberPassword(ctx context.Context, t Tenant, user uuid.UUID, passwordHash string) error {
 	return db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		if _, err := member(ctx, tx, t.OrgID, user, false); err != nil {
+		m, err := member(ctx, tx, t.OrgID, user, true)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, user, passwordHash); err != nil {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE id = $1 AND home_organization_id = $2 AND NOT is_service`,
+			user, t.OrgID, passwordHash)
+		if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, user)
-		return err
+		if tag.RowsAffected() == 0 {
+			return spectra.Errorf(spectra.CodeConflict,
+				"this account is not this organization's alone (it belongs to other organizations too, or was not created here): the person changes their own password")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE memberships SET revoked_before = `+revokedNow+`
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, m.membership); err != nil {
+			return err
+		}
+		return revokeCredentials(ctx, tx, t, user, "")
 	})
 }
 

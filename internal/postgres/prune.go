@@ -22,26 +22,32 @@ type PruneResult struct {
 // investigations), deny-list entries whose access token has expired (an
 // expired token is refused anyway), and refresh tokens that expired more
 // than keep ago (reuse detection needs a family only while it can be
-// presented). Each organization's deletions run in its own transaction,
-// labelled "system" in the audit log.
+// presented). Each organization's deletions run in its own tenant
+// transaction, labelled "system" in the audit log. It needs no owner
+// rights: the server's runtime role may delete exactly these rows
+// (migration 00009's policies).
 func (db *DB) Prune(ctx context.Context, now time.Time, keep time.Duration) (PruneResult, error) {
 	var res PruneResult
 	cutoff := now.Add(-keep)
-	tag, err := db.pool.Exec(ctx, `DELETE FROM login_attempts WHERE at < $1`, cutoff)
-	if err != nil {
-		return res, fmt.Errorf("prune login attempts: %w", err)
-	}
-	res.LoginAttempts = tag.RowsAffected()
-	rows, err := db.pool.Query(ctx, `SELECT id FROM organizations`)
-	if err != nil {
-		return res, err
-	}
-	orgs, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	var orgs []uuid.UUID
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM login_attempts WHERE at < $1`, cutoff)
+		if err != nil {
+			return fmt.Errorf("prune login attempts: %w", err)
+		}
+		res.LoginAttempts = tag.RowsAffected()
+		rows, err := tx.Query(ctx, `SELECT id FROM organizations`)
+		if err != nil {
+			return err
+		}
+		orgs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
 	if err != nil {
 		return res, err
 	}
 	for _, org := range orgs {
-		err := db.ownerTxAs(ctx, org, "system", func(tx pgx.Tx) error {
+		err := db.InTenant(ctx, Tenant{OrgID: org, Auth: "system"}, func(tx pgx.Tx) error {
 			tag, err := tx.Exec(ctx, `DELETE FROM token_denylist WHERE organization_id = $1 AND expires_at < $2`, org, now)
 			if err != nil {
 				return err

@@ -163,7 +163,9 @@ func seedUsers(ctx context.Context, tx pgx.Tx, o SeedOrg, hash func(context.Cont
 			if herr != nil {
 				return nil, herr
 			}
-			err = tx.QueryRow(ctx, `INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)
+			// The organization's own account: created here, for it alone.
+			err = tx.QueryRow(ctx, `INSERT INTO users (id, email, display_name, password_hash, home_organization_id)
+				VALUES ($1, $2, $3, $4, nullif(current_setting('app.org_id', true), '')::uuid)
 				ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
 				SeedID("user", u.Email), u.Email, u.Name, phc).Scan(&id)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -29,12 +30,13 @@ type Tenant struct {
 	Session   uuid.UUID
 	TokenID   uuid.UUID
 	APIKey    uuid.UUID
+	IssuedAt  time.Time // an identity provider token's iat (zero: unknown)
 }
 
 // TenantOf is the tenant of a request made by principal p.
 func TenantOf(p spectra.Principal, requestID string) Tenant {
 	return Tenant{OrgID: p.OrgID, UserID: p.UserID, Auth: string(p.Auth), RequestID: requestID,
-		Authorize: true, Role: p.Role, Session: p.Session, TokenID: p.TokenID, APIKey: p.APIKey}
+		Authorize: true, Role: p.Role, Session: p.Session, TokenID: p.TokenID, APIKey: p.APIKey, IssuedAt: p.IssuedAt}
 }
 
 // ErrNoTenant is returned when a tenant transaction is asked for without an
@@ -127,8 +129,12 @@ func tenantBegin(t Tenant) (string, error) {
 		if t.UserID == uuid.Nil || !t.Role.Valid() {
 			return "", fmt.Errorf("postgres: an authorized tenant needs a user and a role")
 		}
-		fmt.Fprintf(&b, "; SELECT spectra_authorize(%s, %s, %s, %s, %s)",
-			quote(t.UserID.String()), quote(string(t.Role)), uuidOrNull(t.Session), uuidOrNull(t.TokenID), uuidOrNull(t.APIKey))
+		issued := "NULL"
+		if !t.IssuedAt.IsZero() {
+			issued = quote(t.IssuedAt.UTC().Format(time.RFC3339Nano)) + "::timestamptz"
+		}
+		fmt.Fprintf(&b, "; SELECT spectra_authorize(%s, %s, %s, %s, %s, %s)",
+			quote(t.UserID.String()), quote(string(t.Role)), uuidOrNull(t.Session), uuidOrNull(t.TokenID), uuidOrNull(t.APIKey), issued)
 	}
 	return b.String(), nil
 }

@@ -66,6 +66,10 @@ type ExternalUser struct {
 	Issuer, Subject, Email, Name string
 	Org                          string
 	Role                         Role
+	// IssuedAt is when the provider vouched for this role (the token's
+	// iat; zero if unknown). A demotion it brings revokes what the
+	// provider issued before it.
+	IssuedAt time.Time
 }
 
 // APIKey is a service account's key, as listed (the secret is never kept).

@@ -27,6 +27,10 @@ type Principal struct {
 	Session uuid.UUID // the refresh family the access token belongs to (uuid.Nil if none)
 	APIKey  uuid.UUID // the API key's id, for API-key principals
 	Expires time.Time // when the credential stops being valid
+	// IssuedAt is when an identity provider issued its access token (zero
+	// if it did not say): a token issued before a membership's revocation
+	// is dead. Our own tokens belong to sessions, revoked row by row.
+	IssuedAt time.Time
 }
 
 // Can reports whether the principal's role holds permission p.

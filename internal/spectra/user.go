@@ -97,3 +97,60 @@ type DeletedRow struct {
 	DeletedAt time.Time      `json:"deleted_at"`
 	Row       map[string]any `json:"row"`
 }
+
+// Invitation is an organization's offer of a membership to whoever holds
+// an e-mail address. It tells nothing about any account: whether the
+// address has one is the person's business until they accept.
+type Invitation struct {
+	ID         uuid.UUID  `json:"id"`
+	Email      string     `json:"email"`
+	Role       Role       `json:"role"`
+	Status     string     `json:"status" enum:"open,accepted,revoked,expired"`
+	InvitedBy  *uuid.UUID `json:"invited_by" nullable:"true"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// InvitationStatus is the status of an invitation with these times at now.
+func InvitationStatus(accepted, revoked *time.Time, expires, now time.Time) string {
+	switch {
+	case accepted != nil:
+		return "accepted"
+	case revoked != nil:
+		return "revoked"
+	case !expires.After(now):
+		return "expired"
+	}
+	return "open"
+}
+
+// InvitationTTL is how long an invitation stays open.
+const InvitationTTL = 14 * 24 * time.Hour
+
+// PendingInvitation is an open invitation as its addressee sees it.
+type PendingInvitation struct {
+	ID           uuid.UUID `json:"id"`
+	Organization string    `json:"organization" doc:"The inviting organization's slug."`
+	OrgName      string    `json:"organization_name"`
+	Role         Role      `json:"role"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// Acceptance is the acceptance of invitation (OrgID, InvitationID) by the
+// account UserID with e-mail Email; with NewAccount set, the account is
+// created first (name and password hash in it), as the organization's own.
+type Acceptance struct {
+	OrgID, InvitationID uuid.UUID
+	TokenHash           []byte // when accepted with the invitation's token
+	UserID              uuid.UUID
+	Email               string
+	NewAccount          *NewAccount
+	RequestID           string
+}
+
+// NewAccount is an account made by accepting an invitation.
+type NewAccount struct {
+	Name, PasswordHash string
+}
