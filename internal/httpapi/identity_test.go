@@ -204,7 +204,7 @@ func TestRevocationIsPermanent(t *testing.T) {
 		}
 	}
 	undo := map[string][2]func(){
-		"demote, re-promote": {func() { patch(map[string]any{"role": "viewer"}) }, func() { patch(map[string]any{"role": "engineer"}) }},
+		"demote, re-promote":     {func() { patch(map[string]any{"role": "viewer"}) }, func() { patch(map[string]any{"role": "engineer"}) }},
 		"deactivate, reactivate": {func() { patch(map[string]any{"active": false}) }, func() { patch(map[string]any{"active": true}) }},
 		"remove, restore": {func() {
 			if r := e.call(http.MethodDelete, "/api/admin/users/"+eng, admin, nil); r.Status != http.StatusNoContent {
