@@ -230,6 +230,20 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM samples`).Scan(&samples); err != nil {
 		t.Fatal(err)
 	}
+	// The server's pool logs in as the run-time role, never the superuser
+	// (issue 10.8): a login made its connections say who they are.
+	if code := post(t, base+"/auth/login", `{"username":"viewer@demo.lab","password":"view123"}`); code != http.StatusOK {
+		t.Fatalf("login: %d", code)
+	}
+	var users []string
+	rows, err := conn.Query(context.Background(), `SELECT DISTINCT usename::text FROM pg_stat_activity
+		WHERE datname = 'spectra' AND application_name = 'spectra' AND pid <> pg_backend_pid()`)
+	if err == nil {
+		users, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil || len(users) != 1 || users[0] != "spectra_server" {
+		t.Fatalf("the server connects as %v (%v), want [spectra_server]", users, err)
+	}
 	conn.Close(context.Background())
 	if samples != 20 {
 		t.Fatalf("demo database holds %d samples, want 20", samples)
@@ -280,6 +294,17 @@ func waitFor(t *testing.T, done <-chan error, out, errOut *syncBuffer) string {
 	}
 	t.Fatalf("demo never became ready\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 	return ""
+}
+
+func post(t *testing.T, url, body string) int {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func get(t *testing.T, url string) int {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,19 +25,19 @@ var version = "dev"
 func cmdServe(fs *flag.FlagSet) func(context.Context, *env) error {
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations on start (overrides SPECTRA_MIGRATE)")
 	return func(ctx context.Context, e *env) error {
-		return e.withDB(ctx, e.cfg.Migrate && !*noMigrate, func(_ string, db *postgres.DB) error {
-			return e.serve(ctx, db, nil)
+		return e.withDB(ctx, e.cfg.Migrate && !*noMigrate, func(url string, db *postgres.DB) error {
+			return e.serve(ctx, url, db, nil)
 		})
 	}
 }
 
 func cmdDemo(fs *flag.FlagSet) func(context.Context, *env) error {
 	return func(ctx context.Context, e *env) error {
-		return e.withDB(ctx, true, func(_ string, db *postgres.DB) error {
+		return e.withDB(ctx, true, func(url string, db *postgres.DB) error {
 			if err := e.seed(ctx, db); err != nil {
 				return err
 			}
-			return e.serve(ctx, db, e.printDemoBanner)
+			return e.serve(ctx, url, db, e.printDemoBanner)
 		})
 	}
 }
@@ -65,8 +66,18 @@ func (e *env) seed(ctx context.Context, db *postgres.DB) error {
 }
 
 // serve runs the HTTP server on the configured address until ctx ends;
-// ready, if set, is called once the listener is open.
-func (e *env) serve(ctx context.Context, db *postgres.DB, ready func(addr string)) error {
+// ready, if set, is called once the listener is open. ownerURL and owner
+// are the owner's (migrations and seed are done); requests are served
+// through the run-time role's own pool (runtimeDB).
+func (e *env) serve(ctx context.Context, ownerURL string, owner *postgres.DB, ready func(addr string)) error {
+	db, err := e.runtimeDB(ctx, ownerURL, owner)
+	if err != nil {
+		return err
+	}
+	if db != owner {
+		defer db.Close()
+		owner.Close() // migrations and seed are done: no owner connection stays open
+	}
 	svc, err := e.authService(ctx, db)
 	if err != nil {
 		return err
@@ -95,6 +106,47 @@ func (e *env) serve(ctx context.Context, db *postgres.DB, ready func(addr string
 	<-pruned
 	e.logger.Info("server stopped")
 	return err
+}
+
+// runtimeDB opens the pool requests are served through: as the configured
+// run-time role (SPECTRA_APP_DATABASE_URL), or on the managed cluster as
+// postgres.RuntimeRole, which it creates. Either must pass
+// CheckRuntimeRole. With an external database and no run-time role
+// configured, it warns and serves through the owner's pool.
+func (e *env) runtimeDB(ctx context.Context, ownerURL string, owner *postgres.DB) (*postgres.DB, error) {
+	url := e.cfg.AppDatabaseURL
+	if url == "" && e.cfg.Managed() {
+		if err := postgres.EnsureRuntimeRole(ctx, owner, postgres.RuntimeRole, ""); err != nil {
+			return nil, err
+		}
+		var err error
+		if url, err = withUser(ownerURL, postgres.RuntimeRole); err != nil {
+			return nil, err
+		}
+	}
+	if url == "" {
+		e.logger.Warn("serving as the database owner: set SPECTRA_APP_DATABASE_URL to a login role that cannot leave row-level security (docs/operations.md, \"Database roles\")")
+		return owner, nil
+	}
+	db, err := postgres.Open(ctx, url, postgres.PoolOptions{MaxConns: e.cfg.DBMaxConns})
+	if err != nil {
+		return nil, fmt.Errorf("run-time database role: %w", err)
+	}
+	if err := db.CheckRuntimeRole(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w\nUse a login role that is neither superuser nor owner (docs/operations.md, \"Database roles\")", err)
+	}
+	return db, nil
+}
+
+// withUser is a PostgreSQL URL with another user (and no password).
+func withUser(raw, user string) (string, error) {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("invalid database URL")
+	}
+	u.User = neturl.User(user)
+	return u.String(), nil
 }
 
 // pruneKeep is how long login attempts and expired refresh tokens are kept.

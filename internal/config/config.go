@@ -19,6 +19,7 @@ import (
 // Config is the whole configuration of a spectra process.
 type Config struct {
 	DatabaseURL     string        // empty: run the managed cluster under DataDir
+	AppDatabaseURL  string        // the server's run-time login role; empty: spectra_server (managed) or DatabaseURL
 	DataDir         string        // the managed cluster and generated secrets live here
 	PGBinDir        string        // where initdb and postgres are, if not on PATH
 	Addr            string        // HTTP listen address
@@ -55,7 +56,8 @@ type Var struct {
 // A variable ending in _URL or holding a secret may instead be given as a
 // file with the _FILE suffix (e.g. SPECTRA_DATABASE_URL_FILE).
 var Vars = []Var{
-	{"SPECTRA_DATABASE_URL", "", "PostgreSQL URL (`postgres://user:pass@host/db`). Empty: spectra runs its own cluster under SPECTRA_DATA_DIR. Also `SPECTRA_DATABASE_URL_FILE`."},
+	{"SPECTRA_DATABASE_URL", "", "PostgreSQL URL of the schema's owner (`postgres://user:pass@host/db`), for migrations, demo data and operator commands. Empty: spectra runs its own cluster under SPECTRA_DATA_DIR. Also `SPECTRA_DATABASE_URL_FILE`."},
+	{"SPECTRA_APP_DATABASE_URL", "", "PostgreSQL URL of the server's run-time login role: neither superuser nor owner, a member of `spectra_app` and `spectra_auth` (docs/operations.md). Migrations, the demo data and operator commands use SPECTRA_DATABASE_URL. Empty with the managed cluster: spectra creates and uses `spectra_server`. Empty with SPECTRA_DATABASE_URL: `serve` runs as that role, with a warning. Also `SPECTRA_APP_DATABASE_URL_FILE`."},
 	{"SPECTRA_DATA_DIR", ".spectra", "Directory of the managed PostgreSQL cluster (data, socket, log)."},
 	{"SPECTRA_PG_BIN_DIR", "", "Directory holding `initdb` and `postgres`, if they are not on PATH or in /usr/lib/postgresql/*/bin."},
 	{"SPECTRA_ADDR", ":8080", "HTTP listen address."},
@@ -85,6 +87,7 @@ func Load(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
 		DatabaseURL:     r.secret("SPECTRA_DATABASE_URL"),
+		AppDatabaseURL:  r.secret("SPECTRA_APP_DATABASE_URL"),
 		DataDir:         r.str("SPECTRA_DATA_DIR"),
 		PGBinDir:        r.str("SPECTRA_PG_BIN_DIR"),
 		Addr:            r.str("SPECTRA_ADDR"),
@@ -126,11 +129,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(r.oneOf("SPECTRA_LOG_LEVEL", "debug", "info", "warn", "error"))); err != nil {
 		r.fail("SPECTRA_LOG_LEVEL", err.Error())
 	}
-	if c.DatabaseURL != "" {
-		u, err := url.Parse(c.DatabaseURL)
-		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-			r.fail("SPECTRA_DATABASE_URL", "must be a postgres:// URL")
+	for name, v := range map[string]string{"SPECTRA_DATABASE_URL": c.DatabaseURL, "SPECTRA_APP_DATABASE_URL": c.AppDatabaseURL} {
+		if v == "" {
+			continue
 		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			r.fail(name, "must be a postgres:// URL")
+		}
+	}
+	if c.AppDatabaseURL != "" && c.DatabaseURL == "" {
+		r.fail("SPECTRA_APP_DATABASE_URL", "needs SPECTRA_DATABASE_URL (the managed cluster makes its own run-time role)")
 	}
 	if c.DataDir == "" {
 		r.fail("SPECTRA_DATA_DIR", "must not be empty")

@@ -127,3 +127,17 @@ func TestOIDCConfiguration(t *testing.T) {
 		t.Errorf("bad values: %v", err)
 	}
 }
+
+func TestAppDatabaseURL(t *testing.T) {
+	if _, err := Load(env(map[string]string{"SPECTRA_APP_DATABASE_URL": "postgres://app@db/spectra"})); err == nil ||
+		!strings.Contains(err.Error(), "SPECTRA_APP_DATABASE_URL") {
+		t.Fatalf("a run-time URL without the owner's: %v", err)
+	}
+	c, err := Load(env(map[string]string{"SPECTRA_DATABASE_URL": "postgres://owner@db/spectra", "SPECTRA_APP_DATABASE_URL": "postgres://app@db/spectra"}))
+	if err != nil || c.AppDatabaseURL != "postgres://app@db/spectra" {
+		t.Fatalf("both URLs: %+v, %v", c, err)
+	}
+	if _, err := Load(env(map[string]string{"SPECTRA_DATABASE_URL": "postgres://owner@db/spectra", "SPECTRA_APP_DATABASE_URL": "mysql://x"})); err == nil {
+		t.Fatal("a mysql run-time URL was accepted")
+	}
+}

@@ -25,7 +25,8 @@ import (
 type apiEnv struct {
 	t      *testing.T // the test; nil when a benchmark built the environment
 	tb     testing.TB // the test or benchmark that this file's helpers report to
-	db     *postgres.DB
+	db     *postgres.DB // the owner's pool, for the tests' own set-up and checks
+	rt     *postgres.DB // the run-time role's pool, which the server under test serves through
 	svc    *auth.Service
 	ts     *httptest.Server
 	secret []byte
@@ -60,7 +61,8 @@ type envOption func(e *apiEnv, o *auth.Options)
 func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	t.Helper()
 	tt, _ := t.(*testing.T)
-	e := &apiEnv{t: tt, tb: t, db: pgtest.NewSeededDB(t), secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
+	owner, runtime := pgtest.NewSeededDBs(t)
+	e := &apiEnv{t: tt, tb: t, db: owner, rt: runtime, secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
 	var handler http.Handler
 	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.ts.Close)
@@ -68,7 +70,7 @@ func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := auth.Options{Store: e.db, Hasher: auth.NewHasher(pgtest.Argon2, 4), Tokens: tokens, PasswordLogin: true, Now: e.clock.now}
+	o := auth.Options{Store: e.rt, Hasher: auth.NewHasher(pgtest.Argon2, 4), Tokens: tokens, PasswordLogin: true, Now: e.clock.now}
 	for _, opt := range opts {
 		opt(e, &o)
 	}
@@ -76,7 +78,7 @@ func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(Deps{DB: e.db, Store: e.db, Auth: e.svc, Logger: newTestLogger(e.logs)})
+	srv := newServer(Deps{DB: e.rt, Store: e.rt, Auth: e.svc, Logger: newTestLogger(e.logs)})
 	e.api, handler = srv.api, srv.handler()
 	return e
 }

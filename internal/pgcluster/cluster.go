@@ -249,9 +249,14 @@ func (c *Cluster) logTail() string {
 	return string(b)
 }
 
-// URL returns a connection URL for database db over the cluster's socket.
-func (c *Cluster) URL(db string) string {
-	u := url.URL{Scheme: "postgres", User: url.User(Superuser), Path: "/" + db}
+// URL returns a connection URL for database db over the cluster's socket,
+// as the superuser.
+func (c *Cluster) URL(db string) string { return c.URLAs(Superuser, db) }
+
+// URLAs is URL for another role (the socket authenticates by trust, and
+// only the cluster's owner can reach it).
+func (c *Cluster) URLAs(role, db string) string {
+	u := url.URL{Scheme: "postgres", User: url.User(role), Path: "/" + db}
 	q := url.Values{}
 	q.Set("host", c.sockDir)
 	q.Set("port", strconv.Itoa(port))

@@ -109,7 +109,9 @@ func (db *DB) RecordCustody(ctx context.Context, t Tenant, ev spectra.NewCustody
 		}
 		var now time.Time
 		var latest *time.Time
-		if err := tx.QueryRow(ctx, `SELECT now(), (SELECT max(occurred_at) FROM custody_events WHERE organization_id = $1 AND sample_id = $2)`,
+		// The time after the sample's row lock, not the transaction's start
+		// (now()): an event that waited behind another must not predate it.
+		if err := tx.QueryRow(ctx, `SELECT clock_timestamp(), (SELECT max(occurred_at) FROM custody_events WHERE organization_id = $1 AND sample_id = $2)`,
 			t.OrgID, ev.SampleID).Scan(&now, &latest); err != nil {
 			return err
 		}

@@ -96,8 +96,31 @@ func createTemplate(ctx context.Context) error {
 		return err
 	}
 	defer m.Close()
-	_, err = m.Up(ctx)
-	return err
+	if _, err = m.Up(ctx); err != nil {
+		return err
+	}
+	// The server's run-time login role, as spectra makes it on its managed
+	// cluster (a password too, for a test server reached over TCP).
+	db, err := postgres.Open(ctx, URL(template), postgres.PoolOptions{MaxConns: 1})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	runtimePassword = randomHex(16)
+	return postgres.EnsureRuntimeRole(ctx, db, postgres.RuntimeRole, runtimePassword)
+}
+
+var runtimePassword string
+
+// RuntimeURL is the URL of database name as the server's run-time role.
+func RuntimeURL(name string) string {
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		panic(err)
+	}
+	u.Path = "/" + name
+	u.User = url.UserPassword(postgres.RuntimeRole, runtimePassword)
+	return u.String()
 }
 
 // URL returns the connection URL of database name on the test server.
@@ -143,6 +166,16 @@ func NewDB(t testing.TB) *postgres.DB {
 // test binary.
 func NewSeededDB(t testing.TB) *postgres.DB {
 	t.Helper()
+	owner, _ := NewSeededDBs(t)
+	return owner
+}
+
+// NewSeededDBs is NewSeededDB with a second pool on the same database as
+// the server's run-time role (postgres.RuntimeRole), which is what a
+// server under test should serve through: least privilege, as in
+// production.
+func NewSeededDBs(t testing.TB) (owner, runtime *postgres.DB) {
+	t.Helper()
 	seededOnce.Do(func() { seeded, seededErr = createSeeded() })
 	if seededErr != nil {
 		t.Fatalf("pgtest: seeded template: %v", seededErr)
@@ -156,7 +189,7 @@ func NewSeededDB(t testing.TB) *postgres.DB {
 			t.Errorf("pgtest: drop %s: %v", name, err)
 		}
 	})
-	return open(t, URL(name))
+	return open(t, URL(name)), open(t, RuntimeURL(name))
 }
 
 func createSeeded() (string, error) {
