@@ -23,8 +23,8 @@ import (
 // apiEnv is a real server on a real, seeded database: the demo users of
 // PRODUCT.md §9 in demo-lab and test-org.
 type apiEnv struct {
-	t      *testing.T // the test; nil when a benchmark built the environment
-	tb     testing.TB // the test or benchmark that this file's helpers report to
+	t      *testing.T   // the test; nil when a benchmark built the environment
+	tb     testing.TB   // the test or benchmark that this file's helpers report to
 	db     *postgres.DB // the owner's pool, for the tests' own set-up and checks
 	rt     *postgres.DB // the run-time role's pool, which the server under test serves through
 	svc    *auth.Service
