@@ -148,7 +148,7 @@ func TestELNEntryLifecycle(t *testing.T) {
 	}{
 		{"stale If-Match", put, []string{"If-Match", `"1"`}, http.StatusPreconditionFailed, ""},
 		{"stale version", map[string]any{"title": "x", "body_markdown": "", "version": 1}, nil, http.StatusConflict, ""},
-		{"no version at all", map[string]any{"title": "x", "body_markdown": ""}, nil, http.StatusUnprocessableEntity, "version"},
+		{"no version at all", map[string]any{"title": "x", "body_markdown": ""}, nil, http.StatusPreconditionRequired, "version"},
 		{"bad If-Match", put, []string{"If-Match", "yesterday"}, http.StatusUnprocessableEntity, "header.If-Match"},
 	}
 	for _, s := range stale {

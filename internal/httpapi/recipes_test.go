@@ -103,7 +103,7 @@ func TestRecipeLifecycle(t *testing.T) {
 	if r := e.call(http.MethodPut, path, eng, stale); r.Status != http.StatusConflict {
 		t.Errorf("stale body version: %d %s", r.Status, r.Raw)
 	}
-	if r := e.call(http.MethodPut, path, eng, map[string]any{"name": "No version"}); r.Status != http.StatusUnprocessableEntity || !methodsProblemNames(r, "version") {
+	if r := e.call(http.MethodPut, path, eng, map[string]any{"name": "No version"}); r.Status != http.StatusPreconditionRequired || !methodsProblemNames(r, "version") {
 		t.Errorf("no version: %d %s", r.Status, r.Raw)
 	}
 	if n := e.count(`SELECT count(*) FROM recipes WHERE id = $1 AND name = 'Four-point probe' AND version = 2`, id); n != 1 {

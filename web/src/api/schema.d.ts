@@ -2530,9 +2530,9 @@ export interface components {
             refresh_token_ttl_seconds: number;
             /**
              * Format: int64
-             * @description The version read; a stale one answers 409.
+             * @description The version read (required: without it 428); a stale one answers 409.
              */
-            version: number;
+            version?: number;
         };
         UploadResultsOutputBody: {
             /** @description SPC alerts the new points raised. */
@@ -2832,6 +2832,15 @@ export interface operations {
                     "application/json": components["schemas"]["OrgSettings"];
                 };
             };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -3005,6 +3014,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -3347,6 +3374,24 @@ export interface operations {
                     "application/json": components["schemas"]["FeatureSet"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -3488,6 +3533,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Instrument"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -3634,6 +3697,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -4471,6 +4552,24 @@ export interface operations {
                     "application/json": components["schemas"]["Device"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -4616,6 +4715,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ELNEntry"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -4896,6 +5013,24 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -5072,6 +5207,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Recipe"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -5366,6 +5519,24 @@ export interface operations {
                     "application/json": components["schemas"]["Sample"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -5437,6 +5608,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Sample"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -5695,6 +5884,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SOP"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
