@@ -1557,23 +1557,33 @@ export interface components {
             version: number;
         };
         ELNManifest: {
-            /** @description SHA-256 (hex) of the entry's current content. */
+            /** @description SHA-256 (hex) of the entry's current content, as a new signature would store it. */
             content_sha256: string;
             entry_id: string;
+            /**
+             * @description The scheme of content_sha256: the one new signatures use.
+             * @enum {string}
+             */
+            scheme: "v1" | "v2";
             /** @description Oldest first. */
             signatures: components["schemas"]["ELNSignature"][] | null;
         };
         ELNSignature: {
             /** @description How the signer proved who they were at signing. */
             auth_method: string;
-            /** @description SHA-256 (hex) of the content signed: title, blank line, body. */
+            /** @description SHA-256 (hex) of the content signed, encoded as its scheme says. */
             content_sha256: string;
             id: string;
-            /** @description Whether the entry's current content still has this digest. */
+            /** @description Whether the entry's current content, encoded by this signature's scheme, still has this digest. */
             matches: boolean;
             meaning: string;
             /** @description The signer's role when they signed. */
             role: string;
+            /**
+             * @description How the digest was computed: v2 hashes canonical JSON of every signed field; v1 (signatures made before v2) the title, a blank line and the body.
+             * @enum {string}
+             */
+            scheme: "v1" | "v2";
             /** Format: date-time */
             signed_at: string;
             signer: components["schemas"]["ELNSigner"];
@@ -1854,13 +1864,18 @@ export interface components {
         MethodSignature: {
             /** @description How the signer proved who they were at signing (password: re-entered). */
             auth_method: string;
-            /** @description SHA-256 (hex) of the signed content (RecipeSignedContent / SOPSignedContent). */
+            /** @description SHA-256 (hex) of the signed content, encoded as its scheme says. */
             content_sha256: string;
             id: string;
-            /** @description Whether the revision's current content still has this digest. */
+            /** @description Whether the revision's current content, encoded by this signature's scheme, still has this digest. */
             matches: boolean;
             /** @description What the signer declared: approved. */
             meaning: string;
+            /**
+             * @description How the digest was computed: v2 hashes canonical JSON of every signed field of the revision; v1 (signatures made before v2) a fixed set of them.
+             * @enum {string}
+             */
+            scheme: "v1" | "v2";
             /** Format: date-time */
             signed_at: string;
             signer_id: string;
