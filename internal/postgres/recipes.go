@@ -132,7 +132,7 @@ func methodVersion(current, ifMatch, version int, what string) error {
 }
 
 // ApproveRecipe approves a draft, in one transaction: an e-signature over
-// the revision's signed content (spectra.RecipeSignedContent), the
+// the revision's signed content (Recipe.SignedContent, CurrentScheme), the
 // approval row, and the revision set to approved. version is the version
 // the approver reviewed (and re-entered their password for): if the
 // recipe changed since, CodeConflict, since the signature must cover what

@@ -159,7 +159,7 @@ func (db *DB) UpdateSOP(ctx context.Context, t Tenant, id uuid.UUID, d spectra.S
 }
 
 // ApproveSOP approves a draft, in one transaction: an e-signature over the
-// revision's signed content (spectra.SOPSignedContent), the approval row,
+// revision's signed content (SOP.SignedContent, CurrentScheme), the approval row,
 // and the revision set to approved. version is the version the approver
 // reviewed: if the SOP changed since, CodeConflict. A revision that is not
 // a draft is CodeConflict.
