@@ -51,13 +51,14 @@ func ifMatch(h string) (int, error) {
 }
 
 // updateVersion is the one rule of every update (PUT or PATCH) of a
-// versioned row, and every update handler calls it first: the request names
-// the version it replaces, as If-Match with the ETag read (stale: 412) or
-// as version in the body (stale: 409). With neither it is a 428: an update
-// without one would be the silent last-writer-wins that optimistic
-// concurrency exists to prevent. It returns the If-Match version, 0 when
-// only the body names one; a malformed If-Match is a 422.
-// TestUpdatesNeedAVersion walks every PUT and PATCH route to hold each to it.
+// versioned row, and every update handler calls it before the store: the
+// request names the version it replaces, as If-Match with the ETag read
+// (stale: 412) or as version in the body (stale: 409). With neither it is
+// a 428: an update without one would be the silent last-writer-wins that
+// optimistic concurrency exists to prevent. It returns the If-Match
+// version, 0 when only the body names one; a malformed If-Match is a 422.
+// TestUpdatesNeedAVersion walks every PUT and PATCH route to hold each to
+// it.
 func updateVersion(ifMatchHeader string, bodyVersion int) (int, error) {
 	match, err := ifMatch(ifMatchHeader)
 	if err != nil {
