@@ -152,7 +152,7 @@ func (s *server) updateMember(ctx context.Context, in *updateMemberInput) (*memb
 			return nil, err
 		}
 	}
-	version, err := ifMatch(in.IfMatch)
+	version, err := updateVersion(in.IfMatch, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ type updateSettingsInput struct {
 		CalibrationWarningDays int    `json:"calibration_warning_days" minimum:"0" maximum:"365" doc:"An instrument whose calibration expires within this many days is 'expiring'."`
 		AccessTokenTTLSeconds  int    `json:"access_token_ttl_seconds" minimum:"60" maximum:"86400"`
 		RefreshTokenTTLSeconds int    `json:"refresh_token_ttl_seconds" minimum:"300" maximum:"7776000"`
-		Version                int    `json:"version" minimum:"1" doc:"The version read; a stale one answers 409."`
+		Version                int    `json:"version,omitempty" minimum:"1" doc:"The version read (required: without it 428); a stale one answers 409."`
 	}
 }
 
@@ -200,6 +200,9 @@ func (s *server) getSettings(ctx context.Context, _ *struct{}) (*settingsOutput,
 
 func (s *server) updateSettings(ctx context.Context, in *updateSettingsInput) (*settingsOutput, error) {
 	b := in.Body
+	if _, err := updateVersion("", b.Version); err != nil {
+		return nil, err
+	}
 	st, err := s.store.UpdateOrgSettings(ctx, s.tenant(ctx), spectra.OrgSettings{Name: b.Name, CalibrationWarningDays: b.CalibrationWarningDays,
 		AccessTokenTTLSeconds: b.AccessTokenTTLSeconds, RefreshTokenTTLSeconds: b.RefreshTokenTTLSeconds, Version: b.Version})
 	if err != nil {

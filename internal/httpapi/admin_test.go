@@ -31,7 +31,7 @@ func init() {
 			"POST /auth/invitations/{id}/accept":           {ids: map[string]string{"id": inv.str("id")}},
 			"DELETE /api/admin/api-keys/{id}":              {ids: map[string]string{"id": key.str("id")}},
 			"GET /api/admin/users/{id}":                    {ids: user},
-			"PATCH /api/admin/users/{id}":                  {ids: user, body: map[string]any{"role": "viewer"}},
+			"PATCH /api/admin/users/{id}":                  {ids: user, body: map[string]any{"role": "viewer"}, headers: []string{"If-Match", `"1"`}},
 			"DELETE /api/admin/users/{id}":                 {ids: user},
 			"POST /api/admin/users/{id}/password":          {ids: user, body: map[string]any{"password": "taken over!"}},
 			"POST /api/admin/deleted/{table}/{id}/restore": {ids: map[string]string{"table": "memberships", "id": membership.String()}},
@@ -133,8 +133,9 @@ func TestAdminManagesMembers(t *testing.T) {
 		t.Fatalf("stale If-Match: %d %s", r.Status, r.Raw)
 	}
 	newbie := e.token("newbie@demo.lab", "first password")
-	if r := e.call(http.MethodPatch, "/api/admin/users/"+id, admin, map[string]any{"active": false}); r.Status != http.StatusOK || r.Body["active"] != false {
-		t.Fatalf("deactivate: %d %s", r.Status, r.Raw)
+	off := e.call(http.MethodPatch, "/api/admin/users/"+id, admin, map[string]any{"active": false}, "If-Match", up.Header.Get("ETag"))
+	if off.Status != http.StatusOK || off.Body["active"] != false {
+		t.Fatalf("deactivate: %d %s", off.Status, off.Raw)
 	}
 	if r := e.call(http.MethodGet, "/auth/me", newbie, nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("deactivated user's next request: %d", r.Status)
@@ -142,7 +143,7 @@ func TestAdminManagesMembers(t *testing.T) {
 	if r := e.call(http.MethodPost, "/auth/login", "", map[string]any{"username": "newbie@demo.lab", "password": "first password"}); r.Status != http.StatusUnauthorized {
 		t.Fatalf("deactivated user's login: %d", r.Status)
 	}
-	e.call(http.MethodPatch, "/api/admin/users/"+id, admin, map[string]any{"active": true})
+	e.call(http.MethodPatch, "/api/admin/users/"+id, admin, map[string]any{"active": true}, "If-Match", off.Header.Get("ETag"))
 	e.login("newbie@demo.lab", "first password")
 
 	// Reset the password: the old one and the old sessions stop working.
@@ -184,7 +185,7 @@ func TestLastAdminIsKept(t *testing.T) {
 	admin := e.token("admin@demo.lab", "admin123")
 	me := e.userID("admin@demo.lab")
 	for name, body := range map[string]map[string]any{"demote": {"role": "pi"}, "deactivate": {"active": false}} {
-		if r := e.call(http.MethodPatch, "/api/admin/users/"+me, admin, body); r.Status != http.StatusConflict {
+		if r := e.call(http.MethodPatch, "/api/admin/users/"+me, admin, body, "If-Match", e.etagOf("/api/admin/users/"+me, admin)); r.Status != http.StatusConflict {
 			t.Fatalf("%s the last admin: %d %s", name, r.Status, r.Raw)
 		}
 	}
@@ -193,10 +194,10 @@ func TestLastAdminIsKept(t *testing.T) {
 	}
 	// With a second admin, the first may step down.
 	pi := e.userID("pi@demo.lab")
-	if r := e.call(http.MethodPatch, "/api/admin/users/"+pi, admin, map[string]any{"role": "admin"}); r.Status != http.StatusOK {
+	if r := e.call(http.MethodPatch, "/api/admin/users/"+pi, admin, map[string]any{"role": "admin"}, "If-Match", e.etagOf("/api/admin/users/"+pi, admin)); r.Status != http.StatusOK {
 		t.Fatalf("promote: %d", r.Status)
 	}
-	if r := e.call(http.MethodPatch, "/api/admin/users/"+me, admin, map[string]any{"role": "pi"}); r.Status != http.StatusOK {
+	if r := e.call(http.MethodPatch, "/api/admin/users/"+me, admin, map[string]any{"role": "pi"}, "If-Match", e.etagOf("/api/admin/users/"+me, admin)); r.Status != http.StatusOK {
 		t.Fatalf("step down with another admin: %d %s", r.Status, r.Raw)
 	}
 	// The role change is audited with its actor and request id.

@@ -170,16 +170,12 @@ func (s *server) createELN(ctx context.Context, in *createELNInput) (*elnOutput,
 }
 
 func (s *server) updateELN(ctx context.Context, in *updateELNInput) (*elnOutput, error) {
-	if err := textOK("title", in.Body.Title, "body_markdown", in.Body.BodyMarkdown); err != nil {
-		return nil, err
-	}
-	ifVersion, err := ifMatch(in.IfMatch)
+	ifVersion, err := updateVersion(in.IfMatch, in.Body.Version)
 	if err != nil {
 		return nil, err
 	}
-	if ifVersion == 0 && in.Body.Version == 0 {
-		// Without a version an update could silently overwrite another's.
-		return nil, invalid("version", "give version (or the If-Match header) as last read")
+	if err := textOK("title", in.Body.Title, "body_markdown", in.Body.BodyMarkdown); err != nil {
+		return nil, err
 	}
 	e, err := s.store.UpdateELNEntry(ctx, s.tenant(ctx), in.ID, in.Body.draft(), ifVersion, in.Body.Version)
 	if err != nil {

@@ -148,7 +148,7 @@ func TestELNEntryLifecycle(t *testing.T) {
 	}{
 		{"stale If-Match", put, []string{"If-Match", `"1"`}, http.StatusPreconditionFailed, ""},
 		{"stale version", map[string]any{"title": "x", "body_markdown": "", "version": 1}, nil, http.StatusConflict, ""},
-		{"no version at all", map[string]any{"title": "x", "body_markdown": ""}, nil, http.StatusUnprocessableEntity, "version"},
+		{"no version at all", map[string]any{"title": "x", "body_markdown": ""}, nil, http.StatusPreconditionRequired, "version"},
 		{"bad If-Match", put, []string{"If-Match", "yesterday"}, http.StatusUnprocessableEntity, "header.If-Match"},
 	}
 	for _, s := range stale {
@@ -296,9 +296,10 @@ func TestELNSignLocksTheEntry(t *testing.T) {
 	}
 
 	r = e.call(http.MethodPost, signURL, eng, map[string]any{"meaning": "authored", "password": "eng123"})
-	sum := spectra.ELNContentSHA256("To be signed", "Final numbers.")
+	// A new signature is made under the current scheme, over every field.
+	sum, _ := spectra.SignatureDigest(spectra.SchemeV2, spectra.ELNContent{ID: uuid.MustParse(id), Title: "To be signed", BodyMarkdown: "Final numbers."})
 	signer, _ := r.Body["signer"].(map[string]any)
-	if r.Status != http.StatusCreated || r.str("meaning") != "authored" || r.str("role") != "engineer" || r.Body["matches"] != true ||
+	if r.Status != http.StatusCreated || r.str("meaning") != "authored" || r.str("role") != "engineer" || r.Body["matches"] != true || r.str("scheme") != "v2" ||
 		r.str("content_sha256") != hex.EncodeToString(sum[:]) || r.str("auth_method") != "password" ||
 		signer["email"] != "engineer@demo.lab" || signer["id"] != e.userID("engineer@demo.lab") {
 		t.Fatalf("sign: %d %s", r.Status, r.Raw)
@@ -361,6 +362,26 @@ func TestELNManifestDetectsTampering(t *testing.T) {
 	if m.Status != http.StatusOK || len(sigs) != 1 || sigs[0].(map[string]any)["matches"] != false ||
 		sigs[0].(map[string]any)["content_sha256"] == m.str("content_sha256") {
 		t.Fatalf("after tampering: %s", m.Raw)
+	}
+}
+
+// The attack of issue 10: a signed entry whose text a DBA moves from the
+// title into the body. Under the old title-blank-line-body digest the
+// signature still matched; every field is now encoded apart.
+func TestELNSignatureCoversTheFieldsApart(t *testing.T) {
+	e := newAPIEnv(t)
+	eng := e.token("engineer@demo.lab", "eng123")
+	id := e.elnCreate(eng, map[string]any{"title": "Result\n\nPASS", "body_markdown": "batch 7"}).str("id")
+	if r := e.call(http.MethodPost, "/api/lims/eln/"+id+"/sign", eng, map[string]any{"meaning": "authored", "password": "eng123"}); r.Status != http.StatusCreated ||
+		r.str("scheme") != string(spectra.CurrentScheme) || r.Body["matches"] != true {
+		t.Fatalf("sign: %d %s", r.Status, r.Raw)
+	}
+	e.sql(`UPDATE eln_entries SET title = 'Result', body_markdown = E'PASS\n\nbatch 7' WHERE id = $1`, id)
+	m := e.call(http.MethodGet, "/api/lims/eln/"+id+"/signatures", eng, nil)
+	sigs, _ := m.Body["signatures"].([]any)
+	if m.Status != http.StatusOK || len(sigs) != 1 || sigs[0].(map[string]any)["matches"] != false ||
+		sigs[0].(map[string]any)["content_sha256"] == m.str("content_sha256") {
+		t.Fatalf("text moved from the title into the body, yet: %s", m.Raw)
 	}
 }
 

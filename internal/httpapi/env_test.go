@@ -136,6 +136,16 @@ func (e *apiEnv) call(method, path, bearer string, body any, headers ...string) 
 	return r
 }
 
+// etagOf reads path and returns its ETag, for an update's If-Match.
+func (e *apiEnv) etagOf(path, bearer string) string {
+	e.tb.Helper()
+	r := e.call(http.MethodGet, path, bearer, nil)
+	if r.Status != http.StatusOK || r.Header.Get("ETag") == "" {
+		e.tb.Fatalf("GET %s: %d, ETag %q", path, r.Status, r.Header.Get("ETag"))
+	}
+	return r.Header.Get("ETag")
+}
+
 // login logs in and fails the test unless it succeeds.
 func (e *apiEnv) login(username, password string, org ...string) response {
 	e.tb.Helper()

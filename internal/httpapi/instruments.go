@@ -87,7 +87,7 @@ func (s *server) createInstrument(ctx context.Context, in *createInstrumentInput
 }
 
 func (s *server) updateInstrument(ctx context.Context, in *updateInstrumentInput) (*instrumentOutput, error) {
-	version, err := ifMatch(in.IfMatch)
+	version, err := updateVersion(in.IfMatch, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -77,8 +77,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 // crossOrgCase says how to call one route with demo-lab's ids: the ids
 // and a body that would be valid, so that only the foreign id can fail.
 type crossOrgCase struct {
-	ids  map[string]string
-	body any
+	ids     map[string]string
+	body    any
+	headers []string // e.g. If-Match, which every update needs
 }
 
 // crossOrgCases are, per resource, how to call its routes that take an id
@@ -111,7 +112,7 @@ func TestCrossOrganization(t *testing.T) {
 			t.Errorf("%s takes an id, but no crossOrgCases entry knows a demo-lab id for it", key)
 			continue
 		}
-		res := e.call(r.Method, fillPath(r.Path, c.ids), other, c.body)
+		res := e.call(r.Method, fillPath(r.Path, c.ids), other, c.body, c.headers...)
 		if res.Status != http.StatusNotFound {
 			t.Errorf("%s with demo-lab's id as test-org's admin: %d %s", key, res.Status, res.Raw)
 		}
@@ -145,4 +146,94 @@ func (e *apiEnv) snapshot() string {
 	fmt.Fprintf(&b, "changes=%d", e.count(`SELECT count(*) FROM audit_log WHERE action IN ('INSERT','UPDATE','DELETE')`))
 	fmt.Fprintf(&b, " membership-versions=%d", e.count(`SELECT sum(version) FROM memberships`))
 	return b.String()
+}
+
+// TestUpdatesNeedAVersion walks every PUT and PATCH of the server's own
+// route table (so an update route added later is held to the rule without
+// editing this test): called by the row's own organization with a body
+// that is otherwise valid (its crossOrgCases entry) but without a version
+// or If-Match, each answers 428 naming both, and changes nothing; with a
+// stale version it answers 412 (If-Match) or, where the route takes no
+// If-Match, 409 (the body's version).
+func TestUpdatesNeedAVersion(t *testing.T) {
+	e := newAPIEnv(t)
+	demoAdmin := e.token("admin@demo.lab", "admin123")
+	cases := map[string]crossOrgCase{}
+	for _, f := range crossOrgCases {
+		for k, c := range f(e, demoAdmin) {
+			cases[k] = c
+		}
+	}
+	// Updates without an id in the path.
+	settings := e.call(http.MethodGet, "/api/admin/organization", demoAdmin, nil)
+	cases["PUT /api/admin/organization"] = crossOrgCase{body: map[string]any{"name": settings.Body["name"],
+		"calibration_warning_days": settings.Body["calibration_warning_days"], "access_token_ttl_seconds": settings.Body["access_token_ttl_seconds"],
+		"refresh_token_ttl_seconds": settings.Body["refresh_token_ttl_seconds"], "version": settings.Body["version"]}}
+
+	updates := 0
+	for _, r := range Routes() {
+		if !isUpdate(r) {
+			continue
+		}
+		updates++
+		key := r.Method + " " + r.Path
+		t.Run(key, func(t *testing.T) {
+			c, ok := cases[key]
+			if !ok {
+				t.Fatalf("no crossOrgCases entry gives an id and a valid body for this update: add one")
+			}
+			body, ok := c.body.(map[string]any)
+			if !ok {
+				t.Fatalf("the body of %s is not a JSON object", key)
+			}
+			unversioned := map[string]any{}
+			for k, v := range body {
+				if k != "version" {
+					unversioned[k] = v
+				}
+			}
+			path := fillPath(r.Path, c.ids)
+			before := e.snapshot()
+			res := e.call(r.Method, path, demoAdmin, unversioned)
+			if res.Status != http.StatusPreconditionRequired || res.str("code") != string(spectra.CodePreconditionRequired) ||
+				!strings.Contains(string(res.Raw), `"header.If-Match"`) || !strings.Contains(string(res.Raw), `"version"`) {
+				t.Fatalf("without a version: %d %s", res.Status, res.Raw)
+			}
+			if after := e.snapshot(); after != before {
+				t.Fatalf("an update without a version changed the database:\nbefore %s\nafter  %s", before, after)
+			}
+			// The same body with a stale version gets past the 428, so
+			// the 428 was about the version and nothing else.
+			if takesIfMatch(e, r) {
+				res = e.call(r.Method, path, demoAdmin, unversioned, "If-Match", `"999999"`)
+				if res.Status != http.StatusPreconditionFailed {
+					t.Fatalf("with a stale If-Match: %d %s", res.Status, res.Raw)
+				}
+			} else {
+				unversioned["version"] = 999999
+				if res = e.call(r.Method, path, demoAdmin, unversioned); res.Status != http.StatusConflict {
+					t.Fatalf("with a stale version: %d %s", res.Status, res.Raw)
+				}
+			}
+		})
+	}
+	if updates < 10 {
+		t.Fatalf("only %d update routes", updates)
+	}
+}
+
+// takesIfMatch reports whether route r's operation documents an If-Match
+// header.
+func takesIfMatch(e *apiEnv, r Route) bool {
+	item := e.api.OpenAPI().Paths[r.Path]
+	op := item.Put
+	if r.Method == http.MethodPatch {
+		op = item.Patch
+	}
+	for _, p := range op.Parameters {
+		if p.In == "header" && p.Name == "If-Match" {
+			return true
+		}
+	}
+	return false
 }

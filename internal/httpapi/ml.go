@@ -91,19 +91,15 @@ func (s *server) createFeatureSet(ctx context.Context, in *createFeatureSetInput
 
 func (s *server) updateFeatureSet(ctx context.Context, in *updateFeatureSetInput) (*featureSetOutput, error) {
 	b := in.Body
+	version, err := updateVersion(in.IfMatch, b.Version)
+	if err != nil {
+		return nil, err
+	}
 	// The name is the revision's own; "-" stands in for it to validate
 	// the rest.
 	d := spectra.FeatureSetDraft{Name: "-", Description: b.Description, Features: b.Features, Source: b.Source}.Normalize()
 	if err := d.Validate(); err != nil {
 		return nil, err
-	}
-	version, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	if version == 0 && b.Version == 0 {
-		// Without a version an update could silently overwrite another.
-		return nil, invalid("version", "required (or send If-Match)")
 	}
 	f, err := s.store.UpdateFeatureSet(ctx, s.tenant(ctx), in.ID, d, version, b.Version)
 	if err != nil {
@@ -202,19 +198,16 @@ func (s *server) createModel(ctx context.Context, in *createModelInput) (*modelO
 
 func (s *server) updateModel(ctx context.Context, in *updateModelInput) (*modelOutput, error) {
 	b := in.Body
+	version, err := updateVersion(in.IfMatch, b.Version)
+	if err != nil {
+		return nil, err
+	}
 	// The name is the revision's own; "-" stands in for it to validate
 	// the rest.
 	d := spectra.ModelDraft{Name: "-", FeatureSetID: b.FeatureSetID, Algorithm: b.Algorithm, Hyperparameters: b.Hyperparameters,
 		Metrics: b.Metrics, ArtifactURI: b.ArtifactURI, TrainedAt: b.TrainedAt, Status: spectra.ModelStatus(b.Status)}.Normalize()
 	if err := d.Validate(); err != nil {
 		return nil, err
-	}
-	version, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	if version == 0 && b.Version == 0 {
-		return nil, invalid("version", "required (or send If-Match)")
 	}
 	m, err := s.store.UpdateModel(ctx, s.tenant(ctx), in.ID, d, version, b.Version)
 	if err != nil {

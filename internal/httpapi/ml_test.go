@@ -169,7 +169,7 @@ func TestFeatureSets(t *testing.T) {
 		{"viewer cannot create", viewer, http.MethodPost, mlFeatureSets, featureSetBody("v", "a"), http.StatusForbidden, "", nil},
 		{"technician cannot create", tech, http.MethodPost, mlFeatureSets, featureSetBody("v", "a"), http.StatusForbidden, "", nil},
 		{"viewer cannot update", viewer, http.MethodPut, path, upd, http.StatusForbidden, "", []string{"If-Match", `"1"`}},
-		{"no version", eng, http.MethodPut, path, upd, http.StatusUnprocessableEntity, "version", nil},
+		{"no version", eng, http.MethodPut, path, upd, http.StatusPreconditionRequired, "version", nil},
 		{"bad If-Match", eng, http.MethodPut, path, upd, http.StatusUnprocessableEntity, "header.If-Match", []string{"If-Match", "nope"}},
 		{"another organization's", eng, http.MethodGet, mlFeatureSets + "/" + postgres.SeedID("test-org", "feature-set", "iv-features").String(), nil, http.StatusNotFound, "", nil},
 		{"no such revision", eng, http.MethodPut, mlFeatureSets + "/" + mlModel, upd, http.StatusNotFound, "", []string{"If-Match", `"1"`}},
@@ -286,7 +286,7 @@ func TestModels(t *testing.T) {
 		{"validated without artifact", eng, http.MethodPut, mlModels + "/" + minimal.str("id"), updateOf(minimal, "validated"), http.StatusUnprocessableEntity, "artifact_uri", []string{"If-Match", `"1"`}},
 		{"viewer cannot create", viewer, http.MethodPost, mlModels, modelBody("v", fs), http.StatusForbidden, "", nil},
 		{"viewer cannot update", viewer, http.MethodPut, path, updateOf(m1, "validated"), http.StatusForbidden, "", []string{"If-Match", `"1"`}},
-		{"no version", eng, http.MethodPut, path, updateOf(m1, "validated"), http.StatusUnprocessableEntity, "version", nil},
+		{"no version", eng, http.MethodPut, path, updateOf(m1, "validated"), http.StatusPreconditionRequired, "version", nil},
 		{"another organization's", eng, http.MethodGet, mlModels + "/" + mlTestOrgModel, nil, http.StatusNotFound, "", nil},
 	})
 	if n := count(""); n != 4 {

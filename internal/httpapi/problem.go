@@ -54,16 +54,17 @@ func (p *Problem) ContentType(string) string { return problemJSON }
 
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[spectra.Code]int{
-	spectra.CodeInvalid:         http.StatusUnprocessableEntity,
-	spectra.CodeUnauthenticated: http.StatusUnauthorized,
-	spectra.CodeForbidden:       http.StatusForbidden,
-	spectra.CodeNotFound:        http.StatusNotFound,
-	spectra.CodeConflict:        http.StatusConflict,
-	spectra.CodePrecondition:    http.StatusPreconditionFailed,
-	spectra.CodeTooLarge:        http.StatusRequestEntityTooLarge,
-	spectra.CodeRateLimited:     http.StatusTooManyRequests,
-	spectra.CodeUnavailable:     http.StatusServiceUnavailable,
-	spectra.CodeInternal:        http.StatusInternalServerError,
+	spectra.CodeInvalid:              http.StatusUnprocessableEntity,
+	spectra.CodeUnauthenticated:      http.StatusUnauthorized,
+	spectra.CodeForbidden:            http.StatusForbidden,
+	spectra.CodeNotFound:             http.StatusNotFound,
+	spectra.CodeConflict:             http.StatusConflict,
+	spectra.CodePrecondition:         http.StatusPreconditionFailed,
+	spectra.CodePreconditionRequired: http.StatusPreconditionRequired,
+	spectra.CodeTooLarge:             http.StatusRequestEntityTooLarge,
+	spectra.CodeRateLimited:          http.StatusTooManyRequests,
+	spectra.CodeUnavailable:          http.StatusServiceUnavailable,
+	spectra.CodeInternal:             http.StatusInternalServerError,
 }
 
 // codeOf answers the reverse question for errors that start as a status

@@ -102,11 +102,11 @@ func (s *server) createProject(ctx context.Context, in *createProjectInput) (*pr
 }
 
 func (s *server) updateProject(ctx context.Context, in *updateProjectInput) (*projectOutput, error) {
-	if err := in.Body.check(); err != nil {
+	match, err := updateVersion(in.IfMatch, in.Body.Version)
+	if err != nil {
 		return nil, err
 	}
-	match, err := versionGiven(in.IfMatch, in.Body.Version)
-	if err != nil {
+	if err := in.Body.check(); err != nil {
 		return nil, err
 	}
 	p, err := s.store.UpdateProject(ctx, s.tenant(ctx), in.ID, in.Body.draft(), match, in.Body.Version)
@@ -122,20 +122,6 @@ func (s *server) deleteProject(ctx context.Context, in *deleteProjectInput) (*st
 		return nil, err
 	}
 	return nil, s.store.DeleteProject(ctx, s.tenant(ctx), in.ID, match)
-}
-
-// versionGiven reads If-Match for a full update, which must name the
-// version it replaces one way or the other: a PUT without either would be
-// the silent overwrite optimistic concurrency exists to prevent.
-func versionGiven(header string, bodyVersion int) (int, error) {
-	match, err := ifMatch(header)
-	if err != nil {
-		return 0, err
-	}
-	if match == 0 && bodyVersion == 0 {
-		return 0, invalid("version", "is required (or send If-Match with the ETag read)")
-	}
-	return match, nil
 }
 
 // noNUL answers 422 naming the first of the (name, value) pairs whose

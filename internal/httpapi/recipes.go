@@ -136,17 +136,13 @@ func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*reci
 
 func (s *server) updateRecipe(ctx context.Context, in *updateRecipeInput) (*recipeOutput, error) {
 	b := in.Body
+	version, err := updateVersion(in.IfMatch, b.Version)
+	if err != nil {
+		return nil, err
+	}
 	d, err := recipeFields{Name: b.Name, Description: b.Description, Parameters: b.Parameters, InstrumentKinds: b.InstrumentKinds}.draft()
 	if err != nil {
 		return nil, err
-	}
-	version, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	if version == 0 && in.Body.Version == 0 {
-		// Without a version an update could silently overwrite another.
-		return nil, invalid("version", "required (or send If-Match)")
 	}
 	r, err := s.store.UpdateRecipe(ctx, s.tenant(ctx), in.ID, d, version, in.Body.Version)
 	if err != nil {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -103,7 +102,7 @@ func TestRecipeLifecycle(t *testing.T) {
 	if r := e.call(http.MethodPut, path, eng, stale); r.Status != http.StatusConflict {
 		t.Errorf("stale body version: %d %s", r.Status, r.Raw)
 	}
-	if r := e.call(http.MethodPut, path, eng, map[string]any{"name": "No version"}); r.Status != http.StatusUnprocessableEntity || !methodsProblemNames(r, "version") {
+	if r := e.call(http.MethodPut, path, eng, map[string]any{"name": "No version"}); r.Status != http.StatusPreconditionRequired || !methodsProblemNames(r, "version") {
 		t.Errorf("no version: %d %s", r.Status, r.Raw)
 	}
 	if n := e.count(`SELECT count(*) FROM recipes WHERE id = $1 AND name = 'Four-point probe' AND version = 2`, id); n != 1 {
@@ -141,9 +140,9 @@ func TestRecipeLifecycle(t *testing.T) {
 	if out.Recipe.Status != spectra.MethodStatusApproved || out.Recipe.ApprovedAt == nil || out.Recipe.ApprovedBy == nil || out.Recipe.ApprovedBy.String() != piID {
 		t.Errorf("approved recipe: %+v", out.Recipe)
 	}
-	want := sha256.Sum256(spectra.RecipeSignedContent(out.Recipe.Name, out.Recipe.Description, out.Recipe.Parameters, out.Recipe.InstrumentKinds, 1))
+	want, _ := spectra.SignatureDigest(spectra.SchemeV2, out.Recipe.SignedContent())
 	if out.Approval.ApproverRole != spectra.RolePI || out.Approval.Comment != sign["comment"] || out.Approval.Signature == nil ||
-		out.Approval.Signature.ContentSHA256 != hex.EncodeToString(want[:]) || !out.Approval.Signature.Matches {
+		out.Approval.Signature.ContentSHA256 != hex.EncodeToString(want[:]) || !out.Approval.Signature.Matches || out.Approval.Signature.Scheme != spectra.SchemeV2 {
 		t.Errorf("approval: %+v %+v", out.Approval, out.Approval.Signature)
 	}
 	if n := e.count(`SELECT count(*) FROM signatures s JOIN recipe_approvals a ON a.signature_id = s.id

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -170,5 +172,32 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 		}
 		return out, err
 	})
+	if isUpdate(r) {
+		documentPreconditions(s.api, r)
+	}
 	s.routes = append(s.routes, r)
+}
+
+// isUpdate reports whether r changes a versioned row in place: every PUT
+// and PATCH does, and each handler calls updateVersion first.
+func isUpdate(r Route) bool { return r.Method == http.MethodPut || r.Method == http.MethodPatch }
+
+// documentPreconditions adds an update's 412 and 428 to the OpenAPI
+// document (huma documents the other errors as "default").
+func documentPreconditions(api huma.API, r Route) {
+	oapi := api.OpenAPI()
+	item := oapi.Paths[r.Path]
+	op := item.Put
+	if r.Method == http.MethodPatch {
+		op = item.Patch
+	}
+	problem := &huma.MediaType{Schema: oapi.Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "")}
+	if slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool { return p.In == "header" && p.Name == "If-Match" }) {
+		op.Responses[strconv.Itoa(http.StatusPreconditionFailed)] = &huma.Response{
+			Description: "Precondition Failed: the If-Match ETag is not the current version (reload and retry).",
+			Content:     map[string]*huma.MediaType{problemJSON: problem}}
+	}
+	op.Responses[strconv.Itoa(http.StatusPreconditionRequired)] = &huma.Response{
+		Description: "Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body).",
+		Content:     map[string]*huma.MediaType{problemJSON: problem}}
 }

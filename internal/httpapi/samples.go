@@ -122,11 +122,11 @@ func (s *server) createSample(ctx context.Context, in *createSampleInput) (*samp
 }
 
 func (s *server) updateSample(ctx context.Context, in *updateSampleInput) (*sampleOutput, error) {
-	if err := in.Body.check(); err != nil {
+	match, err := updateVersion(in.IfMatch, in.Body.Version)
+	if err != nil {
 		return nil, err
 	}
-	match, err := versionGiven(in.IfMatch, in.Body.Version)
-	if err != nil {
+	if err := in.Body.check(); err != nil {
 		return nil, err
 	}
 	v, err := s.store.UpdateSample(ctx, s.tenant(ctx), in.ID, in.Body.draft(), match, in.Body.Version)
@@ -137,6 +137,10 @@ func (s *server) updateSample(ctx context.Context, in *updateSampleInput) (*samp
 }
 
 func (s *server) editSampleStatus(ctx context.Context, in *editSampleStatusInput) (*sampleOutput, error) {
+	match, err := updateVersion(in.IfMatch, 0)
+	if err != nil {
+		return nil, err
+	}
 	if in.Body.Status == nil && in.Body.Location == nil {
 		return nil, invalid("status", "give status or location (or both)")
 	}
@@ -144,10 +148,6 @@ func (s *server) editSampleStatus(ctx context.Context, in *editSampleStatusInput
 		if err := noNUL("location", *in.Body.Location); err != nil {
 			return nil, err
 		}
-	}
-	match, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
 	}
 	v, err := s.store.EditSampleStatus(ctx, s.tenant(ctx), in.ID, spectra.SampleStatusEdit{Status: in.Body.Status, Location: in.Body.Location}, match)
 	if err != nil {
@@ -301,11 +301,11 @@ func (s *server) createDevice(ctx context.Context, in *createDeviceInput) (*devi
 }
 
 func (s *server) updateDevice(ctx context.Context, in *updateDeviceInput) (*deviceOutput, error) {
-	if err := in.Body.check(); err != nil {
+	match, err := updateVersion(in.IfMatch, in.Body.Version)
+	if err != nil {
 		return nil, err
 	}
-	match, err := versionGiven(in.IfMatch, in.Body.Version)
-	if err != nil {
+	if err := in.Body.check(); err != nil {
 		return nil, err
 	}
 	d, err := s.store.UpdateDevice(ctx, s.tenant(ctx), in.ID, in.Body.draft(uuid.Nil), match, in.Body.Version)

@@ -103,13 +103,9 @@ func (s *server) createSOP(ctx context.Context, in *createSOPInput) (*sopOutput,
 }
 
 func (s *server) updateSOP(ctx context.Context, in *updateSOPInput) (*sopOutput, error) {
-	version, err := ifMatch(in.IfMatch)
+	version, err := updateVersion(in.IfMatch, in.Body.Version)
 	if err != nil {
 		return nil, err
-	}
-	if version == 0 && in.Body.Version == 0 {
-		// Without a version an update could silently overwrite another.
-		return nil, invalid("version", "required (or send If-Match)")
 	}
 	x, err := s.store.UpdateSOP(ctx, s.tenant(ctx), in.ID,
 		spectra.SOPDraft{Code: in.Body.Code, Title: in.Body.Title, BodyMarkdown: in.Body.BodyMarkdown}, version, in.Body.Version)

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"testing"
@@ -94,9 +93,11 @@ func TestSOPLifecycle(t *testing.T) {
 		SOP      spectra.SOP
 		Approval spectra.SOPApproval
 	}](t, approved)
-	want := sha256.Sum256(spectra.SOPSignedContent("SOP-SEM-001", "SEM imaging", "# SEM\n\n1. Vent.\n2. Load.\n", 1))
+	want, _ := spectra.SignatureDigest(spectra.SchemeV2, spectra.SOPContent{ID: out.SOP.ID, LineageID: out.SOP.LineageID, Revision: 1,
+		Code: "SOP-SEM-001", Title: "SEM imaging", BodyMarkdown: "# SEM\n\n1. Vent.\n2. Load.\n"})
 	if out.SOP.Status != spectra.MethodStatusApproved || out.Approval.ApproverRole != spectra.RoleAdmin || out.Approval.Comment != "Released." ||
-		out.Approval.Signature == nil || out.Approval.Signature.ContentSHA256 != hex.EncodeToString(want[:]) || !out.Approval.Signature.Matches {
+		out.Approval.Signature == nil || out.Approval.Signature.ContentSHA256 != hex.EncodeToString(want[:]) || !out.Approval.Signature.Matches ||
+		out.Approval.Signature.Scheme != spectra.SchemeV2 {
 		t.Errorf("approved: %s", approved.Raw)
 	}
 	if n := e.count(`SELECT count(*) FROM signatures s JOIN sop_approvals a ON a.signature_id = s.id

@@ -459,10 +459,13 @@ func (db *DB) SignELNEntry(ctx context.Context, t Tenant, id uuid.UUID, meaning 
 		if dup {
 			return spectra.Errorf(spectra.CodeConflict, "you have already signed this entry as %s", meaning)
 		}
-		sum := spectra.ELNContentSHA256(e.Title, e.BodyMarkdown)
+		sum, err := spectra.SignatureDigest(spectra.CurrentScheme, e.SignedContent())
+		if err != nil {
+			return err
+		}
 		var sigID uuid.UUID
-		if err := tx.QueryRow(ctx, `INSERT INTO signatures (organization_id, eln_entry_id, signer_id, signer_role, meaning, content_sha256, auth_method)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, t.OrgID, id, t.UserID, role, meaning, sum[:], authMethod).Scan(&sigID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO signatures (organization_id, eln_entry_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, t.OrgID, id, t.UserID, role, meaning, spectra.CurrentScheme, sum[:], authMethod).Scan(&sigID); err != nil {
 			return mapError(err, "signature")
 		}
 		if _, err = tx.Exec(ctx, `UPDATE eln_entries SET locked_at = now() WHERE organization_id = $1 AND id = $2 AND locked_at IS NULL`,
@@ -492,8 +495,11 @@ func (db *DB) ELNSignatures(ctx context.Context, t Tenant, id uuid.UUID) (spectr
 		if err != nil {
 			return err
 		}
-		sum := spectra.ELNContentSHA256(e.Title, e.BodyMarkdown)
-		m = spectra.ELNManifest{EntryID: id, ContentSHA256: hex.EncodeToString(sum[:])}
+		sum, err := spectra.SignatureDigest(spectra.CurrentScheme, e.SignedContent())
+		if err != nil {
+			return err
+		}
+		m = spectra.ELNManifest{EntryID: id, Scheme: spectra.CurrentScheme, ContentSHA256: hex.EncodeToString(sum[:])}
 		m.Signatures, err = signatures(ctx, tx, t.OrgID, e)
 		return err
 	})
@@ -501,10 +507,10 @@ func (db *DB) ELNSignatures(ctx context.Context, t Tenant, id uuid.UUID) (spectr
 }
 
 // signatures lists entry e's signatures, oldest first, each checked
-// against e's content as it is now.
+// against e's content as it is now, under the signature's own scheme.
 func signatures(ctx context.Context, tx pgx.Tx, org uuid.UUID, e spectra.ELNEntry) ([]spectra.ELNSignature, error) {
 	r, err := tx.Query(ctx, `SELECT s.id, s.signer_id, coalesce(u.email, ''), coalesce(u.display_name, ''), s.signer_role,
-			s.meaning, s.auth_method, s.signed_at, s.content_sha256
+			s.meaning, s.auth_method, s.signed_at, s.scheme, s.content_sha256
 		FROM signatures s LEFT JOIN users u ON u.id = s.signer_id
 		WHERE s.organization_id = $1 AND s.eln_entry_id = $2 ORDER BY s.signed_at, s.id`, org, e.ID)
 	if err != nil {
@@ -513,11 +519,11 @@ func signatures(ctx context.Context, tx pgx.Tx, org uuid.UUID, e spectra.ELNEntr
 	out, err := pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.ELNSignature, error) {
 		var s spectra.ELNSignature
 		var digest []byte
-		err := r.Scan(&s.ID, &s.Signer.ID, &s.Signer.Email, &s.Signer.Name, &s.Role, &s.Meaning, &s.AuthMethod, &s.SignedAt, &digest)
+		err := r.Scan(&s.ID, &s.Signer.ID, &s.Signer.Email, &s.Signer.Name, &s.Role, &s.Meaning, &s.AuthMethod, &s.SignedAt, &s.Scheme, &digest)
 		s.ContentSHA256 = hex.EncodeToString(digest)
-		// Recomputed from the row as it is now: a stored "valid" flag
-		// would prove nothing.
-		s.Matches = spectra.ELNSignatureMatches(digest, e.Title, e.BodyMarkdown)
+		// Recomputed from the row as it is now, the way the signature
+		// was made: a stored "valid" flag would prove nothing.
+		s.Matches = spectra.SignatureMatches(s.Scheme, digest, e.SignedContent())
 		return s, err
 	})
 	if out == nil {

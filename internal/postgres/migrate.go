@@ -62,6 +62,16 @@ func (m *Migrations) Up(ctx context.Context) ([]*goose.MigrationResult, error) {
 	return res, nil
 }
 
+// UpTo applies every pending migration up to and including version, as a
+// database that an older release migrated would be.
+func (m *Migrations) UpTo(ctx context.Context, version int64) ([]*goose.MigrationResult, error) {
+	res, err := m.provider.UpTo(ctx, version)
+	if err != nil {
+		return res, fmt.Errorf("migrate up: %w", err)
+	}
+	return res, nil
+}
+
 // Down rolls back the most recent migration.
 func (m *Migrations) Down(ctx context.Context) (*goose.MigrationResult, error) {
 	res, err := m.provider.Down(ctx)

@@ -132,7 +132,7 @@ func methodVersion(current, ifMatch, version int, what string) error {
 }
 
 // ApproveRecipe approves a draft, in one transaction: an e-signature over
-// the revision's signed content (spectra.RecipeSignedContent), the
+// the revision's signed content (Recipe.SignedContent, CurrentScheme), the
 // approval row, and the revision set to approved. version is the version
 // the approver reviewed (and re-entered their password for): if the
 // recipe changed since, CodeConflict, since the signature must cover what
@@ -151,11 +151,9 @@ func (db *DB) ApproveRecipe(ctx context.Context, t Tenant, id uuid.UUID, version
 		if cur.Version != version {
 			return spectra.Errorf(spectra.CodeConflict, "the recipe changed while you were signing (version %d, now %d); review it again", version, cur.Version)
 		}
-		sum := spectra.RecipeContentSHA256(cur)
-		var sig uuid.UUID
-		if err := tx.QueryRow(ctx, `INSERT INTO signatures (organization_id, recipe_id, signer_id, signer_role, meaning, content_sha256, auth_method)
-			VALUES ($1, $2, $3, $4, 'approved', $5, $6) RETURNING id`, t.OrgID, id, t.UserID, a.Role, sum[:], a.AuthMethod).Scan(&sig); err != nil {
-			return mapError(err, "signature")
+		sig, err := insertMethodSignature(ctx, tx, t, "recipe_id", id, a, cur.SignedContent())
+		if err != nil {
+			return err
 		}
 		var approvalID uuid.UUID
 		if err := tx.QueryRow(ctx, `INSERT INTO recipe_approvals (organization_id, recipe_id, approver_id, approver_role, comment, signature_id)
@@ -266,7 +264,7 @@ func recipeApprovals(ctx context.Context, tx pgx.Tx, org uuid.UUID, r spectra.Re
 	// is no longer visible to it, but their approval still stands.
 	rows, err := tx.Query(ctx, `SELECT a.id, a.recipe_id, a.approver_id, coalesce(u.email, ''), coalesce(u.display_name, ''),
 			a.approver_role, a.comment, a.approved_at,
-			s.id, s.signer_id, s.signer_role, s.meaning, s.auth_method, s.signed_at, s.content_sha256
+			s.id, s.signer_id, s.signer_role, s.meaning, s.auth_method, s.signed_at, s.scheme, s.content_sha256
 		FROM recipe_approvals a
 		LEFT JOIN users u ON u.id = a.approver_id
 		LEFT JOIN signatures s ON s.organization_id = a.organization_id AND s.id = a.signature_id
@@ -275,13 +273,13 @@ func recipeApprovals(ctx context.Context, tx pgx.Tx, org uuid.UUID, r spectra.Re
 	if err != nil {
 		return nil, err
 	}
-	sum := spectra.RecipeContentSHA256(r)
+	content := r.SignedContent()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (spectra.RecipeApproval, error) {
 		var a spectra.RecipeApproval
 		sig, err := scanMethodApproval(row, &a.ID, &a.RecipeID, &a.ApproverID, &a.ApproverEmail, &a.ApproverName,
 			&a.ApproverRole, &a.Comment, &a.ApprovedAt)
 		if sig != nil {
-			sig.Matches = sig.stored != nil && spectra.SignatureMatches(sig.stored, sum)
+			sig.Matches = spectra.SignatureMatches(sig.Scheme, sig.stored, content)
 			a.Signature = &sig.MethodSignature
 		}
 		return a, err
@@ -300,14 +298,31 @@ func scanMethodApproval(row pgx.Row, dest ...any) (*methodSignatureRow, error) {
 	var (
 		id, signer           *uuid.UUID
 		role, meaning, authM *string
+		scheme               *string
 		signedAt             *time.Time
 		digest               []byte
 	)
-	if err := row.Scan(append(dest, &id, &signer, &role, &meaning, &authM, &signedAt, &digest)...); err != nil || id == nil {
+	if err := row.Scan(append(dest, &id, &signer, &role, &meaning, &authM, &signedAt, &scheme, &digest)...); err != nil || id == nil {
 		return nil, err
 	}
 	s := &methodSignatureRow{stored: digest}
 	s.ID, s.SignerID, s.SignerRole, s.Meaning, s.AuthMethod, s.SignedAt = *id, *signer, spectra.Role(*role), *meaning, *authM, *signedAt
+	s.Scheme = spectra.SignatureScheme(*scheme)
 	s.ContentSHA256 = hex.EncodeToString(digest)
 	return s, nil
+}
+
+// insertMethodSignature writes the approval signature of a recipe or SOP
+// revision (column names which) over its content, under the current
+// scheme, and returns its id.
+func insertMethodSignature(ctx context.Context, tx pgx.Tx, t Tenant, column string, id uuid.UUID, a spectra.Approval, c spectra.SignedContent) (uuid.UUID, error) {
+	sum, err := spectra.SignatureDigest(spectra.CurrentScheme, c)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	var sig uuid.UUID
+	err = tx.QueryRow(ctx, `INSERT INTO signatures (organization_id, `+column+`, signer_id, signer_role, meaning, scheme, content_sha256, auth_method)
+		VALUES ($1, $2, $3, $4, 'approved', $5, $6, $7) RETURNING id`,
+		t.OrgID, id, t.UserID, a.Role, spectra.CurrentScheme, sum[:], a.AuthMethod).Scan(&sig)
+	return sig, mapError(err, "signature")
 }

@@ -102,6 +102,15 @@ func SeedIDInOrder(seq int, parts ...string) uuid.UUID {
 	return id
 }
 
+// digest is the digest a new signature of c stores (spectra.CurrentScheme).
+func (s *seeder) digest(c spectra.SignedContent) []byte {
+	sum, err := spectra.SignatureDigest(spectra.CurrentScheme, c)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return sum[:]
+}
+
 func (s *seeder) id(parts ...string) uuid.UUID {
 	return SeedID(append([]string{s.slug}, parts...)...)
 }
@@ -228,10 +237,11 @@ func (s *seeder) lab(prefix string) {
 			VALUES ($1, $2, $3, $4, $5, $6, 'approved', $7, $8, $9) ON CONFLICT DO NOTHING`,
 			s.org, sopID, s.id("sop-lineage", sop.code), sop.code, sop.title, sop.body, approved, pi, eng)
 		// Its approval, signed by the PI over the revision's exact content.
-		sum := sha256.Sum256(spectra.SOPSignedContent(sop.code, sop.title, sop.body, 1))
+		sum := s.digest(spectra.SOPContent{ID: sopID, LineageID: s.id("sop-lineage", sop.code), Revision: 1,
+			Code: sop.code, Title: sop.title, BodyMarkdown: sop.body})
 		sig := s.id("signature", "sop", sop.code)
-		s.exec(`INSERT INTO signatures (organization_id, id, sop_id, signer_id, signer_role, meaning, content_sha256, auth_method, signed_at)
-			VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, 'password', $6) ON CONFLICT DO NOTHING`, s.org, sig, sopID, pi, sum[:], approved)
+		s.exec(`INSERT INTO signatures (organization_id, id, sop_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method, signed_at)
+			VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, $6, 'password', $7) ON CONFLICT DO NOTHING`, s.org, sig, sopID, pi, spectra.CurrentScheme, sum, approved)
 		s.exec(`INSERT INTO sop_approvals (organization_id, id, sop_id, approver_id, approver_role, comment, signature_id, approved_at)
 			VALUES ($1, $2, $3, $4, 'pi', 'Approved for use in the lab.', $5, $6) ON CONFLICT DO NOTHING`,
 			s.org, s.id("approval", "sop", sop.code), sopID, pi, sig, approved)
@@ -248,10 +258,11 @@ func (s *seeder) lab(prefix string) {
 	if err := json.Unmarshal(params, &ivParams); err != nil && s.err == nil {
 		s.err = err
 	}
-	ivSum := sha256.Sum256(spectra.RecipeSignedContent("IV Sweep", "Two-terminal current-voltage sweep.", ivParams, []string{"SMU"}, 1))
+	ivSum := s.digest(spectra.RecipeContent{ID: ivRecipe, LineageID: s.id("recipe-lineage", "iv-sweep"), Revision: 1, Name: "IV Sweep",
+		Description: "Two-terminal current-voltage sweep.", Parameters: ivParams, InstrumentKinds: []string{"SMU"}})
 	ivSig := s.id("signature", "recipe", "iv-sweep")
-	s.exec(`INSERT INTO signatures (organization_id, id, recipe_id, signer_id, signer_role, meaning, content_sha256, auth_method, signed_at)
-		VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, 'password', $6) ON CONFLICT DO NOTHING`, s.org, ivSig, ivRecipe, pi, ivSum[:], approvedAt)
+	s.exec(`INSERT INTO signatures (organization_id, id, recipe_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method, signed_at)
+		VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, $6, 'password', $7) ON CONFLICT DO NOTHING`, s.org, ivSig, ivRecipe, pi, spectra.CurrentScheme, ivSum, approvedAt)
 	s.exec(`INSERT INTO recipe_approvals (organization_id, id, recipe_id, approver_id, approver_role, comment, signature_id, approved_at)
 		VALUES ($1, $2, $3, $4, 'pi', 'Reviewed against SOP-IV-001.', $5, $6) ON CONFLICT DO NOTHING`,
 		s.org, s.id("approval", "iv-sweep"), ivRecipe, pi, ivSig, approvedAt)
@@ -396,10 +407,12 @@ func (s *seeder) notebook(sample, run, project, eng, pi uuid.UUID) {
 				s.org, s.id("eln-link", e.key, "sample"), id, sample)
 			s.exec(`INSERT INTO eln_links (organization_id, id, entry_id, run_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 				s.org, s.id("eln-link", e.key, "run"), id, run)
-			sum := sha256.Sum256(spectra.ELNSignedContent(e.title, e.body))
-			s.exec(`INSERT INTO signatures (organization_id, id, eln_entry_id, signer_id, signer_role, meaning, content_sha256, auth_method, signed_at)
-				VALUES ($1, $2, $3, $4, 'engineer', 'authored', $5, 'password', $6) ON CONFLICT DO NOTHING`,
-				s.org, s.id("signature", e.key), id, eng, sum[:], created.Add(time.Hour))
+			// What the store reads back: the project and the links above.
+			sum := s.digest(spectra.ELNContent{ID: id, Title: e.title, BodyMarkdown: e.body, ProjectID: &project,
+				SampleIDs: []uuid.UUID{sample}, RunIDs: []uuid.UUID{run}})
+			s.exec(`INSERT INTO signatures (organization_id, id, eln_entry_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method, signed_at)
+				VALUES ($1, $2, $3, $4, 'engineer', 'authored', $5, $6, 'password', $7) ON CONFLICT DO NOTHING`,
+				s.org, s.id("signature", e.key), id, eng, spectra.CurrentScheme, sum, created.Add(time.Hour))
 			s.exec(`UPDATE eln_entries SET locked_at = $3 WHERE organization_id = $1 AND id = $2 AND locked_at IS NULL`,
 				s.org, id, created.Add(time.Hour))
 		}

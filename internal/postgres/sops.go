@@ -159,7 +159,7 @@ func (db *DB) UpdateSOP(ctx context.Context, t Tenant, id uuid.UUID, d spectra.S
 }
 
 // ApproveSOP approves a draft, in one transaction: an e-signature over the
-// revision's signed content (spectra.SOPSignedContent), the approval row,
+// revision's signed content (SOP.SignedContent, CurrentScheme), the approval row,
 // and the revision set to approved. version is the version the approver
 // reviewed: if the SOP changed since, CodeConflict. A revision that is not
 // a draft is CodeConflict.
@@ -177,11 +177,9 @@ func (db *DB) ApproveSOP(ctx context.Context, t Tenant, id uuid.UUID, version in
 		if cur.Version != version {
 			return spectra.Errorf(spectra.CodeConflict, "the SOP changed while you were signing (version %d, now %d); review it again", version, cur.Version)
 		}
-		sum := spectra.SOPContentSHA256(cur)
-		var sig uuid.UUID
-		if err := tx.QueryRow(ctx, `INSERT INTO signatures (organization_id, sop_id, signer_id, signer_role, meaning, content_sha256, auth_method)
-			VALUES ($1, $2, $3, $4, 'approved', $5, $6) RETURNING id`, t.OrgID, id, t.UserID, a.Role, sum[:], a.AuthMethod).Scan(&sig); err != nil {
-			return mapError(err, "signature")
+		sig, err := insertMethodSignature(ctx, tx, t, "sop_id", id, a, cur.SignedContent())
+		if err != nil {
+			return err
 		}
 		var approvalID uuid.UUID
 		if err := tx.QueryRow(ctx, `INSERT INTO sop_approvals (organization_id, sop_id, approver_id, approver_role, comment, signature_id)
@@ -284,7 +282,7 @@ func (db *DB) SOPApprovals(ctx context.Context, t Tenant, id uuid.UUID, p Page) 
 func sopApprovals(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SOP, p Page) ([]spectra.SOPApproval, error) {
 	rows, err := tx.Query(ctx, `SELECT a.id, a.sop_id, a.approver_id, coalesce(u.email, ''), coalesce(u.display_name, ''),
 			a.approver_role, a.comment, a.approved_at,
-			g.id, g.signer_id, g.signer_role, g.meaning, g.auth_method, g.signed_at, g.content_sha256
+			g.id, g.signer_id, g.signer_role, g.meaning, g.auth_method, g.signed_at, g.scheme, g.content_sha256
 		FROM sop_approvals a
 		LEFT JOIN users u ON u.id = a.approver_id
 		LEFT JOIN signatures g ON g.organization_id = a.organization_id AND g.id = a.signature_id
@@ -293,13 +291,13 @@ func sopApprovals(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SOP, 
 	if err != nil {
 		return nil, err
 	}
-	sum := spectra.SOPContentSHA256(s)
+	content := s.SignedContent()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (spectra.SOPApproval, error) {
 		var a spectra.SOPApproval
 		sig, err := scanMethodApproval(row, &a.ID, &a.SOPID, &a.ApproverID, &a.ApproverEmail, &a.ApproverName,
 			&a.ApproverRole, &a.Comment, &a.ApprovedAt)
 		if sig != nil {
-			sig.Matches = sig.stored != nil && spectra.SignatureMatches(sig.stored, sum)
+			sig.Matches = spectra.SignatureMatches(sig.Scheme, sig.stored, content)
 			a.Signature = &sig.MethodSignature
 		}
 		return a, err

@@ -1,33 +1,10 @@
 package spectra
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"time"
 
 	"github.com/google/uuid"
 )
-
-// ELNSignedContent is the exact content an ELN signature covers: the title,
-// a blank line, and the Markdown body, byte for byte. Its SHA-256 is what a
-// signature stores, and what the manifest re-checks.
-func ELNSignedContent(title, body string) []byte {
-	return []byte(title + "\n\n" + body)
-}
-
-// ELNContentSHA256 is the digest a signature of an entry with this title
-// and body stores.
-func ELNContentSHA256(title, body string) [32]byte {
-	return sha256.Sum256(ELNSignedContent(title, body))
-}
-
-// ELNSignatureMatches reports whether a stored digest still covers the
-// entry's content. A row changed behind the application's back (a DBA's
-// UPDATE) no longer matches: the signature then proves nothing about it.
-func ELNSignatureMatches(stored []byte, title, body string) bool {
-	sum := ELNContentSHA256(title, body)
-	return len(stored) == len(sum) && subtle.ConstantTimeCompare(stored, sum[:]) == 1
-}
 
 // Meaning is what a signer declares by signing (21 CFR 11.50).
 type Meaning string
@@ -92,19 +69,21 @@ type ELNSigner struct {
 
 // ELNSignature is one e-signature of an entry, as the manifest shows it.
 type ELNSignature struct {
-	ID            uuid.UUID `json:"id"`
-	Signer        ELNSigner `json:"signer"`
-	Role          Role      `json:"role" doc:"The signer's role when they signed."`
-	Meaning       Meaning   `json:"meaning"`
-	AuthMethod    string    `json:"auth_method" doc:"How the signer proved who they were at signing."`
-	SignedAt      time.Time `json:"signed_at"`
-	ContentSHA256 string    `json:"content_sha256" doc:"SHA-256 (hex) of the content signed: title, blank line, body."`
-	Matches       bool      `json:"matches" doc:"Whether the entry's current content still has this digest."`
+	ID            uuid.UUID       `json:"id"`
+	Signer        ELNSigner       `json:"signer"`
+	Role          Role            `json:"role" doc:"The signer's role when they signed."`
+	Meaning       Meaning         `json:"meaning"`
+	AuthMethod    string          `json:"auth_method" doc:"How the signer proved who they were at signing."`
+	SignedAt      time.Time       `json:"signed_at"`
+	Scheme        SignatureScheme `json:"scheme" enum:"v1,v2" doc:"How the digest was computed: v2 hashes canonical JSON of every signed field; v1 (signatures made before v2) the title, a blank line and the body."`
+	ContentSHA256 string          `json:"content_sha256" doc:"SHA-256 (hex) of the content signed, encoded as its scheme says."`
+	Matches       bool            `json:"matches" doc:"Whether the entry's current content, encoded by this signature's scheme, still has this digest."`
 }
 
 // ELNManifest is an entry's signatures and whether each still covers it.
 type ELNManifest struct {
-	EntryID       uuid.UUID      `json:"entry_id"`
-	ContentSHA256 string         `json:"content_sha256" doc:"SHA-256 (hex) of the entry's current content."`
-	Signatures    []ELNSignature `json:"signatures" doc:"Oldest first."`
+	EntryID       uuid.UUID       `json:"entry_id"`
+	Scheme        SignatureScheme `json:"scheme" enum:"v1,v2" doc:"The scheme of content_sha256: the one new signatures use."`
+	ContentSHA256 string          `json:"content_sha256" doc:"SHA-256 (hex) of the entry's current content, as a new signature would store it."`
+	Signatures    []ELNSignature  `json:"signatures" doc:"Oldest first."`
 }

@@ -14,16 +14,17 @@ type Code string
 
 // The error codes.
 const (
-	CodeInvalid         Code = "invalid"         // 422: the request is malformed or breaks a rule
-	CodeUnauthenticated Code = "unauthenticated" // 401: no valid credentials
-	CodeForbidden       Code = "forbidden"       // 403: authenticated, but the role is below the bar
-	CodeNotFound        Code = "not_found"       // 404: missing, deleted, or another organization's
-	CodeConflict        Code = "conflict"        // 409: state or uniqueness conflict
-	CodePrecondition    Code = "precondition"    // 412: If-Match did not match
-	CodeTooLarge        Code = "too_large"       // 413: request body over the limit
-	CodeRateLimited     Code = "rate_limited"    // 429: slow down
-	CodeUnavailable     Code = "unavailable"     // 503: a dependency is down
-	CodeInternal        Code = "internal"        // 500: a bug or an unexpected failure
+	CodeInvalid              Code = "invalid"               // 422: the request is malformed or breaks a rule
+	CodeUnauthenticated      Code = "unauthenticated"       // 401: no valid credentials
+	CodeForbidden            Code = "forbidden"             // 403: authenticated, but the role is below the bar
+	CodeNotFound             Code = "not_found"             // 404: missing, deleted, or another organization's
+	CodeConflict             Code = "conflict"              // 409: state or uniqueness conflict
+	CodePrecondition         Code = "precondition"          // 412: If-Match did not match
+	CodePreconditionRequired Code = "precondition_required" // 428: an update named no version
+	CodeTooLarge             Code = "too_large"             // 413: request body over the limit
+	CodeRateLimited          Code = "rate_limited"          // 429: slow down
+	CodeUnavailable          Code = "unavailable"           // 503: a dependency is down
+	CodeInternal             Code = "internal"              // 500: a bug or an unexpected failure
 )
 
 // FieldError names one invalid field of a request.

@@ -1,9 +1,6 @@
 package spectra
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -224,58 +221,19 @@ type RecipeFilter struct {
 	LineageID uuid.UUID
 }
 
-// RecipeSignedContent is the exact content an approval signature of a
-// recipe revision covers: canonical JSON (keys sorted, no insignificant
-// space, absent lists as []) of its name, description, parameters,
-// instrument kinds and revision. The same recipe always gives the same
-// bytes, and any change to what a run would follow gives other bytes.
-func RecipeSignedContent(name, description string, params []RecipeParam, kinds []string, revision int) []byte {
-	if params == nil {
-		params = []RecipeParam{}
-	}
-	if kinds == nil {
-		kinds = []string{}
-	}
-	// Fields in alphabetical order; RecipeParam's own order is fixed by
-	// its declaration, and encoding/json formats numbers deterministically.
-	b, err := json.Marshal(struct {
-		Description     string        `json:"description"`
-		InstrumentKinds []string      `json:"instrument_kinds"`
-		Name            string        `json:"name"`
-		Parameters      []RecipeParam `json:"parameters"`
-		Revision        int           `json:"revision"`
-	}{description, kinds, name, params, revision})
-	if err != nil {
-		// Strings, ints and finite floats always marshal; a NaN cannot
-		// come from JSON or jsonb.
-		panic("spectra: recipe content does not marshal: " + err.Error())
-	}
-	return b
-}
-
-// RecipeContentSHA256 is the digest an approval signature of r stores.
-func RecipeContentSHA256(r Recipe) [32]byte {
-	return sha256.Sum256(RecipeSignedContent(r.Name, r.Description, r.Parameters, r.InstrumentKinds, r.Revision))
-}
-
 // MethodSignature is the e-signature behind an approval: what the signer
 // declared, how they proved who they were, and the digest of what they
 // signed.
 type MethodSignature struct {
-	ID            uuid.UUID `json:"id"`
-	SignerID      uuid.UUID `json:"signer_id"`
-	SignerRole    Role      `json:"signer_role"`
-	Meaning       string    `json:"meaning" doc:"What the signer declared: approved."`
-	AuthMethod    string    `json:"auth_method" doc:"How the signer proved who they were at signing (password: re-entered)."`
-	SignedAt      time.Time `json:"signed_at"`
-	ContentSHA256 string    `json:"content_sha256" doc:"SHA-256 (hex) of the signed content (RecipeSignedContent / SOPSignedContent)."`
-	Matches       bool      `json:"matches" doc:"Whether the revision's current content still has this digest."`
-}
-
-// SignatureMatches reports whether a stored digest equals sum, in constant
-// time.
-func SignatureMatches(stored []byte, sum [32]byte) bool {
-	return len(stored) == len(sum) && subtle.ConstantTimeCompare(stored, sum[:]) == 1
+	ID            uuid.UUID       `json:"id"`
+	SignerID      uuid.UUID       `json:"signer_id"`
+	SignerRole    Role            `json:"signer_role"`
+	Meaning       string          `json:"meaning" doc:"What the signer declared: approved."`
+	AuthMethod    string          `json:"auth_method" doc:"How the signer proved who they were at signing (password: re-entered)."`
+	SignedAt      time.Time       `json:"signed_at"`
+	Scheme        SignatureScheme `json:"scheme" enum:"v1,v2" doc:"How the digest was computed: v2 hashes canonical JSON of every signed field of the revision; v1 (signatures made before v2) a fixed set of them."`
+	ContentSHA256 string          `json:"content_sha256" doc:"SHA-256 (hex) of the signed content, encoded as its scheme says."`
+	Matches       bool            `json:"matches" doc:"Whether the revision's current content, encoded by this signature's scheme, still has this digest."`
 }
 
 // RecipeApproval is one approval of a recipe revision.

@@ -48,35 +48,6 @@ func TestValidateParamDecls(t *testing.T) {
 	}
 }
 
-func TestRecipeSignedContent(t *testing.T) {
-	params := []RecipeParam{{Name: "step", Unit: "V", Min: f(0.001), Max: f(1), Default: f(0.05)}}
-	got := string(RecipeSignedContent("IV", "d", params, []string{"SMU"}, 2))
-	want := `{"description":"d","instrument_kinds":["SMU"],"name":"IV","parameters":[{"name":"step","unit":"V","min":0.001,"max":1,"default":0.05}],"revision":2}`
-	if got != want {
-		t.Fatalf("content\n got %s\nwant %s", got, want)
-	}
-	if a, b := RecipeSignedContent("IV", "", nil, nil, 1), RecipeSignedContent("IV", "", []RecipeParam{}, []string{}, 1); string(a) != string(b) {
-		t.Errorf("absent and empty lists differ: %s %s", a, b)
-	}
-	// Every field a run follows changes the digest.
-	base := Recipe{Name: "IV", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 1}
-	sum := RecipeContentSHA256(base)
-	for name, r := range map[string]Recipe{
-		"name":        {Name: "IV2", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 1},
-		"description": {Name: "IV", Description: "x", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 1},
-		"parameters":  {Name: "IV", Parameters: []RecipeParam{{Name: "step", Unit: "V", Max: f(2)}}, InstrumentKinds: []string{"SMU"}, Revision: 1},
-		"kinds":       {Name: "IV", Parameters: params, InstrumentKinds: []string{"XRD"}, Revision: 1},
-		"revision":    {Name: "IV", Parameters: params, InstrumentKinds: []string{"SMU"}, Revision: 2},
-	} {
-		if RecipeContentSHA256(r) == sum {
-			t.Errorf("changing %s keeps the digest", name)
-		}
-	}
-	if !SignatureMatches(sum[:], RecipeContentSHA256(base)) || SignatureMatches(sum[:31], sum) {
-		t.Errorf("SignatureMatches")
-	}
-}
-
 func TestMethodStatusTransitions(t *testing.T) {
 	for _, tc := range []struct {
 		s                                 MethodStatus

@@ -1,8 +1,6 @@
 package spectra
 
 import (
-	"crypto/sha256"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,27 +39,6 @@ type SOPFilter struct {
 	Q         string // part of the code or title, case-insensitive
 	Code      string
 	LineageID uuid.UUID
-}
-
-// SOPSignedContent is the exact content an approval signature of an SOP
-// revision covers: canonical JSON (keys sorted, no insignificant space) of
-// its code, title, Markdown body and revision.
-func SOPSignedContent(code, title, body string, revision int) []byte {
-	b, err := json.Marshal(struct {
-		BodyMarkdown string `json:"body_markdown"`
-		Code         string `json:"code"`
-		Revision     int    `json:"revision"`
-		Title        string `json:"title"`
-	}{body, code, revision, title})
-	if err != nil {
-		panic("spectra: SOP content does not marshal: " + err.Error()) // strings and an int always do
-	}
-	return b
-}
-
-// SOPContentSHA256 is the digest an approval signature of s stores.
-func SOPContentSHA256(s SOP) [32]byte {
-	return sha256.Sum256(SOPSignedContent(s.Code, s.Title, s.BodyMarkdown, s.Revision))
 }
 
 // SOPApproval is one approval of an SOP revision.

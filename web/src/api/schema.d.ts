@@ -1557,23 +1557,33 @@ export interface components {
             version: number;
         };
         ELNManifest: {
-            /** @description SHA-256 (hex) of the entry's current content. */
+            /** @description SHA-256 (hex) of the entry's current content, as a new signature would store it. */
             content_sha256: string;
             entry_id: string;
+            /**
+             * @description The scheme of content_sha256: the one new signatures use.
+             * @enum {string}
+             */
+            scheme: "v1" | "v2";
             /** @description Oldest first. */
             signatures: components["schemas"]["ELNSignature"][] | null;
         };
         ELNSignature: {
             /** @description How the signer proved who they were at signing. */
             auth_method: string;
-            /** @description SHA-256 (hex) of the content signed: title, blank line, body. */
+            /** @description SHA-256 (hex) of the content signed, encoded as its scheme says. */
             content_sha256: string;
             id: string;
-            /** @description Whether the entry's current content still has this digest. */
+            /** @description Whether the entry's current content, encoded by this signature's scheme, still has this digest. */
             matches: boolean;
             meaning: string;
             /** @description The signer's role when they signed. */
             role: string;
+            /**
+             * @description How the digest was computed: v2 hashes canonical JSON of every signed field; v1 (signatures made before v2) the title, a blank line and the body.
+             * @enum {string}
+             */
+            scheme: "v1" | "v2";
             /** Format: date-time */
             signed_at: string;
             signer: components["schemas"]["ELNSigner"];
@@ -1854,13 +1864,18 @@ export interface components {
         MethodSignature: {
             /** @description How the signer proved who they were at signing (password: re-entered). */
             auth_method: string;
-            /** @description SHA-256 (hex) of the signed content (RecipeSignedContent / SOPSignedContent). */
+            /** @description SHA-256 (hex) of the signed content, encoded as its scheme says. */
             content_sha256: string;
             id: string;
-            /** @description Whether the revision's current content still has this digest. */
+            /** @description Whether the revision's current content, encoded by this signature's scheme, still has this digest. */
             matches: boolean;
             /** @description What the signer declared: approved. */
             meaning: string;
+            /**
+             * @description How the digest was computed: v2 hashes canonical JSON of every signed field of the revision; v1 (signatures made before v2) a fixed set of them.
+             * @enum {string}
+             */
+            scheme: "v1" | "v2";
             /** Format: date-time */
             signed_at: string;
             signer_id: string;
@@ -2530,9 +2545,9 @@ export interface components {
             refresh_token_ttl_seconds: number;
             /**
              * Format: int64
-             * @description The version read; a stale one answers 409.
+             * @description The version read (required: without it 428); a stale one answers 409.
              */
-            version: number;
+            version?: number;
         };
         UploadResultsOutputBody: {
             /** @description SPC alerts the new points raised. */
@@ -2832,6 +2847,15 @@ export interface operations {
                     "application/json": components["schemas"]["OrgSettings"];
                 };
             };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -3005,6 +3029,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -3347,6 +3389,24 @@ export interface operations {
                     "application/json": components["schemas"]["FeatureSet"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -3488,6 +3548,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Instrument"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -3634,6 +3712,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -4471,6 +4567,24 @@ export interface operations {
                     "application/json": components["schemas"]["Device"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -4616,6 +4730,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ELNEntry"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -4896,6 +5028,24 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -5072,6 +5222,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Recipe"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -5366,6 +5534,24 @@ export interface operations {
                     "application/json": components["schemas"]["Sample"];
                 };
             };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Error */
             default: {
                 headers: {
@@ -5437,6 +5623,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Sample"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
@@ -5695,6 +5899,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SOP"];
+                };
+            };
+            /** @description Precondition Failed: the If-Match ETag is not the current version (reload and retry). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Error */
