@@ -615,7 +615,8 @@ func (s *Service) Invitations(ctx context.Context, p spectra.Principal) ([]spect
 // addressed to p's account. Another's invitation is CodeNotFound.
 func (s *Service) AcceptInvitationAs(ctx context.Context, p spectra.Principal, id uuid.UUID, requestID string) error {
 	if p.Auth == spectra.AuthAPIKey {
-		return spectra.Errorf(spectra.CodeForbidden, "a service account cannot accept invitations")
+		// No invitation is ever addressed to a service account.
+		return spectra.Errorf(spectra.CodeNotFound, "invitation not found, or no longer open")
 	}
 	acct, err := s.store.AccountByID(ctx, p.UserID)
 	if err != nil {

@@ -221,6 +221,7 @@ func TestForgedAndInvalidTokensAreRejected(t *testing.T) {
 		"garbage":             "not.a.jwt",
 		"empty":               "",
 	}
+	t.Logf("%d forged or invalid tokens", len(cases)+1)
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {
 			var r response

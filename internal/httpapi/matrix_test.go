@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -50,8 +51,11 @@ func fillPath(path string, ids map[string]string) string {
 func TestRouteRoleMatrix(t *testing.T) {
 	e := newAPIEnv(t)
 	ids := map[string]string{"id": uuid.NewString(), "table": "samples"}
+	checked := 0
+	defer func() { t.Logf("%d route × role requests", checked) }()
 	for _, r := range guarded(t) {
 		for _, role := range spectra.Roles {
+			checked++
 			t.Run(fmt.Sprintf("%s %s as %s", r.Method, r.Path, role), func(t *testing.T) {
 				u := demoUsers[role]
 				tok := e.token(u[0], u[1]) // a fresh session per call: logout ends one
@@ -100,8 +104,17 @@ func TestCrossOrganization(t *testing.T) {
 			cases[k] = c
 		}
 	}
-	other := e.token("admin@test.org", "admin123")
+	// test-org's people of every role, and an admin API key of test-org's.
+	callers := map[string]spectra.Role{}
+	for role, u := range demoUsers {
+		callers[e.token(strings.Replace(u[0], "demo.lab", "test.org", 1), u[1])] = role
+	}
+	key := e.call(http.MethodPost, "/api/admin/api-keys", e.token("admin@test.org", "admin123"),
+		map[string]any{"name": "test-org key", "role": "admin", "expires_at": time.Now().Add(time.Hour).Format(time.RFC3339)})
+	callers[key.str("key")] = spectra.RoleAdmin
 	before := e.snapshot()
+	checked := 0
+	defer func() { t.Logf("%d cross-organization requests", checked) }()
 	for _, r := range Routes() {
 		if !strings.Contains(r.Path, "{") {
 			continue
@@ -112,9 +125,16 @@ func TestCrossOrganization(t *testing.T) {
 			t.Errorf("%s takes an id, but no crossOrgCases entry knows a demo-lab id for it", key)
 			continue
 		}
-		res := e.call(r.Method, fillPath(r.Path, c.ids), other, c.body, c.headers...)
-		if res.Status != http.StatusNotFound {
-			t.Errorf("%s with demo-lab's id as test-org's admin: %d %s", key, res.Status, res.Raw)
+		for tok, role := range callers {
+			res := e.call(r.Method, fillPath(r.Path, c.ids), tok, c.body, c.headers...)
+			checked++
+			want := http.StatusNotFound
+			if !role.Can(spectra.Permission(r.Permission)) {
+				want = http.StatusForbidden // the guard answers before any lookup
+			}
+			if res.Status != want {
+				t.Errorf("%s with demo-lab's id as test-org's %s: %d, want %d %s", key, role, res.Status, want, res.Raw)
+			}
 		}
 	}
 	if after := e.snapshot(); after != before {
