@@ -66,9 +66,10 @@ func commands() []*command {
 	}
 }
 
-// run is the whole program: it parses args, loads the configuration through
-// getenv and runs one command until it finishes or ctx is cancelled.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run is the whole program: it parses args, loads the configuration from
+// environ (KEY=value entries, as os.Environ gives them) and runs one
+// command until it finishes or ctx is cancelled.
+func run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	root := &command{name: "spectra", summary: "SPECTRA-Lab: a multi-organization laboratory platform", sub: commands()}
 	cmd, path, rest := root, []string{"spectra"}, args
 	for len(cmd.sub) > 0 {
@@ -95,7 +96,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
-	cfg, err := config.Load(getenv)
+	if err := config.Unknown(environ); err != nil {
+		return err
+	}
+	vars := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	cfg, err := config.Load(func(k string) string { return vars[k] })
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,8 +42,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func envOf(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
+func envOf(vars map[string]string) []string {
+	var out []string
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // runCmd runs the program to completion with the given environment.
@@ -216,7 +221,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code := get(t, base+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d", code)
 	}
-	for _, want := range []string{"admin@demo.lab", "admin123", "viewer@test.org", "http://localhost:8080"} {
+	// The banner names the port actually bound (SPECTRA_ADDR asked for any).
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+	for _, want := range []string{"admin@demo.lab", "admin123", "viewer@test.org", "http://localhost:" + port + " "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo banner lacks %q", want)
 		}
@@ -383,5 +390,39 @@ func TestOpenAPI(t *testing.T) {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("the document lacks %s", p)
 		}
+	}
+}
+
+// Configuration mistakes are reported before anything starts: a misspelt
+// variable (with the nearest name), a role a group map cannot grant, a
+// port already taken — no cluster is started, no data directory made.
+func TestConfigurationCheckedBeforeStart(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	cases := map[string]struct {
+		vars map[string]string
+		want string
+	}{
+		"misspelt variable": {map[string]string{"SPECTRA_ADRR": ":9090"}, "SPECTRA_ADRR: unknown variable (did you mean SPECTRA_ADDR?)"},
+		"bad group role": {map[string]string{"SPECTRA_OIDC_GROUP_MAP": "g=demo-lab:superuser", "SPECTRA_OIDC_ISSUER": "https://idp.example",
+			"SPECTRA_OIDC_AUDIENCE": "spectra"}, `"superuser" is not a role`},
+		"taken port": {map[string]string{"SPECTRA_ADDR": taken.Addr().String()}, "address already in use"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			c.vars["SPECTRA_DATA_DIR"] = dir
+			start := time.Now()
+			_, err := runCmd(t, c.vars, "", "serve")
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("serve: %v, want %q", err, c.want)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("the data directory was made before the error (after %v): %v", time.Since(start), err)
+			}
+		})
 	}
 }

@@ -25,19 +25,29 @@ var version = "dev"
 func cmdServe(fs *flag.FlagSet) func(context.Context, *env) error {
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations on start (overrides SPECTRA_MIGRATE)")
 	return func(ctx context.Context, e *env) error {
+		ln, err := e.listen()
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
 		return e.withDB(ctx, e.cfg.Migrate && !*noMigrate, func(url string, db *postgres.DB) error {
-			return e.serve(ctx, url, db, nil)
+			return e.serve(ctx, ln, url, db, nil)
 		})
 	}
 }
 
 func cmdDemo(fs *flag.FlagSet) func(context.Context, *env) error {
 	return func(ctx context.Context, e *env) error {
+		ln, err := e.listen()
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
 		return e.withDB(ctx, true, func(url string, db *postgres.DB) error {
 			if err := e.seed(ctx, db); err != nil {
 				return err
 			}
-			return e.serve(ctx, url, db, e.printDemoBanner)
+			return e.serve(ctx, ln, url, db, e.printDemoBanner)
 		})
 	}
 }
@@ -65,11 +75,23 @@ func (e *env) seed(ctx context.Context, db *postgres.DB) error {
 	return nil
 }
 
-// serve runs the HTTP server on the configured address until ctx ends;
+// listen binds the configured address before anything else starts (a taken
+// port is reported before the database is touched) and derives the public
+// URL from the port actually bound when none is configured.
+func (e *env) listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	e.cfg = e.cfg.WithBoundAddr(ln.Addr().String())
+	return ln, nil
+}
+
+// serve runs the HTTP server on ln until ctx ends;
 // ready, if set, is called once the listener is open. ownerURL and owner
 // are the owner's (migrations and seed are done); requests are served
 // through the run-time role's own pool (runtimeDB).
-func (e *env) serve(ctx context.Context, ownerURL string, owner *postgres.DB, ready func(addr string)) error {
+func (e *env) serve(ctx context.Context, ln net.Listener, ownerURL string, owner *postgres.DB, ready func(addr string)) error {
 	db, err := e.runtimeDB(ctx, ownerURL, owner)
 	if err != nil {
 		return err
@@ -84,10 +106,6 @@ func (e *env) serve(ctx context.Context, ownerURL string, owner *postgres.DB, re
 	}
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
 		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler()})
-	ln, err := net.Listen("tcp", e.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
-	}
 	addr := ln.Addr().String()
 	if svc.OIDC() != nil {
 		e.logger.Info("single sign-on enabled", "issuer", e.cfg.OIDC.Issuer, "password_login", e.cfg.PasswordLogin)

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // Config is the whole configuration of a spectra process.
@@ -61,7 +63,7 @@ var Vars = []Var{
 	{"SPECTRA_DATA_DIR", ".spectra", "Directory of the managed PostgreSQL cluster (data, socket, log)."},
 	{"SPECTRA_PG_BIN_DIR", "", "Directory holding `initdb` and `postgres`, if they are not on PATH or in /usr/lib/postgresql/*/bin."},
 	{"SPECTRA_ADDR", ":8080", "HTTP listen address."},
-	{"SPECTRA_PUBLIC_URL", "http://localhost:8080", "The URL users reach the server at."},
+	{"SPECTRA_PUBLIC_URL", "", "The URL users reach the server at (the tokens' issuer, the single sign-on redirect). Unset: `http://localhost:PORT` with the port actually bound."},
 	{"SPECTRA_MIGRATE", "true", "`serve` applies pending migrations on start (under an advisory lock)."},
 	{"SPECTRA_DB_MAX_CONNS", "20", "Maximum connections in the pool."},
 	{"SPECTRA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
@@ -146,13 +148,89 @@ func Load(getenv func(string) string) (Config, error) {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		r.fail("SPECTRA_ADDR", "must be host:port or :port")
 	}
-	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		r.fail("SPECTRA_PUBLIC_URL", "must be an http(s) URL")
 	}
 	if len(r.errs) > 0 {
 		return Config{}, fmt.Errorf("invalid configuration:\n  %s", strings.Join(r.errs, "\n  "))
 	}
 	return c, nil
+}
+
+// WithBoundAddr is c with PublicURL derived from the address the server
+// actually listens on, when SPECTRA_PUBLIC_URL was not set.
+func (c Config) WithBoundAddr(addr string) Config {
+	if c.PublicURL != "" {
+		return c
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		port = "8080"
+	}
+	c.PublicURL = "http://localhost:" + port
+	return c
+}
+
+// Unknown checks the names of the environment (KEY=value entries): every
+// SPECTRA_* variable must be one spectra reads (or its _FILE form), so a
+// misspelt one is an error naming the nearest known name, not a setting
+// silently ignored.
+func Unknown(environ []string) error {
+	known := map[string]bool{}
+	for _, v := range Vars {
+		known[v.Name] = true
+		known[v.Name+"_FILE"] = true
+	}
+	var errs []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "SPECTRA_") || known[name] || ignoredPrefix(name) {
+			continue
+		}
+		errs = append(errs, fmt.Sprintf("%s: unknown variable (did you mean %s?)", name, nearest(name)))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+// ignoredPrefix names SPECTRA_* variables that are not the server's own
+// but its tools': the Go test harness's (SPECTRA_TEST_…), the browser
+// tests' (SPECTRA_E2E_…) and the UI dev server's (SPECTRA_URL).
+func ignoredPrefix(name string) bool {
+	return strings.HasPrefix(name, "SPECTRA_TEST_") || strings.HasPrefix(name, "SPECTRA_E2E_") || name == "SPECTRA_URL"
+}
+
+// nearest is the declared variable closest to name (edit distance).
+func nearest(name string) string {
+	best, bestD := "", -1
+	for _, v := range Vars {
+		if d := editDistance(name, v.Name); bestD < 0 || d < bestD {
+			best, bestD = v.Name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // Managed reports whether spectra runs its own PostgreSQL cluster.
@@ -274,7 +352,12 @@ func (r *reader) groupMap(name string) map[string]GroupRole {
 			r.fail(name, fmt.Sprintf("%q is not group=organization:role", f))
 			continue
 		}
-		m[strings.TrimSpace(group)] = GroupRole{Org: strings.TrimSpace(org), Role: strings.TrimSpace(role)}
+		role = strings.TrimSpace(role)
+		if !spectra.Role(role).Valid() {
+			r.fail(name, fmt.Sprintf("%q: %q is not a role (admin, pi, engineer, technician, viewer)", f, role))
+			continue
+		}
+		m[strings.TrimSpace(group)] = GroupRole{Org: strings.TrimSpace(org), Role: role}
 	}
 	return m
 }

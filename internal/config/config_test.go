@@ -141,3 +141,40 @@ func TestAppDatabaseURL(t *testing.T) {
 		t.Fatal("a mysql run-time URL was accepted")
 	}
 }
+
+func TestUnknownVariables(t *testing.T) {
+	if err := Unknown([]string{"SPECTRA_ADDR=:1", "SPECTRA_DATABASE_URL_FILE=/x", "SPECTRA_TEST_DATABASE_URL=x", "PATH=/bin", "HOME"}); err != nil {
+		t.Fatalf("known variables refused: %v", err)
+	}
+	err := Unknown([]string{"SPECTRA_ADRR=:1", "SPECTRA_LOG_LEVLE=debug"})
+	if err == nil || !strings.Contains(err.Error(), "SPECTRA_ADRR: unknown variable (did you mean SPECTRA_ADDR?)") ||
+		!strings.Contains(err.Error(), "did you mean SPECTRA_LOG_LEVEL?") {
+		t.Fatalf("misspelt variables: %v", err)
+	}
+}
+
+func TestGroupMapRoles(t *testing.T) {
+	base := map[string]string{"SPECTRA_OIDC_ISSUER": "https://idp.example", "SPECTRA_OIDC_AUDIENCE": "spectra"}
+	base["SPECTRA_OIDC_GROUP_MAP"] = "staff=demo-lab:engineer,boss=demo-lab:superuser"
+	if _, err := Load(env(base)); err == nil || !strings.Contains(err.Error(), `"superuser" is not a role`) {
+		t.Fatalf("a group map granting superuser: %v", err)
+	}
+	base["SPECTRA_OIDC_GROUP_MAP"] = "staff=demo-lab:engineer"
+	if c, err := Load(env(base)); err != nil || c.OIDC.GroupMap["staff"] != (GroupRole{Org: "demo-lab", Role: "engineer"}) {
+		t.Fatalf("a valid group map: %+v, %v", c.OIDC.GroupMap, err)
+	}
+}
+
+func TestPublicURLFromTheBoundAddress(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.WithBoundAddr("[::]:41234").PublicURL; got != "http://localhost:41234" {
+		t.Fatalf("derived public URL = %q", got)
+	}
+	c, _ = Load(env(map[string]string{"SPECTRA_PUBLIC_URL": "https://lab.example/"}))
+	if got := c.WithBoundAddr("[::]:41234").PublicURL; got != "https://lab.example" {
+		t.Fatalf("configured public URL = %q", got)
+	}
+}
