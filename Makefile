@@ -28,7 +28,7 @@ demo: build ## start everything: managed PostgreSQL, migrations, demo data, serv
 	./$(BIN) demo
 
 .PHONY: test
-test: lint test-go test-web test-e2e ## run every test (Go on a real PostgreSQL, the UI's, the browser's, and the checks)
+test: lint test-go test-web test-e2e test-dist ## run every test (Go on a real PostgreSQL, the UI's, the browser's, the release archive, and the checks)
 
 .PHONY: test-go
 test-go: ## Go tests; each test package starts its own PostgreSQL cluster
@@ -59,6 +59,32 @@ lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $(GOFILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+# The release archive: the binary with the UI embedded, its licence and
+# docs, and a SHA-256 checksum beside it.
+GOOS    ?= $(shell $(GO) env GOOS)
+GOARCH  ?= $(shell $(GO) env GOARCH)
+DISTNAME := spectra-$(VERSION)-$(GOOS)-$(GOARCH)
+
+.PHONY: dist
+dist: web ## build dist/spectra-VERSION-OS-ARCH.tar.gz (UI embedded) and its .sha256
+	rm -rf dist/$(DISTNAME) dist/$(DISTNAME).tar.gz dist/$(DISTNAME).tar.gz.sha256
+	mkdir -p dist/$(DISTNAME)
+	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/$(DISTNAME)/spectra ./cmd/spectra
+	cp LICENSE README.md CHANGELOG.md dist/$(DISTNAME)/
+	cp -r docs dist/$(DISTNAME)/docs
+	tar -C dist -czf dist/$(DISTNAME).tar.gz $(DISTNAME)
+	cd dist && sha256sum $(DISTNAME).tar.gz > $(DISTNAME).tar.gz.sha256
+	@echo "dist/$(DISTNAME).tar.gz"
+
+.PHONY: test-dist
+test-dist: dist ## the archive checks out: checksum, contents, and its binary knows its version and embeds the UI
+	cd dist && sha256sum -c $(DISTNAME).tar.gz.sha256
+	rm -rf dist/check && mkdir -p dist/check && tar -C dist/check -xzf dist/$(DISTNAME).tar.gz
+	for f in spectra LICENSE README.md CHANGELOG.md docs/operations.md; do test -e dist/check/$(DISTNAME)/$$f || { echo "archive lacks $$f"; exit 1; }; done
+	out=$$(env -i PATH="$$PATH" dist/check/$(DISTNAME)/spectra version); echo "$$out"; \
+	  grep -qx "spectra $(VERSION)" <<<"$$out" && grep -qx "web UI: embedded" <<<"$$out" || { echo "the archived binary does not report version $(VERSION) with the UI embedded"; exit 1; }
+	rm -rf dist/check
+
 .PHONY: fuzz
 FUZZTIME ?= 20s
 fuzz: ## run each fuzz target for FUZZTIME (default 20s)
@@ -80,5 +106,5 @@ cover: ## Go test coverage of the server packages
 
 .PHONY: clean
 clean: ## remove build output (not the demo database in .spectra)
-	rm -rf bin coverage.out web/e2e-artifacts web/test-results web/playwright-report
+	rm -rf bin dist coverage.out web/e2e-artifacts web/test-results web/playwright-report
 	find internal/webui/dist -mindepth 1 ! -name .gitkeep -delete

@@ -52,6 +52,7 @@ func commands() []*command {
 			{name: "down", summary: "roll back the latest migration (or down to --to VERSION)", setup: cmdMigrateDown},
 			{name: "status", summary: "list migrations and whether each is applied", setup: cmdMigrateStatus},
 		}},
+		{name: "version", summary: "print the version, the build and whether the web UI is embedded; needs no database", setup: cmdVersion},
 		{name: "openapi", summary: "print the OpenAPI 3.1 document (JSON); needs no database", setup: cmdOpenAPI},
 		{name: "seed", summary: "load the demo data (idempotent; migrates first)", setup: cmdSeed},
 		{name: "backup", usage: "--file PATH", summary: "write a backup of the database (pg_dump, custom format)", setup: cmdBackup},

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -424,5 +425,17 @@ func TestConfigurationCheckedBeforeStart(t *testing.T) {
 				t.Fatalf("the data directory was made before the error (after %v): %v", time.Since(start), err)
 			}
 		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := runCmd(t, map[string]string{"SPECTRA_DATA_DIR": filepath.Join(t.TempDir(), "absent")}, "", "version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"spectra " + version + "\n", "go: " + runtime.Version(), "web UI: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("version output lacks %q:\n%s", want, out)
+		}
 	}
 }

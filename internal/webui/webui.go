@@ -16,6 +16,13 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
+// Built reports whether the binary embeds a UI build (not only the
+// placeholder that lets Go build before `npm run build`).
+func Built() bool {
+	_, err := fs.Stat(dist, "dist/index.html")
+	return err == nil
+}
+
 // Handler serves the embedded build.
 func Handler() http.Handler {
 	sub, err := fs.Sub(dist, "dist")
