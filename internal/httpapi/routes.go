@@ -149,6 +149,9 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 		op.Security = []map[string][]string{{"bearer": {}}}
 	}
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		if err := checkInput(in); err != nil {
+			return nil, problemFor(err) // values at the edge (values.go)
+		}
 		out, err := h(ctx, in)
 		var statusErr huma.StatusError
 		if err != nil && !errors.As(err, &statusErr) {

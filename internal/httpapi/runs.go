@@ -224,6 +224,10 @@ func parseResultsJSON(raw []byte) ([]spectra.NewResult, error) {
 	}
 	out := make([]spectra.NewResult, len(body.Results))
 	var fields []spectra.FieldError
+	var se *spectra.Error
+	if errors.As(checkValue("results", body.Results), &se) { // values at the edge
+		fields = append(fields, se.Fields...)
+	}
 	for i, r := range body.Results {
 		at := func(f string) string { return fmt.Sprintf("results[%d].%s", i, f) }
 		if r.Value == nil {
@@ -259,6 +263,11 @@ func checkResult(metric, unit string, at func(string) string) []spectra.FieldErr
 	}
 	if len(unit) > 32 {
 		fields = append(fields, spectra.FieldError{Field: at("unit"), Message: "at most 32 characters"})
+	}
+	for _, fv := range [][2]string{{"metric", metric}, {"unit", unit}} {
+		if msg := spectra.CheckText(fv[1]); msg != "" {
+			fields = append(fields, spectra.FieldError{Field: at(fv[0]), Message: msg})
+		}
 	}
 	return fields
 }
@@ -331,6 +340,8 @@ func parseResultsCSV(raw []byte) ([]spectra.NewResult, error) {
 			ts, err := time.Parse(time.RFC3339, m)
 			if err != nil {
 				fields = append(fields, spectra.FieldError{Field: at("measured_at"), Message: "must be an RFC 3339 time"})
+			} else if msg := spectra.CheckTime(ts); msg != "" {
+				fields = append(fields, spectra.FieldError{Field: at("measured_at"), Message: msg})
 			}
 			nr.MeasuredAt = &ts
 		}

@@ -1,0 +1,253 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// Values at the edge (PRODUCT.md §12): whatever the API accepts it can
+// return. register runs checkInput on every decoded input before the
+// handler, so no route and no field added later can skip it; the rules
+// themselves are the domain's (spectra.CheckFloat, CheckTime, CheckText,
+// CheckInt32). What a handler derives from valid input (control limits) is
+// checked where it is derived, in the domain.
+
+// maxValueErrors bounds the field errors of one answer: a body of 10 000
+// bad points needs no 10 000-line reply.
+const maxValueErrors = 20
+
+var (
+	timeType       = reflect.TypeFor[time.Time]()
+	rawMessageType = reflect.TypeFor[json.RawMessage]()
+)
+
+// checkInput walks a decoded huma input struct: its path, query, header
+// and cookie parameters (named "path.id", "query.from", …) and its Body
+// (fields named as JSON names them, the way huma's 422s do: "sigma",
+// "points[3].ts", "metadata.key"). Every float must be finite, every time
+// within spectra.EarliestTime..LatestTime, every string (map keys and
+// strings nested in free-form JSON included) NUL-free UTF-8, and every Go
+// int fit int32, the width of our integer columns. RawBody is the
+// handler's to decode; it calls checkValue on what it decodes. The error
+// is CodeInvalid naming each field, or nil.
+func checkInput(in any) error {
+	var c valueChecker
+	c.input(reflect.ValueOf(in))
+	return c.err()
+}
+
+// checkValue checks one decoded value the way checkInput checks a Body,
+// its fields named under prefix.
+func checkValue(prefix string, v any) error {
+	var c valueChecker
+	c.value(prefix, reflect.ValueOf(v), false)
+	return c.err()
+}
+
+type valueChecker struct {
+	fields []spectra.FieldError
+	more   int // errors beyond maxValueErrors
+}
+
+func (c *valueChecker) add(field, msg string) {
+	if len(c.fields) == maxValueErrors {
+		c.more++
+		return
+	}
+	if field == "" {
+		field = "body"
+	}
+	c.fields = append(c.fields, spectra.FieldError{Field: field, Message: msg})
+}
+
+func (c *valueChecker) err() error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	msg := c.fields[0].Field + " " + c.fields[0].Message
+	if n := len(c.fields) - 1 + c.more; n > 0 {
+		msg += fmt.Sprintf(" (and %d more values out of range)", n)
+	}
+	return &spectra.Error{Code: spectra.CodeInvalid, Message: msg, Fields: c.fields}
+}
+
+// input walks the top level of an input struct.
+func (c *valueChecker) input(v reflect.Value) {
+	v = reflect.Indirect(v)
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		switch loc, name := paramOf(f); {
+		case loc != "":
+			// An absent parameter is its zero value: a zero time is no time.
+			c.value(loc+"."+name, v.Field(i), f.Tag.Get("required") != "true")
+		case f.Name == "Body":
+			c.value("", v.Field(i), false)
+		case f.Anonymous:
+			c.input(v.Field(i))
+		}
+	}
+}
+
+// paramOf returns where a parameter field comes from and its name, or "".
+func paramOf(f reflect.StructField) (loc, name string) {
+	for _, loc := range []string{"path", "query", "header", "cookie"} {
+		if tag, ok := f.Tag.Lookup(loc); ok {
+			name, _, _ = strings.Cut(tag, ",")
+			if name == "" {
+				name = f.Name
+			}
+			return loc, name
+		}
+	}
+	return "", ""
+}
+
+// value checks v, named name. mayBeAbsent says a zero time means "not
+// given" rather than the year 1: an optional parameter or a JSON field
+// with omitempty.
+func (c *valueChecker) value(name string, v reflect.Value, mayBeAbsent bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			c.value(name, v.Elem(), false)
+		}
+	case reflect.String:
+		c.check(name, spectra.CheckText(v.String()))
+	case reflect.Float32, reflect.Float64:
+		c.check(name, spectra.CheckFloat(v.Float()))
+	case reflect.Int:
+		c.check(name, spectra.CheckInt32(v.Int()))
+	case reflect.Uint:
+		if v.Uint() > 1<<31-1 {
+			c.add(name, spectra.MsgInt32Range)
+		}
+	case reflect.Struct:
+		if v.Type() == timeType {
+			if t := v.Interface().(time.Time); !(mayBeAbsent && t.IsZero()) {
+				c.check(name, spectra.CheckTime(t))
+			}
+			return
+		}
+		c.fieldsOf(name, v)
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			if v.Type() == rawMessageType && v.Len() > 0 {
+				c.rawJSON(name, v.Bytes())
+			}
+			return // bytes, not text: a UUID, a raw body
+		}
+		for i := range v.Len() {
+			c.value(indexed(name, i), v.Index(i), false)
+		}
+	case reflect.Map:
+		keyIsText := v.Type().Key().Kind() == reflect.String
+		for it := v.MapRange(); it.Next(); {
+			key := ""
+			if keyIsText {
+				key = it.Key().String()
+				if msg := spectra.CheckText(key); msg != "" {
+					c.add(name, map[string]string{spectra.MsgNUL: spectra.MsgKeyNUL, spectra.MsgUTF8: spectra.MsgKeyUTF8}[msg])
+					continue // the key cannot name the value
+				}
+			} else {
+				key = fmt.Sprint(it.Key().Interface())
+			}
+			c.value(joined(name, key), it.Value(), false)
+		}
+	}
+}
+
+func (c *valueChecker) check(name, msg string) {
+	if msg != "" {
+		c.add(name, msg)
+	}
+}
+
+// fieldsOf checks the exported fields of a struct by their JSON names;
+// embedded structs without a name are flattened, as encoding/json does.
+func (c *valueChecker) fieldsOf(name string, v reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" && opts == "" {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			if fv := reflect.Indirect(v.Field(i)); fv.Kind() == reflect.Struct {
+				c.fieldsOf(name, fv)
+				continue
+			}
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		optional := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") || f.Tag.Get("required") == "false"
+		c.value(joined(name, tag), v.Field(i), optional)
+	}
+}
+
+// rawJSON checks the strings and numbers inside free-form JSON.
+func (c *valueChecker) rawJSON(name string, raw []byte) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		c.add(name, "must be valid JSON")
+		return
+	}
+	c.value(name, reflect.ValueOf(v), false)
+}
+
+func joined(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "." + name
+}
+
+func indexed(prefix string, i int) string {
+	if prefix == "" {
+		prefix = "body"
+	}
+	return prefix + "[" + strconv.Itoa(i) + "]"
+}
+
+// jsonFormat is huma's JSON format, except that a value encoding/json
+// cannot write (+Inf, a year after 9999) panics before a byte is written.
+// Huma would instead send its status, then the text "error marshaling
+// response", then panic: a torn answer. Because recoverPanics holds the
+// status back until the body starts, the panic becomes a clean 500 problem.
+var jsonFormat = huma.Format{
+	Marshal: func(w io.Writer, v any) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(v) // writes nothing unless the whole value encodes
+		var unsupportedValue *json.UnsupportedValueError
+		var unsupportedType *json.UnsupportedTypeError
+		var marshaler *json.MarshalerError
+		if errors.As(err, &unsupportedValue) || errors.As(err, &unsupportedType) || errors.As(err, &marshaler) {
+			panic(fmt.Errorf("encode response: %w", err))
+		}
+		return err
+	},
+	Unmarshal: json.Unmarshal,
+}
