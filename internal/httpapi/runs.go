@@ -186,6 +186,9 @@ func (s *server) uploadResults(ctx context.Context, in *uploadResultsInput) (*up
 	case "text/csv":
 		results, err = parseResultsCSV(in.RawBody)
 	case "application/json", "":
+		if err := validateJSON[resultsUpload](s.api, in.RawBody); err != nil {
+			return nil, err
+		}
 		results, err = parseResultsJSON(in.RawBody)
 	default:
 		return nil, invalid("header.Content-Type", "must be application/json or text/csv")

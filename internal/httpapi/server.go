@@ -74,6 +74,7 @@ func newServer(d Deps) *server {
 		d.Version = "dev"
 	}
 	s.api = humago.New(s.mux, s.config(d.Version))
+	documentUUIDs(s.api)
 	s.routes = append(s.routes, docRoutes...)
 	s.addRoutes()
 	nullableStructPointers(s.api)

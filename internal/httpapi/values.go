@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -229,6 +231,42 @@ func indexed(prefix string, i int) string {
 		prefix = "body"
 	}
 	return prefix + "[" + strconv.Itoa(i) + "]"
+}
+
+// uuidSchema documents a uuid.UUID as what it is, a string in the uuid
+// format. Without it huma describes a plain string, so a malformed id in a
+// body failed only when decoded, named "body" rather than its field.
+type uuidSchema string
+
+// Schema makes uuidSchema a huma.SchemaProvider.
+func (uuidSchema) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: "string", Format: "uuid"}
+}
+
+// documentUUIDs makes every uuid.UUID in the API's schemas a string of
+// format uuid, which huma validates and names; call it before the first
+// route is registered.
+func documentUUIDs(api huma.API) {
+	api.OpenAPI().Components.Schemas.RegisterTypeAlias(reflect.TypeFor[uuid.UUID](), reflect.TypeFor[uuidSchema]())
+}
+
+// validateJSON validates a body a handler reads raw against the schema of
+// Go type T, as huma validates every other body: errors name the field
+// ("results[3].device_id"). It returns nil or a 422 problem.
+func validateJSON[T any](api huma.API, raw []byte) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil // the handler's decoder says what is wrong with it
+	}
+	reg := api.OpenAPI().Components.Schemas
+	res := &huma.ValidateResult{}
+	pb := huma.NewPathBuffer([]byte{}, 0)
+	pb.Push("body")
+	huma.Validate(reg, reg.Schema(reflect.TypeFor[T](), true, ""), pb, huma.ModeWriteToServer, v, res)
+	if len(res.Errors) == 0 {
+		return nil
+	}
+	return humaProblem(http.StatusUnprocessableEntity, "validation failed", res.Errors...)
 }
 
 // jsonFormat is huma's JSON format, except that a value encoding/json

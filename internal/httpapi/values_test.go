@@ -1,0 +1,171 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// y10k is valid RFC 3339, but the year 10000 in UTC: encoding/json cannot
+// write it back.
+const y10k = "9999-12-31T23:59:59-23:59"
+
+// TestValuesThatBreakReads: from the attacker's side, a value that JSON
+// cannot encode once stored breaks every later read of its list. Each
+// write must be refused with a 422 naming the field, and the reads that
+// would break must still answer.
+func TestValuesThatBreakReads(t *testing.T) {
+	e := newAPIEnv(t)
+	admin := e.token("admin@demo.lab", "admin123")
+	running := func() string {
+		id := plannedDemoRun(e, admin)
+		if r := e.call(http.MethodPost, "/api/analysis/runs/"+id+"/start", admin, map[string]any{}); r.Status != http.StatusOK {
+			t.Fatalf("start the run: %d %s", r.Status, r.Raw)
+		}
+		return id
+	}
+	run := running()
+	model := modelBody("y10k", mlFeatureSet)
+	model["trained_at"] = y10k
+	cases := []struct {
+		name        string
+		method      string
+		path        string
+		contentType string // empty: body is JSON-encoded
+		body        any
+		field       string
+		reads       []string
+	}{
+		{"SPC sigma whose limits overflow", http.MethodPost, "/api/analysis/spc/series", "",
+			map[string]any{"name": "huge", "metric": "threshold_voltage", "center_line": 0, "sigma": 1e308}, "sigma",
+			[]string{"/api/analysis/spc/series"}},
+		{"calibration expires_at in 10000", http.MethodPost, "/api/analysis/calibrations", "",
+			map[string]any{"instrument_id": anSMU, "certificate_number": "Y10K-1", "issued_at": "2026-01-01T00:00:00Z", "expires_at": y10k}, "expires_at",
+			[]string{"/api/analysis/calibrations", "/api/analysis/calibrations/status"}},
+		{"calibration issued_at in year 1", http.MethodPost, "/api/analysis/calibrations", "",
+			map[string]any{"instrument_id": anSMU, "certificate_number": "Y1-1", "issued_at": "0001-01-01T00:00:00Z", "expires_at": "2030-01-01T00:00:00Z"}, "issued_at",
+			[]string{"/api/analysis/calibrations"}},
+		{"model trained_at in 10000", http.MethodPost, mlModels, "", model, "trained_at",
+			[]string{mlModels}},
+		{"result measured_at in 10000 (JSON)", http.MethodPost, "/api/analysis/runs/" + run + "/results", "application/json",
+			`{"results":[{"metric":"threshold_voltage","value":0.45,"unit":"V"},{"metric":"threshold_voltage","value":0.45,"unit":"V","measured_at":"` + y10k + `"}]}`,
+			"results[1].measured_at", []string{"/api/analysis/runs/" + run}},
+		{"result measured_at in 10000 (CSV)", http.MethodPost, "/api/analysis/runs/" + run + "/results", "text/csv",
+			"metric,value,unit,measured_at\nthreshold_voltage,0.45,V," + y10k + "\n",
+			"line 2.measured_at", []string{"/api/analysis/runs/" + run}},
+		{"result metric with NUL (CSV)", http.MethodPost, "/api/analysis/runs/" + run + "/results", "text/csv",
+			"metric,value\nthreshold\x00voltage,0.45\n", "line 2.metric", nil},
+		{"SPC point ts in 10000", http.MethodPost, "/api/analysis/spc/series/" + anSeries + "/points", "",
+			map[string]any{"points": []any{map[string]any{"value": 0.45}, map[string]any{"value": 0.45}, map[string]any{"value": 0.45},
+				map[string]any{"value": 0.45, "ts": y10k}}}, "points[3].ts",
+			[]string{"/api/analysis/spc/series/" + anSeries + "/points"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ct, body := c.contentType, ""
+			if ct == "" {
+				b, _ := json.Marshal(c.body)
+				ct, body = "application/json", string(b)
+			} else {
+				body = c.body.(string)
+			}
+			w, err := attempt(e, c.method, c.path, admin, ct, body)
+			if err != nil || w.Status != http.StatusUnprocessableEntity || !problemHasField(w, c.field) {
+				t.Errorf("write: %v %d, want 422 naming %s; %s", err, w.Status, c.field, w.Raw)
+			}
+			for _, path := range c.reads {
+				if r, err := attempt(e, http.MethodGet, path, admin, "", ""); err != nil || r.Status != http.StatusOK {
+					t.Errorf("read %s after the write: %v %d %.300s", path, err, r.Status, r.Raw)
+				}
+			}
+		})
+	}
+}
+
+// TestLoginAndSettingsValues: bad values in a public endpoint and in an
+// integer that overflows its column are 422s naming the field, not 500s.
+func TestLoginAndSettingsValues(t *testing.T) {
+	e := newAPIEnv(t)
+	r := sendRaw(e, http.MethodPost, "/auth/login", "", "application/json", `{"username":"a\u0000b","password":"x"}`)
+	if r.Status != http.StatusUnprocessableEntity || !problemHasField(r, "username") {
+		t.Errorf("login with NUL: %d %s", r.Status, r.Raw)
+	}
+	admin := e.token("admin@demo.lab", "admin123")
+	settings := e.call(http.MethodGet, "/api/admin/organization", admin, nil)
+	for _, v := range []string{"2147483648", "9223372036854775807", "-2147483649"} {
+		body := `{"name":"Demo Lab","calibration_warning_days":30,"access_token_ttl_seconds":900,"refresh_token_ttl_seconds":86400,"version":` + v + `}`
+		r := sendRaw(e, http.MethodPut, "/api/admin/organization", admin, "application/json", body)
+		if r.Status != http.StatusUnprocessableEntity || !problemHasField(r, "version") {
+			t.Errorf("version %s: %d %s", v, r.Status, r.Raw)
+		}
+	}
+	if after := e.call(http.MethodGet, "/api/admin/organization", admin, nil); string(after.Raw) != string(settings.Raw) {
+		t.Errorf("refused updates changed the settings: %s → %s", settings.Raw, after.Raw)
+	}
+}
+
+// TestEveryBodyFieldIsChecked walks the OpenAPI document the server
+// publishes: for every operation with a JSON body, and every string,
+// date-time and integer property of it (nested objects and array items
+// included), it sends an otherwise valid body with that property out of
+// range — a NUL, the year 10000 in UTC, 2^31 — and expects a 422 naming
+// the property. A field added later is covered without editing this test.
+func TestEveryBodyFieldIsChecked(t *testing.T) {
+	e := newAPIEnv(t)
+	doc := e.api.OpenAPI()
+	g := bodyGen{reg: doc.Components.Schemas}
+	checked, ops := 0, 0
+	for _, path := range sortedPaths(doc) {
+		for method, op := range operationsOf(doc.Paths[path]) {
+			schema := jsonBodySchema(op)
+			if schema == nil || strings.HasPrefix(path, "/test/") {
+				continue
+			}
+			ops++
+			token := e.token("admin@demo.lab", "admin123")
+			url := fillOpPath(op, path)
+			for _, leaf := range g.leaves(schema, "") {
+				body := g.setAt(g.valid(schema), leaf)
+				r := e.call(method, url, token, body)
+				checked++
+				if r.Status != http.StatusUnprocessableEntity || !problemHasField(r, leaf.path) {
+					t.Errorf("%s %s with %s = %#v: %d, want 422 naming %s\n%.400s", method, path, leaf.path, leaf.hostile, r.Status, leaf.path, r.Raw)
+				}
+			}
+		}
+	}
+	if ops < 20 || checked < 100 {
+		t.Fatalf("only %d fields of %d operations checked", checked, ops)
+	}
+	t.Logf("%d fields of %d operations checked", checked, ops)
+}
+
+// attempt sends a request and reports a dropped connection as an error,
+// so that one broken read does not end the test.
+func attempt(e *apiEnv, method, path, bearer, contentType, body string) (response, error) {
+	req, err := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		return response{}, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return response{}, err
+	}
+	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	_ = json.Unmarshal(raw, &r.Body)
+	if msg := conformance(e.api, method, path, r.Status, resp.Header.Get("Content-Type"), raw); msg != "" {
+		e.t.Errorf("%s\n%s", msg, raw)
+	}
+	return r, nil
+}
