@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // y10k is valid RFC 3339, but the year 10000 in UTC: encoding/json cannot
@@ -168,4 +171,30 @@ func attempt(e *apiEnv, method, path, bearer, contentType, body string) (respons
 		e.t.Errorf("%s\n%s", msg, raw)
 	}
 	return r, nil
+}
+
+// TestUnencodableAnswer: a handler's answer that JSON cannot encode (a
+// stored +Inf, a year after 9999) is a 500 problem, logged once with its
+// stack and request id; it never cuts the connection, and none of the
+// failed answer's headers go out with the problem.
+func TestUnencodableAnswer(t *testing.T) {
+	t.Parallel()
+	ts, logs := newTestServer(t, Deps{})
+	resp, body := do(t, ts, http.MethodGet, "/test/unencodable", nil)
+	p := problemOf(t, resp, body, "/test/unencodable", http.StatusInternalServerError, spectra.CodeInternal)
+	if p.Detail != "internal error" || resp.Header.Get("ETag") != "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("problem %s with headers %v", body, resp.Header)
+	}
+	recs := logs.records(t, "panic")
+	if len(recs) != 1 || recs[0]["request_id"] != p.RequestID || !strings.Contains(recs[0]["stack"].(string), "httpapi/values.go") ||
+		!strings.Contains(fmt.Sprint(recs[0]["panic"]), "unsupported value") {
+		t.Fatalf("panic records = %v", recs)
+	}
+	if n := len(logs.records(t, "request failed")); n != 0 {
+		t.Errorf("logged again as a failure (%d)", n)
+	}
+	access := logs.waitRecords(t, "request", 1)
+	if len(access) != 1 || access[0]["status"] != float64(http.StatusInternalServerError) {
+		t.Errorf("access log = %v, want one 500", access)
+	}
 }
