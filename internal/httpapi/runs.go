@@ -213,6 +213,9 @@ type resultsUpload struct {
 }
 
 func parseResultsJSON(raw []byte) ([]spectra.NewResult, error) {
+	if err := checkJSONText(raw); err != nil {
+		return nil, invalid("results", err.Error())
+	}
 	var body resultsUpload
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

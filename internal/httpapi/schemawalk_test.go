@@ -248,3 +248,38 @@ func (g bodyGen) replace(body any, segs []seg, v any) {
 		}
 	}
 }
+
+// field is one property of a body, at any depth, with its schema.
+type field struct {
+	leaf
+	schema *huma.Schema
+}
+
+// fields lists every property of s at any depth (objects and arrays
+// themselves included, array items as [0]) and, in a free-form object, a
+// property "k".
+func (g bodyGen) fields(s *huma.Schema, path string, segs ...seg) []field {
+	s = g.resolve(s)
+	var out []field
+	if path != "" {
+		out = append(out, field{leaf: leaf{path: path, segs: append([]seg{}, segs...)}, schema: s})
+	}
+	switch s.Type {
+	case "object":
+		names := make([]string, 0, len(s.Properties))
+		for n := range s.Properties {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			out = append(out, g.fields(s.Properties[n], joined(path, n), append(segs, seg{prop: n, schema: s.Properties[n]})...)...)
+		}
+		if len(s.Properties) == 0 && path != "" && s.AdditionalProperties != false {
+			free := &huma.Schema{}
+			out = append(out, field{leaf: leaf{path: path + ".k", segs: append(append([]seg{}, segs...), seg{prop: "k", schema: free})}, schema: free})
+		}
+	case "array":
+		out = append(out, g.fields(s.Items, indexed(path, 0), append(segs, seg{schema: s.Items})...)...)
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -287,5 +288,55 @@ var jsonFormat = huma.Format{
 		}
 		return err
 	},
-	Unmarshal: json.Unmarshal,
+	Unmarshal: func(data []byte, v any) error {
+		if err := checkJSONText(data); err != nil {
+			return err
+		}
+		return json.Unmarshal(data, v)
+	},
+}
+
+// errLoneSurrogate refuses JSON that escapes half of a UTF-16 surrogate
+// pair ("\ud800"): encoding/json would silently store U+FFFD instead, a
+// value other than the one sent.
+var errLoneSurrogate = errors.New(`a string holds a lone UTF-16 surrogate (\ud800–\udfff), which is no character`)
+
+// checkJSONText finds what encoding/json accepts but would not decode
+// faithfully: a lone surrogate escape.
+func checkJSONText(data []byte) error {
+	if bytes.IndexByte(data, '\\') < 0 {
+		return nil
+	}
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' || i+1 >= len(data) {
+			continue
+		}
+		if data[i+1] != 'u' {
+			i++ // an escaped character, perhaps a backslash
+			continue
+		}
+		r, ok := hex4(data[i+2:])
+		switch {
+		case !ok:
+		case 0xD800 <= r && r <= 0xDBFF:
+			if low, ok := hex4(data[min(i+8, len(data)):]); !ok || i+7 >= len(data) || data[i+6] != '\\' || data[i+7] != 'u' || low < 0xDC00 || low > 0xDFFF {
+				return errLoneSurrogate
+			}
+			i += 11
+			continue
+		case 0xDC00 <= r && r <= 0xDFFF:
+			return errLoneSurrogate
+		}
+		i += 5
+	}
+	return nil
+}
+
+// hex4 reads four hex digits.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	return rune(v), err == nil
 }

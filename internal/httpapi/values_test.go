@@ -198,3 +198,12 @@ func TestUnencodableAnswer(t *testing.T) {
 		t.Errorf("access log = %v, want one 500", access)
 	}
 }
+
+func TestLoneSurrogates(t *testing.T) {
+	for in, lone := range map[string]bool{`"\ud800"`: true, `"\udc00"`: true, `"\ud83d\ude00"`: false, `"\\ud800"`: false,
+		`"\ud800\u0041"`: true, `"a\ud800`: true, `"\u00e9"`: false, `"\\\ud800"`: true, `"\uD83D\uDE00x"`: false, `"\ud83d"`: true} {
+		if got := checkJSONText([]byte(in)) != nil; got != lone {
+			t.Errorf("%s: lone surrogate %v, want %v", in, got, lone)
+		}
+	}
+}
