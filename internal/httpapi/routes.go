@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -27,6 +28,8 @@ type Route struct {
 	OperationID string
 	Summary     string
 	Status      int // the success status, when not 200
+
+	input reflect.Type // the handler's input struct; nil for docRoutes
 }
 
 // docRoutes are not huma operations: the OpenAPI document in 3.1 and 3.0
@@ -160,5 +163,6 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 		}
 		return out, err
 	})
+	r.input = reflect.TypeFor[I]()
 	s.routes = append(s.routes, r)
 }

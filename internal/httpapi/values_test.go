@@ -2,11 +2,16 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -206,4 +211,136 @@ func TestLoneSurrogates(t *testing.T) {
 			t.Errorf("%s: lone surrogate %v, want %v", in, got, lone)
 		}
 	}
+}
+
+// TestCheckInputNamesEveryLeaf walks the Go input type of every registered
+// operation (so an operation added later is covered): each float, time,
+// int and string it holds — nested, in slices and maps, behind pointers —
+// set out of range alone in an otherwise zero input must make checkInput
+// name it. Floats cannot be out of range in JSON, so this is where their
+// check is proven.
+func TestCheckInputNamesEveryLeaf(t *testing.T) {
+	bad := map[reflect.Kind]any{reflect.Float64: math.NaN(), reflect.Float32: float32(math.Inf(1)),
+		reflect.Int: math.MaxInt32 + 1, reflect.String: "a\x00b"}
+	leaves, ops := 0, 0
+	for _, r := range Routes() {
+		if r.input == nil {
+			continue
+		}
+		ops++
+		for _, l := range goLeaves(r.input) {
+			var val reflect.Value
+			switch {
+			case l.typ == timeType:
+				val = reflect.ValueOf(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+			case bad[l.typ.Kind()] != nil:
+				val = reflect.ValueOf(bad[l.typ.Kind()]).Convert(l.typ)
+			default:
+				continue
+			}
+			leaves++
+			in := reflect.New(r.input)
+			l.set(in.Elem(), val)
+			var se *spectra.Error
+			// Contains, not equals: a required time left zero is the
+			// year 1, itself out of range.
+			if err := checkInput(in.Interface()); !errors.As(err, &se) ||
+				!slices.ContainsFunc(se.Fields, func(f spectra.FieldError) bool { return f.Field == l.name }) {
+				t.Errorf("%s %s: %s out of range gives %v, want it named", r.Method, r.Path, l.name, err)
+			}
+		}
+	}
+	if leaves < 150 {
+		t.Fatalf("only %d leaves of %d operations", leaves, ops)
+	}
+	t.Logf("%d leaves of %d operations checked", leaves, ops)
+}
+
+// goLeaf is a scalar reachable in an input type, named as checkInput names
+// it, and how to set it in an input (allocating what lies on the way).
+type goLeaf struct {
+	name string
+	typ  reflect.Type
+	set  func(root, val reflect.Value)
+}
+
+// goLeaves lists the scalars of an input struct's parameters and Body.
+func goLeaves(t reflect.Type) []goLeaf {
+	var out []goLeaf
+	for i := range t.NumField() {
+		f := t.Field(i)
+		field := func(v reflect.Value) reflect.Value { return v.Field(i) }
+		if loc, name := paramOf(f); loc != "" {
+			out = append(out, leavesOf(f.Type, loc+"."+name, field, 0)...)
+		} else if f.Name == "Body" {
+			out = append(out, leavesOf(f.Type, "", field, 0)...)
+		}
+	}
+	return out
+}
+
+func leavesOf(t reflect.Type, name string, at func(reflect.Value) reflect.Value, depth int) []goLeaf {
+	if depth > 6 {
+		return nil
+	}
+	switch {
+	case t == timeType, t.Kind() == reflect.String, t.Kind() == reflect.Float64, t.Kind() == reflect.Float32, t.Kind() == reflect.Int:
+		return []goLeaf{{name: name, typ: t, set: func(root, val reflect.Value) { at(root).Set(val) }}}
+	case t.Kind() == reflect.Pointer:
+		return leavesOf(t.Elem(), name, func(v reflect.Value) reflect.Value {
+			p := at(v)
+			if p.IsNil() {
+				p.Set(reflect.New(t.Elem()))
+			}
+			return p.Elem()
+		}, depth+1)
+	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
+		return leavesOf(t.Elem(), indexed(name, 0), func(v reflect.Value) reflect.Value {
+			s := at(v)
+			if s.Len() == 0 {
+				s.Set(reflect.MakeSlice(t, 1, 1))
+			}
+			return s.Index(0)
+		}, depth+1)
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
+		// A value of a map (map[string]float64, map[string]any…) under the
+		// key "k", and a bad key.
+		set := func(key string) func(root, val reflect.Value) {
+			return func(root, val reflect.Value) {
+				m := at(root)
+				m.Set(reflect.MakeMap(t))
+				m.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), val)
+			}
+		}
+		return []goLeaf{{name: joined(name, "k"), typ: t.Elem(), set: set("k")},
+			{name: orBody(name), typ: t.Key(), set: func(root, _ reflect.Value) {
+				set("a\x00b")(root, reflect.Zero(t.Elem()))
+			}}}
+	case t.Kind() == reflect.Struct && t != timeType:
+		var out []goLeaf
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || tag == "-" {
+				continue
+			}
+			if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct { // flattened, as encoding/json does
+				out = append(out, leavesOf(f.Type, name, func(v reflect.Value) reflect.Value { return at(v).Field(i) }, depth+1)...)
+				continue
+			}
+			if tag == "" {
+				tag = f.Name
+			}
+			out = append(out, leavesOf(f.Type, joined(name, tag), func(v reflect.Value) reflect.Value { return at(v).Field(i) }, depth+1)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func orBody(name string) string {
+	if name == "" {
+		return "body"
+	}
+	return name
 }
