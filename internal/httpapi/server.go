@@ -77,6 +77,7 @@ func newServer(d Deps) *server {
 	documentUUIDs(s.api)
 	s.routes = append(s.routes, docRoutes...)
 	s.addRoutes()
+	s.documentInt32()
 	nullableStructPointers(s.api)
 	s.mux.HandleFunc("GET /docs", docsPage)
 	return s

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -268,6 +269,96 @@ func validateJSON[T any](api huma.API, raw []byte) error {
 		return nil
 	}
 	return humaProblem(http.StatusUnprocessableEntity, "validation failed", res.Errors...)
+}
+
+// documentInt32 states in the published schemas what checkInput enforces
+// for Go ints, the int32 range of our integer columns. Huma then validates
+// it before decoding and names the field even of a number beyond int64,
+// which encoding/json could only refuse as "body"; clients read the range
+// from the document. It follows each registered input type into its
+// operation's parameters and body, so only Go ints get the bound.
+func (s *server) documentInt32() {
+	doc := s.api.OpenAPI()
+	reg := doc.Components.Schemas
+	for _, r := range s.routes {
+		item := doc.Paths[r.Path]
+		if r.input == nil || item == nil {
+			continue
+		}
+		op := map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post, http.MethodPut: item.Put,
+			http.MethodPatch: item.Patch, http.MethodDelete: item.Delete}[r.Method]
+		if op == nil {
+			continue
+		}
+		for i := range r.input.NumField() {
+			f := r.input.Field(i)
+			if loc, name := paramOf(f); loc != "" {
+				for _, p := range op.Parameters {
+					if p.In == loc && p.Name == name {
+						boundInts(reg, f.Type, p.Schema)
+					}
+				}
+			} else if f.Name == "Body" && op.RequestBody != nil && op.RequestBody.Content["application/json"] != nil {
+				boundInts(reg, f.Type, op.RequestBody.Content["application/json"].Schema)
+			}
+		}
+	}
+}
+
+// boundInts narrows the integer schemas of Go ints in t, as described by
+// s, to int32.
+func boundInts(reg huma.Registry, t reflect.Type, s *huma.Schema) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if s != nil && s.Ref != "" {
+		s = reg.SchemaFromRef(s.Ref)
+	}
+	if s == nil {
+		return
+	}
+	for _, alt := range s.AnyOf {
+		boundInts(reg, t, alt)
+	}
+	switch t.Kind() {
+	case reflect.Int:
+		if s.Type != "integer" {
+			return
+		}
+		lo, hi := float64(math.MinInt32), float64(math.MaxInt32)
+		if s.Minimum == nil || *s.Minimum < lo {
+			s.Minimum = &lo
+		}
+		if s.Maximum == nil || *s.Maximum > hi {
+			s.Maximum = &hi
+		}
+		s.Format = "int32"
+		s.PrecomputeMessages()
+	case reflect.Struct:
+		if t == timeType {
+			return
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case !f.IsExported() || name == "-":
+			case f.Anonymous && name == "":
+				boundInts(reg, f.Type, s)
+			default:
+				if name == "" {
+					name = f.Name
+				}
+				boundInts(reg, f.Type, s.Properties[name])
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		boundInts(reg, t.Elem(), s.Items)
+	case reflect.Map:
+		if ap, ok := s.AdditionalProperties.(*huma.Schema); ok {
+			boundInts(reg, t.Elem(), ap)
+		}
+	}
 }
 
 // jsonFormat is huma's JSON format, except that a value encoding/json

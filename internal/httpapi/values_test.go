@@ -102,7 +102,7 @@ func TestLoginAndSettingsValues(t *testing.T) {
 	}
 	admin := e.token("admin@demo.lab", "admin123")
 	settings := e.call(http.MethodGet, "/api/admin/organization", admin, nil)
-	for _, v := range []string{"2147483648", "9223372036854775807", "-2147483649"} {
+	for _, v := range []string{"2147483648", "9223372036854775807", "9223372036854775808", "-2147483649", "1e300"} {
 		body := `{"name":"Demo Lab","calibration_warning_days":30,"access_token_ttl_seconds":900,"refresh_token_ttl_seconds":86400,"version":` + v + `}`
 		r := sendRaw(e, http.MethodPut, "/api/admin/organization", admin, "application/json", body)
 		if r.Status != http.StatusUnprocessableEntity || !problemHasField(r, "version") {
