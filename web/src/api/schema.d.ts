@@ -1258,9 +1258,11 @@ export interface components {
         APIKey: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string;
             /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
             /** Format: date-time */
             last_used_at: string | null;
@@ -1270,14 +1272,17 @@ export interface components {
             /** Format: date-time */
             revoked_at: string | null;
             role: string;
+            /** Format: uuid */
             service_account_id: string;
         };
         ApiKeyCreated: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string;
             /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
             /** @description The key itself. It is shown this once and never again. */
             key: string;
@@ -1289,6 +1294,7 @@ export interface components {
             /** Format: date-time */
             revoked_at: string | null;
             role: string;
+            /** Format: uuid */
             service_account_id: string;
         };
         ApproveMethodInputBody: {
@@ -1302,9 +1308,11 @@ export interface components {
             actor: string;
             /** @description How the actor authenticated: password, oidc, api_key, cli, seed… */
             actor_auth: string;
+            /** Format: uuid */
             actor_id: string | null;
             /** Format: date-time */
             at: string;
+            /** Format: uuid */
             id: string;
             new?: {
                 [key: string]: unknown;
@@ -1313,6 +1321,7 @@ export interface components {
                 [key: string]: unknown;
             };
             request_id: string;
+            /** Format: uuid */
             row_id: string | null;
             table: string;
         };
@@ -1328,12 +1337,15 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
+            /** Format: uuid */
             instrument_id: string;
             /** Format: date-time */
             issued_at: string;
             notes: string;
             provider: string;
+            /** Format: uuid */
             recorded_by: string | null;
             /** Format: date-time */
             revoked_at?: string;
@@ -1373,6 +1385,7 @@ export interface components {
              * @description Must be after issued_at.
              */
             expires_at: string;
+            /** Format: uuid */
             instrument_id: string;
             /** Format: date-time */
             issued_at: string;
@@ -1402,13 +1415,17 @@ export interface components {
             parameters: {
                 [key: string]: unknown;
             };
-            /** @description An approved recipe. */
+            /**
+             * Format: uuid
+             * @description An approved recipe.
+             */
             recipe_id: string;
+            /** Format: uuid */
             sample_id: string;
         };
         CreateSeriesInputBody: {
             /**
-             * Format: int64
+             * Format: int32
              * @description Compute centre line and sigma from this many latest results of the metric.
              */
             baseline_size?: number;
@@ -1417,12 +1434,18 @@ export interface components {
              * @description With sigma; or give baseline_size instead.
              */
             center_line?: number;
-            /** @description Only runs on this instrument feed the series. */
+            /**
+             * Format: uuid
+             * @description Only runs on this instrument feed the series.
+             */
             instrument_id?: string;
             /** @description Run results of this metric become points. */
             metric: string;
             name: string;
-            /** @description Only runs of this recipe feed the series. */
+            /**
+             * Format: uuid
+             * @description Only runs of this recipe feed the series.
+             */
             recipe_id?: string;
             /** Format: double */
             sigma?: number;
@@ -1452,12 +1475,15 @@ export interface components {
             event_type: "received" | "transferred" | "stored" | "checked_out" | "returned" | "consumed" | "disposed";
             from_holder: string;
             from_location: string;
+            /** Format: uuid */
             id: string;
             notes: string;
             /** Format: date-time */
             occurred_at: string;
+            /** Format: uuid */
             recorded_by: string | null;
             sample_barcode: string;
+            /** Format: uuid */
             sample_id: string;
             to_holder: string;
             to_location: string;
@@ -1465,6 +1491,7 @@ export interface components {
         DeletedRow: {
             /** Format: date-time */
             deleted_at: string;
+            /** Format: uuid */
             id: string;
             row: {
                 [key: string]: unknown;
@@ -1473,7 +1500,9 @@ export interface components {
         Device: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             id: string;
             /** @description e.g. diode, transistor, TLM. */
             kind: string;
@@ -1484,7 +1513,10 @@ export interface components {
             name: string;
             /** @description Where on the wafer, e.g. a die coordinate. */
             position: string;
-            /** @description The sample the device's wafer belongs to. */
+            /**
+             * Format: uuid
+             * @description The sample the device's wafer belongs to.
+             */
             sample_id: string;
             /** Format: date-time */
             updated_at: string;
@@ -1493,6 +1525,7 @@ export interface components {
              * @description The device's version, for If-Match.
              */
             version: number;
+            /** Format: uuid */
             wafer_id: string;
         };
         EditSampleStatusInputBody: {
@@ -1520,19 +1553,27 @@ export interface components {
         ELNEntry: {
             /** @description The amendments that correct this entry, oldest first. */
             amendments: string[] | null;
-            /** @description The entry this one corrects, if it is an amendment. */
+            /**
+             * Format: uuid
+             * @description The entry this one corrects, if it is an amendment.
+             */
             amends_id: string | null;
             body_markdown: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             id: string;
             /**
              * Format: date-time
              * @description When the first signature locked the entry; a locked entry cannot be edited or deleted.
              */
             locked_at: string | null;
-            /** @description The project the entry belongs to, if any. */
+            /**
+             * Format: uuid
+             * @description The project the entry belongs to, if any.
+             */
             project_id: string | null;
             /**
              * Format: float
@@ -1559,6 +1600,7 @@ export interface components {
         ELNManifest: {
             /** @description SHA-256 (hex) of the entry's current content. */
             content_sha256: string;
+            /** Format: uuid */
             entry_id: string;
             /** @description Oldest first. */
             signatures: components["schemas"]["ELNSignature"][] | null;
@@ -1568,6 +1610,7 @@ export interface components {
             auth_method: string;
             /** @description SHA-256 (hex) of the content signed: title, blank line, body. */
             content_sha256: string;
+            /** Format: uuid */
             id: string;
             /** @description Whether the entry's current content still has this digest. */
             matches: boolean;
@@ -1580,6 +1623,7 @@ export interface components {
         };
         ELNSigner: {
             email: string;
+            /** Format: uuid */
             id: string;
             name: string;
         };
@@ -1597,7 +1641,7 @@ export interface components {
             sample_ids?: string[] | null;
             title: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give this or If-Match.
              */
             version?: number;
@@ -1611,9 +1655,11 @@ export interface components {
         FeatureSet: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             description: string;
             features: components["schemas"]["Feature"][] | null;
+            /** Format: uuid */
             id: string;
             /** @description A model refers to this revision, so it can no longer change: create the next revision instead. */
             locked: boolean;
@@ -1646,7 +1692,7 @@ export interface components {
             /** @description Where the data comes from: a query, a description, or both. */
             source: components["schemas"]["FeatureSource"];
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
@@ -1665,6 +1711,7 @@ export interface components {
             calibration_required: boolean;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             id: string;
             kind: string;
             location: string;
@@ -1710,6 +1757,7 @@ export interface components {
             certificate_number?: string;
             /** Format: date-time */
             expires_at?: string;
+            /** Format: uuid */
             id: string;
             name: string;
             /** @enum {string} */
@@ -1823,7 +1871,10 @@ export interface components {
             /** Format: date-time */
             deleted_at?: string;
             email: string;
-            /** @description The user's id. */
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
             id: string;
             /** @description A service account (API key). */
             is_service: boolean;
@@ -1856,6 +1907,7 @@ export interface components {
             auth_method: string;
             /** @description SHA-256 (hex) of the signed content (RecipeSignedContent / SOPSignedContent). */
             content_sha256: string;
+            /** Format: uuid */
             id: string;
             /** @description Whether the revision's current content still has this digest. */
             matches: boolean;
@@ -1863,6 +1915,7 @@ export interface components {
             meaning: string;
             /** Format: date-time */
             signed_at: string;
+            /** Format: uuid */
             signer_id: string;
             signer_role: string;
         };
@@ -1871,7 +1924,9 @@ export interface components {
             artifact_uri: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             feature_set_id: string;
             feature_set_name: string;
             /** Format: int64 */
@@ -1879,6 +1934,7 @@ export interface components {
             hyperparameters: {
                 [key: string]: unknown;
             };
+            /** Format: uuid */
             id: string;
             metrics: {
                 [key: string]: number;
@@ -1906,7 +1962,10 @@ export interface components {
             algorithm?: string;
             /** @description Where the trained model is stored: an absolute URI with scheme s3, gs, az, abfs, abfss, wasbs, hdfs, dbfs, http, https, file, runs or models (MLflow), e.g. s3://bucket/models/vth/3/model.onnx; no credentials. */
             artifact_uri?: string;
-            /** @description The feature-set revision the model is trained on; it becomes immutable. */
+            /**
+             * Format: uuid
+             * @description The feature-set revision the model is trained on; it becomes immutable.
+             */
             feature_set_id: string;
             /** @description Any JSON object. */
             hyperparameters?: {
@@ -1925,6 +1984,7 @@ export interface components {
             algorithm?: string;
             /** @description As at creation; required once validated or deployed. */
             artifact_uri?: string;
+            /** Format: uuid */
             feature_set_id: string;
             /** @description Any JSON object. */
             hyperparameters?: {
@@ -1942,12 +2002,13 @@ export interface components {
             /** Format: date-time */
             trained_at?: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
         };
         OrgBody: {
+            /** Format: uuid */
             id: string;
             name: string;
             slug: string;
@@ -2006,8 +2067,10 @@ export interface components {
             code: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             description: string;
+            /** Format: uuid */
             id: string;
             name: string;
             /** @enum {string} */
@@ -2034,15 +2097,21 @@ export interface components {
         Recipe: {
             /** Format: date-time */
             approved_at: string | null;
+            /** Format: uuid */
             approved_by: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             description: string;
+            /** Format: uuid */
             id: string;
             /** @description The kinds of instrument a run needs (SMU, spectrometer, …). */
             instrument_kinds: string[] | null;
-            /** @description Shared by every revision of the same method. */
+            /**
+             * Format: uuid
+             * @description Shared by every revision of the same method.
+             */
             lineage_id: string;
             name: string;
             /** @description The parameters a run of this recipe takes, with their units and ranges. */
@@ -2068,12 +2137,15 @@ export interface components {
             /** Format: date-time */
             approved_at: string;
             approver_email: string;
+            /** Format: uuid */
             approver_id: string;
             approver_name: string;
             /** @description admin or pi, when they approved. */
             approver_role: string;
             comment: string;
+            /** Format: uuid */
             id: string;
+            /** Format: uuid */
             recipe_id: string;
             /** @description The e-signature; null for approvals recorded before signatures were required. */
             signature: components["schemas"]["MethodSignature"] | null;
@@ -2108,7 +2180,7 @@ export interface components {
             /** @description The parameters a run takes: name, unit, min, max, default. */
             parameters?: components["schemas"]["RecipeParam"][] | null;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
@@ -2137,18 +2209,23 @@ export interface components {
             refresh_token?: string;
         };
         Result: {
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             device_id: string | null;
+            /** Format: uuid */
             id: string;
             /** Format: date-time */
             measured_at: string;
             metric: string;
+            /** Format: uuid */
             run_id: string;
             unit: string;
             /** Format: double */
             value: number;
         };
         ResultIn: {
+            /** Format: uuid */
             device_id?: string;
             /** Format: date-time */
             measured_at?: string;
@@ -2168,18 +2245,26 @@ export interface components {
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /** Format: date-time */
             finished_at: string | null;
+            /** Format: uuid */
             id: string;
             notes: string;
-            /** @description Who started the run. */
+            /**
+             * Format: uuid
+             * @description Who started the run.
+             */
             operator_id: string | null;
             parameters: {
                 [key: string]: number;
             };
+            /** Format: uuid */
             project_id: string | null;
+            /** Format: uuid */
             recipe_id: string;
+            /** Format: uuid */
             sample_id: string;
             /** Format: date-time */
             started_at: string | null;
@@ -2192,19 +2277,26 @@ export interface components {
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /** Format: date-time */
             finished_at: string | null;
             history: components["schemas"]["RunTransition"][] | null;
+            /** Format: uuid */
             id: string;
             instruments: components["schemas"]["RunInstrument"][] | null;
             notes: string;
-            /** @description Who started the run. */
+            /**
+             * Format: uuid
+             * @description Who started the run.
+             */
             operator_id: string | null;
             parameters: {
                 [key: string]: number;
             };
+            /** Format: uuid */
             project_id: string | null;
+            /** Format: uuid */
             recipe_id: string;
             recipe_name: string;
             /** Format: int64 */
@@ -2212,6 +2304,7 @@ export interface components {
             recipe_status: string;
             results: components["schemas"]["Result"][] | null;
             sample_barcode: string;
+            /** Format: uuid */
             sample_id: string;
             sample_name: string;
             /** Format: date-time */
@@ -2224,12 +2317,14 @@ export interface components {
         RunInstrument: {
             calibration_required: boolean;
             certificate: components["schemas"]["Calibration"] | null;
+            /** Format: uuid */
             instrument_id: string;
             kind: string;
             name: string;
             serial: string;
         };
         RunTransition: {
+            /** Format: uuid */
             actor_id: string | null;
             /** Format: date-time */
             at: string;
@@ -2245,9 +2340,11 @@ export interface components {
             barcode: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /** @description Who holds the sample now: set by custody events, never written directly. */
             holder: string;
+            /** Format: uuid */
             id: string;
             location: string;
             material: string;
@@ -2255,7 +2352,10 @@ export interface components {
                 [key: string]: unknown;
             };
             name: string;
-            /** @description The project the sample belongs to, if any. */
+            /**
+             * Format: uuid
+             * @description The project the sample belongs to, if any.
+             */
             project_id: string | null;
             /** @enum {string} */
             status: "registered" | "in_use" | "stored" | "checked_out" | "consumed" | "disposed";
@@ -2319,15 +2419,21 @@ export interface components {
         SOP: {
             /** Format: date-time */
             approved_at: string | null;
+            /** Format: uuid */
             approved_by: string | null;
             body_markdown: string;
             /** @description The procedure's document code, e.g. SOP-IV-001; the same for every revision. */
             code: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             id: string;
-            /** @description Shared by every revision of the same procedure. */
+            /**
+             * Format: uuid
+             * @description Shared by every revision of the same procedure.
+             */
             lineage_id: string;
             /** Format: date-time */
             retired_at: string | null;
@@ -2351,14 +2457,17 @@ export interface components {
             /** Format: date-time */
             approved_at: string;
             approver_email: string;
+            /** Format: uuid */
             approver_id: string;
             approver_name: string;
             /** @description admin or pi, when they approved. */
             approver_role: string;
             comment: string;
+            /** Format: uuid */
             id: string;
             /** @description The e-signature; null for approvals recorded without one. */
             signature: components["schemas"]["MethodSignature"] | null;
+            /** Format: uuid */
             sop_id: string;
         };
         SopApprovedBody: {
@@ -2377,7 +2486,7 @@ export interface components {
             code: string;
             title: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
@@ -2386,7 +2495,9 @@ export interface components {
             ack_comment: string | null;
             /** Format: date-time */
             acknowledged_at: string | null;
+            /** Format: uuid */
             acknowledged_by: string | null;
+            /** Format: uuid */
             id: string;
             message: string;
             /** @description The points that break the rule, oldest first. */
@@ -2395,14 +2506,19 @@ export interface components {
             raised_at: string;
             /** @enum {string} */
             rule: "WE1" | "WE2" | "WE3" | "WE4";
+            /** Format: uuid */
             series_id: string;
             /** Format: int64 */
             version: number;
         };
         SPCPoint: {
+            /** Format: uuid */
             id: string;
+            /** Format: uuid */
             run_id: string | null;
+            /** Format: uuid */
             run_result_id: string | null;
+            /** Format: uuid */
             series_id: string;
             /** Format: date-time */
             ts: string;
@@ -2419,8 +2535,12 @@ export interface components {
             center_line: number;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             id: string;
-            /** @description If set, only results of runs on this instrument feed the series. */
+            /**
+             * Format: uuid
+             * @description If set, only results of runs on this instrument feed the series.
+             */
             instrument_id: string | null;
             /**
              * Format: double
@@ -2430,7 +2550,10 @@ export interface components {
             /** @description Run results with this metric are appended as points. */
             metric: string;
             name: string;
-            /** @description If set, only results of runs of this recipe feed the series. */
+            /**
+             * Format: uuid
+             * @description If set, only results of runs of this recipe feed the series.
+             */
             recipe_id: string | null;
             /** Format: double */
             sigma: number;
@@ -2464,7 +2587,7 @@ export interface components {
             name: string;
             position?: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give it or If-Match.
              */
             version?: number;
@@ -2486,7 +2609,7 @@ export interface components {
              */
             status?: "active" | "archived";
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give it or If-Match.
              */
             version?: number;
@@ -2512,24 +2635,24 @@ export interface components {
              */
             status?: "registered" | "in_use" | "stored" | "checked_out" | "consumed" | "disposed";
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give it or If-Match.
              */
             version?: number;
         };
         UpdateSettingsInputBody: {
-            /** Format: int64 */
+            /** Format: int32 */
             access_token_ttl_seconds: number;
             /**
-             * Format: int64
+             * Format: int32
              * @description An instrument whose calibration expires within this many days is 'expiring'.
              */
             calibration_warning_days: number;
             name: string;
-            /** Format: int64 */
+            /** Format: int32 */
             refresh_token_ttl_seconds: number;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409.
              */
             version: number;
@@ -2541,6 +2664,7 @@ export interface components {
         };
         UserBody: {
             email: string;
+            /** Format: uuid */
             id: string;
             name: string;
             organization: components["schemas"]["OrgBody"];
@@ -2549,12 +2673,14 @@ export interface components {
         Wafer: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /**
              * Format: double
              * @description In millimetres, if known.
              */
             diameter_mm: number | null;
+            /** Format: uuid */
             id: string;
             /** @description Unique within the sample, e.g. W1. */
             label: string;
@@ -2562,6 +2688,7 @@ export interface components {
                 [key: string]: unknown;
             };
             notes: string;
+            /** Format: uuid */
             sample_id: string;
             /** Format: date-time */
             updated_at: string;
