@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -88,6 +89,14 @@ type echoOutput struct {
 	Body echoBody
 }
 
+// unencodableOutput holds what encoding/json cannot write.
+type unencodableOutput struct {
+	ETag string `header:"ETag"`
+	Body struct {
+		Limit float64 `json:"limit"`
+	}
+}
+
 type failInput struct {
 	Kind string `path:"kind"`
 }
@@ -122,6 +131,12 @@ func addTestRoutes(s *server) {
 	register(s, Route{Method: http.MethodGet, Path: "/test/panic", Permission: PermPublic, OperationID: "test-panic"},
 		func(context.Context, *struct{}) (*echoOutput, error) {
 			panic("secret boom")
+		})
+	register(s, Route{Method: http.MethodGet, Path: "/test/unencodable", Permission: PermPublic, OperationID: "test-unencodable"},
+		func(context.Context, *struct{}) (*unencodableOutput, error) {
+			out := &unencodableOutput{ETag: `"7"`}
+			out.Body.Limit = math.Inf(1)
+			return out, nil
 		})
 	register(s, Route{Method: http.MethodGet, Path: "/test/abort", Permission: PermPublic, OperationID: "test-abort"},
 		func(context.Context, *struct{}) (*echoOutput, error) {

@@ -68,13 +68,20 @@ func infoOf(r *http.Request) requestInfo {
 // recoverPanics answers a panicking handler with a 500 problem and logs the
 // panic and its stack once. http.ErrAbortHandler passes through: it is the
 // documented way to abort a response, and net/http handles it quietly.
+//
+// The status line is held back until the body starts (heldWriter): huma
+// sets the status before it encodes the body, so a value that cannot be
+// encoded (jsonFormat panics) still finds nothing sent and gets a clean
+// 500 problem instead of a cut connection.
 func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := &recorder{ResponseWriter: w}
+			before := w.Header().Clone()
+			held := &heldWriter{ResponseWriter: w}
 			defer func() {
 				v := recover()
 				if v == nil {
+					held.send()
 					return
 				}
 				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
@@ -85,21 +92,74 @@ func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 					slog.String("request_id", info.id), slog.String("method", info.method),
 					slog.String("path", info.path), slog.Any("panic", v),
 					slog.String("stack", string(debug.Stack())))
-				if rec.status != 0 {
+				if held.sent {
 					// Half a response is out; appending a problem would
 					// corrupt it. Cutting the connection tells the client.
 					panic(http.ErrAbortHandler)
 				}
+				// Nothing is out: forget the handler's status and headers
+				// (ETag, Location, cookies of an answer that is not sent).
+				held.status = 0
+				h := w.Header()
+				clear(h)
+				for k, vs := range before {
+					h[k] = vs
+				}
+				setSecurityHeaders(h)
 				// Logged above: the problem carries no cause to log again.
-				writeProblem(log, rec, r, internalProblem(nil))
+				writeProblem(log, held, r, internalProblem(nil))
 			}()
-			next.ServeHTTP(rec, r)
+			next.ServeHTTP(held, r)
 		})
 	}
 }
 
+// heldWriter holds the status back until the first byte of the body, a
+// flush, or the end of the handler.
+type heldWriter struct {
+	http.ResponseWriter
+	status int  // the status held back; 0: none yet
+	sent   bool // the status line is out
+}
+
+func (h *heldWriter) WriteHeader(code int) {
+	switch {
+	case h.sent || code < 200: // informational answers go at once
+		h.ResponseWriter.WriteHeader(code)
+	case h.status == 0:
+		h.status = code
+	}
+}
+
+func (h *heldWriter) send() {
+	if !h.sent {
+		h.sent = true
+		if h.status != 0 {
+			h.ResponseWriter.WriteHeader(h.status)
+		}
+	}
+}
+
+func (h *heldWriter) Write(b []byte) (int, error) {
+	h.send()
+	return h.ResponseWriter.Write(b)
+}
+
+// FlushError sends the held status, then flushes (http.ResponseController).
+func (h *heldWriter) FlushError() error {
+	h.send()
+	return http.NewResponseController(h.ResponseWriter).Flush()
+}
+
+// Flush makes a heldWriter an http.Flusher.
+func (h *heldWriter) Flush() { _ = h.FlushError() }
+
+// Unwrap lets http.ResponseController reach the connection underneath.
+func (h *heldWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
 // accessLog writes one line per request. It sits inside recoverPanics, so
-// it logs a panicking request as the 500 that recoverPanics will send.
+// it logs a panicking request as the 500 that recoverPanics will send,
+// whatever status the handler had set before it panicked.
 func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +168,7 @@ func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 			returned := false
 			defer func() {
 				status := rec.status
-				if !returned && status == 0 {
+				if !returned {
 					status = http.StatusInternalServerError
 				} else if status == 0 {
 					status = http.StatusOK
@@ -141,12 +201,15 @@ func limitBody(limit int64) func(http.Handler) http.Handler {
 // JSON is never sniffed into HTML, and its URLs never leak as a Referer.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
+		setSecurityHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
+}
+
+func setSecurityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
 }
 
 // recorder notes the status and size of a response. Unwrap lets

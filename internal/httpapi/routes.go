@@ -29,6 +29,8 @@ type Route struct {
 	OperationID string
 	Summary     string
 	Status      int // the success status, when not 200
+
+	input reflect.Type // the handler's input struct; nil for docRoutes
 }
 
 // docRoutes are not huma operations: the OpenAPI document in 3.1 and 3.0
@@ -164,6 +166,9 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 		op.Security = []map[string][]string{{"bearer": {}}}
 	}
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		if err := checkInput(in); err != nil {
+			return nil, problemFor(err) // values at the edge (values.go)
+		}
 		out, err := h(ctx, in)
 		var statusErr huma.StatusError
 		if err != nil && !errors.As(err, &statusErr) {
@@ -175,6 +180,7 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 	if isUpdate(r) {
 		documentPreconditions(s.api, r)
 	}
+	r.input = reflect.TypeFor[I]()
 	s.routes = append(s.routes, r)
 }
 

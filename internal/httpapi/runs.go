@@ -186,6 +186,9 @@ func (s *server) uploadResults(ctx context.Context, in *uploadResultsInput) (*up
 	case "text/csv":
 		results, err = parseResultsCSV(in.RawBody)
 	case "application/json", "":
+		if err := validateJSON[resultsUpload](s.api, in.RawBody); err != nil {
+			return nil, err
+		}
 		results, err = parseResultsJSON(in.RawBody)
 	default:
 		return nil, invalid("header.Content-Type", "must be application/json or text/csv")
@@ -210,6 +213,9 @@ type resultsUpload struct {
 }
 
 func parseResultsJSON(raw []byte) ([]spectra.NewResult, error) {
+	if err := checkJSONText(raw); err != nil {
+		return nil, invalid("results", err.Error())
+	}
 	var body resultsUpload
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -224,6 +230,10 @@ func parseResultsJSON(raw []byte) ([]spectra.NewResult, error) {
 	}
 	out := make([]spectra.NewResult, len(body.Results))
 	var fields []spectra.FieldError
+	var se *spectra.Error
+	if errors.As(checkValue("results", body.Results), &se) { // values at the edge
+		fields = append(fields, se.Fields...)
+	}
 	for i, r := range body.Results {
 		at := func(f string) string { return fmt.Sprintf("results[%d].%s", i, f) }
 		if r.Value == nil {
@@ -259,6 +269,11 @@ func checkResult(metric, unit string, at func(string) string) []spectra.FieldErr
 	}
 	if len(unit) > 32 {
 		fields = append(fields, spectra.FieldError{Field: at("unit"), Message: "at most 32 characters"})
+	}
+	for _, fv := range [][2]string{{"metric", metric}, {"unit", unit}} {
+		if msg := spectra.CheckText(fv[1]); msg != "" {
+			fields = append(fields, spectra.FieldError{Field: at(fv[0]), Message: msg})
+		}
 	}
 	return fields
 }
@@ -331,6 +346,8 @@ func parseResultsCSV(raw []byte) ([]spectra.NewResult, error) {
 			ts, err := time.Parse(time.RFC3339, m)
 			if err != nil {
 				fields = append(fields, spectra.FieldError{Field: at("measured_at"), Message: "must be an RFC 3339 time"})
+			} else if msg := spectra.CheckTime(ts); msg != "" {
+				fields = append(fields, spectra.FieldError{Field: at("measured_at"), Message: msg})
 			}
 			nr.MeasuredAt = &ts
 		}

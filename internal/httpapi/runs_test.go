@@ -385,9 +385,9 @@ func TestRunResults(t *testing.T) {
 		name, ct, body, field string
 	}{
 		{"value missing", "application/json", `{"results":[{"metric":"m","unit":"V"}]}`, "results[0].value"},
-		{"value not a number", "application/json", `{"results":[{"metric":"m","value":"high","unit":"V"}]}`, "results"},
+		{"value not a number", "application/json", `{"results":[{"metric":"m","value":"high","unit":"V"}]}`, "results[0].value"},
 		{"metric missing", "application/json", `{"results":[{"metric":"ok","value":1},{"value":1}]}`, "results[1].metric"},
-		{"unknown field", "application/json", `{"results":[{"metric":"m","value":1,"organization_id":"x"}]}`, "results"},
+		{"unknown field", "application/json", `{"results":[{"metric":"m","value":1,"organization_id":"x"}]}`, "results[0].organization_id"},
 		{"no results", "application/json", `{"results":[]}`, "results"},
 		{"unknown device", "application/json", `{"results":[{"metric":"m","value":1,"device_id":"` + uuid.NewString() + `"}]}`, "results[0].device_id"},
 		{"CSV value", "text/csv", "metric,value,unit\nm,1,V\nm,abc,V\n", "line 3.value"},

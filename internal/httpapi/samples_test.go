@@ -255,7 +255,7 @@ func TestSamples(t *testing.T) {
 			body: valid(map[string]any{"barcode": "DL-S-0101", "status": "disposed"})},
 		{name: "metadata that is no object", method: http.MethodPost, path: base, token: u.eng, status: http.StatusUnprocessableEntity, field: "metadata",
 			body: valid(map[string]any{"barcode": "DL-S-0101", "metadata": []any{1, 2}})},
-		{name: "NUL in the metadata", method: http.MethodPost, path: base, token: u.eng, status: http.StatusUnprocessableEntity, field: "metadata",
+		{name: "NUL in the metadata", method: http.MethodPost, path: base, token: u.eng, status: http.StatusUnprocessableEntity, field: "metadata.k",
 			body: valid(map[string]any{"barcode": "DL-S-0101", "metadata": map[string]any{"k": "a\x00b"}})},
 		{name: "NUL in the location", method: http.MethodPost, path: base, token: u.eng, status: http.StatusUnprocessableEntity, field: "location",
 			body: valid(map[string]any{"barcode": "DL-S-0101", "location": "a\x00b"})},

@@ -74,8 +74,10 @@ func newServer(d Deps) *server {
 		d.Version = "dev"
 	}
 	s.api = humago.New(s.mux, s.config(d.Version))
+	documentUUIDs(s.api)
 	s.routes = append(s.routes, docRoutes...)
 	s.addRoutes()
+	s.documentInt32()
 	nullableStructPointers(s.api)
 	s.mux.HandleFunc("GET /docs", docsPage)
 	return s
@@ -92,6 +94,7 @@ func (s *server) config(version string) huma.Config {
 	// (a lab's network may not reach one).
 	c.DocsPath = ""
 	c.Transformers = []huma.Transformer{problemTransformer(s.log)}
+	c.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An access token (JWT) from /auth/login, /auth/refresh " +
 			"or the identity provider, or an API key (spk_…)."},

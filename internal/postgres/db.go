@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -35,6 +37,15 @@ func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.ConnConfig.RuntimeParams["application_name"] = "spectra"
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		// Times leave the database in UTC, whatever the process's zone:
+		// the API's range (to the end of 9999 in UTC, spectra.LatestTime)
+		// must not become the year 10000, which JSON cannot write, in a
+		// zone east of UTC.
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)

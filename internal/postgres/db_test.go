@@ -65,3 +65,20 @@ func dbName(t *testing.T, db *postgres.DB) string {
 	}
 	return name
 }
+
+// Times are scanned in UTC whatever the process's zone, so that the last
+// instant the API accepts (the end of 9999 in UTC) is written back as
+// 9999, not as the year 10000 of a zone east of UTC.
+func TestTimesScanInUTC(t *testing.T) {
+	db := pgtest.NewDB(t)
+	var ts time.Time
+	if err := db.Pool().QueryRow(context.Background(), `SELECT '9999-12-31T23:59:59.999999Z'::timestamptz`).Scan(&ts); err != nil {
+		t.Fatal(err)
+	}
+	if ts.Location() != time.UTC || ts.Year() != 9999 {
+		t.Fatalf("scanned %v in %v, want UTC", ts, ts.Location())
+	}
+	if _, err := ts.MarshalJSON(); err != nil {
+		t.Fatalf("the latest time cannot be written back: %v", err)
+	}
+}

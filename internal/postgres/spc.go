@@ -69,7 +69,8 @@ func series(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock string) (spe
 // and sigma are computed from the latest baselineSize run results of the
 // metric (of the series' recipe and instrument, if it names them);
 // otherwise s.CenterLine and s.Sigma are taken as given. The limits are
-// centre ± 3 sigma. A taken name is CodeConflict; an unknown recipe or
+// centre ± 3 sigma (spectra.ControlLimits: CodeInvalid naming sigma when
+// they overflow). A taken name is CodeConflict; an unknown recipe or
 // instrument CodeInvalid naming it.
 func (db *DB) CreateSeries(ctx context.Context, t Tenant, s spectra.SPCSeries, baselineSize int) (spectra.SPCSeries, error) {
 	var out spectra.SPCSeries
@@ -107,12 +108,15 @@ func (db *DB) CreateSeries(ctx context.Context, t Tenant, s spectra.SPCSeries, b
 			n := len(values)
 			size = &n
 		}
-		var err error
+		ucl, lcl, err := spectra.ControlLimits(s.CenterLine, s.Sigma)
+		if err != nil {
+			return err
+		}
 		out, err = scanSeries(tx.QueryRow(ctx, `INSERT INTO spc_series (organization_id, name, metric, unit, instrument_id, recipe_id,
 				center_line, sigma, ucl, lcl, baseline_size, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+seriesColumns,
 			t.OrgID, s.Name, s.Metric, s.Unit, s.InstrumentID, s.RecipeID, s.CenterLine, s.Sigma,
-			s.CenterLine+3*s.Sigma, s.CenterLine-3*s.Sigma, size, analysisNullUUID(t.UserID)))
+			ucl, lcl, size, analysisNullUUID(t.UserID)))
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 			return analysisFieldErr(spectra.CodeConflict, "name", "already used by another series")

@@ -174,6 +174,19 @@ func we4(vs []float64, c, s float64) *Violation {
 		Message: fmt.Sprintf("Rule 4: eight consecutive points on one side of the centre line (%s).", sideName(d))}
 }
 
+// ControlLimits are the upper and lower control limits of a chart with
+// centre c and sigma s: c ± 3s. Limits that overflow to ±Inf could be
+// stored but never returned (JSON has no infinity), so they are
+// CodeInvalid naming sigma.
+func ControlLimits(c, s float64) (ucl, lcl float64, err error) {
+	ucl, lcl = c+3*s, c-3*s
+	if CheckFloat(ucl) != "" || CheckFloat(lcl) != "" {
+		return 0, 0, &Error{Code: CodeInvalid, Message: "the control limits center_line ± 3 sigma overflow",
+			Fields: []FieldError{{Field: "sigma", Message: "center_line ± 3 sigma must be a finite number"}}}
+	}
+	return ucl, lcl, nil
+}
+
 // Baseline is the mean and sample standard deviation of values: the centre
 // line and sigma of a chart computed from history. It fails with
 // CodeInvalid when there are fewer than two values or they do not vary.
@@ -190,9 +203,13 @@ func Baseline(values []float64) (center, sigma float64, err error) {
 		sigma += (v - center) * (v - center)
 	}
 	sigma = math.Sqrt(sigma / float64(len(values)-1))
-	if sigma == 0 || math.IsNaN(sigma) || math.IsInf(sigma, 0) {
+	if sigma == 0 {
 		return 0, 0, &Error{Code: CodeInvalid, Message: "the baseline values do not vary: sigma would be zero",
 			Fields: []FieldError{{Field: "baseline_size", Message: "the baseline has no spread"}}}
+	}
+	if _, _, err := ControlLimits(center, sigma); err != nil || math.IsNaN(sigma) || math.IsInf(sigma, 0) {
+		return 0, 0, &Error{Code: CodeInvalid, Message: "the baseline values are too large: the control limits would overflow",
+			Fields: []FieldError{{Field: "baseline_size", Message: "the limits computed from the baseline are not finite"}}}
 	}
 	return center, sigma, nil
 }

@@ -87,6 +87,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's invitations, newest first */
+        get: operations["list-invitations"];
+        put?: never;
+        /** Invite an e-mail address to become a member (the person accepts) */
+        post: operations["invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an open invitation */
+        delete: operations["revoke-invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/organization": {
         parameters: {
             query?: never;
@@ -115,8 +150,7 @@ export interface paths {
         /** List the organization's members */
         get: operations["list-users"];
         put?: never;
-        /** Create a user, or add an existing one, as a member */
-        post: operations["add-user"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -151,7 +185,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a member's password; ends their sessions */
+        /** Set the password of an account this organization alone has and made; revokes its sessions and keys */
         post: operations["reset-password"];
         delete?: never;
         options?: never;
@@ -1054,6 +1088,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open invitations addressed to you, from any organization */
+        get: operations["list-my-invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/invitations/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation addressed to you: become a member */
+        post: operations["accept-my-invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation with its token (your account's password, or a new account); starts a session */
+        post: operations["accept-invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -1133,6 +1218,23 @@ export interface paths {
         get: operations["oidc-login"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password; ends your other sessions everywhere */
+        post: operations["change-password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1228,18 +1330,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptInvitationInputBody: {
+            /** @description Your name, for a new account. */
+            name?: string;
+            /** @description Your account's password if you have one; else the password of the account this makes (at least 8 characters). */
+            password: string;
+            /** @description The invitation's one-time token. */
+            token: string;
+        };
         AcknowledgeInputBody: {
             /** @description What was found, what was done. */
             comment: string;
-        };
-        AddMemberInputBody: {
-            /** Format: email */
-            email: string;
-            name: string;
-            /** @description For a new user; omit for users who sign in through the identity provider. */
-            password?: string;
-            /** @enum {string} */
-            role: "admin" | "pi" | "engineer" | "technician" | "viewer";
         };
         AddPointsInputBody: {
             points: components["schemas"]["PointIn"][] | null;
@@ -1258,9 +1359,11 @@ export interface components {
         APIKey: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string;
             /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
             /** Format: date-time */
             last_used_at: string | null;
@@ -1270,14 +1373,17 @@ export interface components {
             /** Format: date-time */
             revoked_at: string | null;
             role: string;
+            /** Format: uuid */
             service_account_id: string;
         };
         ApiKeyCreated: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string;
             /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
             /** @description The key itself. It is shown this once and never again. */
             key: string;
@@ -1289,6 +1395,7 @@ export interface components {
             /** Format: date-time */
             revoked_at: string | null;
             role: string;
+            /** Format: uuid */
             service_account_id: string;
         };
         ApproveMethodInputBody: {
@@ -1302,9 +1409,11 @@ export interface components {
             actor: string;
             /** @description How the actor authenticated: password, oidc, api_key, cli, seed… */
             actor_auth: string;
+            /** Format: uuid */
             actor_id: string | null;
             /** Format: date-time */
             at: string;
+            /** Format: uuid */
             id: string;
             new?: {
                 [key: string]: unknown;
@@ -1313,6 +1422,7 @@ export interface components {
                 [key: string]: unknown;
             };
             request_id: string;
+            /** Format: uuid */
             row_id: string | null;
             table: string;
         };
@@ -1328,12 +1438,15 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             expires_at: string;
+            /** Format: uuid */
             id: string;
+            /** Format: uuid */
             instrument_id: string;
             /** Format: date-time */
             issued_at: string;
             notes: string;
             provider: string;
+            /** Format: uuid */
             recorded_by: string | null;
             /** Format: date-time */
             revoked_at?: string;
@@ -1352,6 +1465,10 @@ export interface components {
              * @description The organization's warning window.
              */
             warning_days: number;
+        };
+        ChangePasswordInputBody: {
+            current_password: string;
+            new_password: string;
         };
         CreateAPIKeyInputBody: {
             /**
@@ -1373,6 +1490,7 @@ export interface components {
              * @description Must be after issued_at.
              */
             expires_at: string;
+            /** Format: uuid */
             instrument_id: string;
             /** Format: date-time */
             issued_at: string;
@@ -1402,13 +1520,17 @@ export interface components {
             parameters: {
                 [key: string]: unknown;
             };
-            /** @description An approved recipe. */
+            /**
+             * Format: uuid
+             * @description An approved recipe.
+             */
             recipe_id: string;
+            /** Format: uuid */
             sample_id: string;
         };
         CreateSeriesInputBody: {
             /**
-             * Format: int64
+             * Format: int32
              * @description Compute centre line and sigma from this many latest results of the metric.
              */
             baseline_size?: number;
@@ -1417,12 +1539,18 @@ export interface components {
              * @description With sigma; or give baseline_size instead.
              */
             center_line?: number;
-            /** @description Only runs on this instrument feed the series. */
+            /**
+             * Format: uuid
+             * @description Only runs on this instrument feed the series.
+             */
             instrument_id?: string;
             /** @description Run results of this metric become points. */
             metric: string;
             name: string;
-            /** @description Only runs of this recipe feed the series. */
+            /**
+             * Format: uuid
+             * @description Only runs of this recipe feed the series.
+             */
             recipe_id?: string;
             /** Format: double */
             sigma?: number;
@@ -1452,12 +1580,15 @@ export interface components {
             event_type: "received" | "transferred" | "stored" | "checked_out" | "returned" | "consumed" | "disposed";
             from_holder: string;
             from_location: string;
+            /** Format: uuid */
             id: string;
             notes: string;
             /** Format: date-time */
             occurred_at: string;
+            /** Format: uuid */
             recorded_by: string | null;
             sample_barcode: string;
+            /** Format: uuid */
             sample_id: string;
             to_holder: string;
             to_location: string;
@@ -1465,6 +1596,7 @@ export interface components {
         DeletedRow: {
             /** Format: date-time */
             deleted_at: string;
+            /** Format: uuid */
             id: string;
             row: {
                 [key: string]: unknown;
@@ -1473,7 +1605,9 @@ export interface components {
         Device: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             id: string;
             /** @description e.g. diode, transistor, TLM. */
             kind: string;
@@ -1484,7 +1618,10 @@ export interface components {
             name: string;
             /** @description Where on the wafer, e.g. a die coordinate. */
             position: string;
-            /** @description The sample the device's wafer belongs to. */
+            /**
+             * Format: uuid
+             * @description The sample the device's wafer belongs to.
+             */
             sample_id: string;
             /** Format: date-time */
             updated_at: string;
@@ -1493,6 +1630,7 @@ export interface components {
              * @description The device's version, for If-Match.
              */
             version: number;
+            /** Format: uuid */
             wafer_id: string;
         };
         EditSampleStatusInputBody: {
@@ -1520,19 +1658,27 @@ export interface components {
         ELNEntry: {
             /** @description The amendments that correct this entry, oldest first. */
             amendments: string[] | null;
-            /** @description The entry this one corrects, if it is an amendment. */
+            /**
+             * Format: uuid
+             * @description The entry this one corrects, if it is an amendment.
+             */
             amends_id: string | null;
             body_markdown: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             id: string;
             /**
              * Format: date-time
              * @description When the first signature locked the entry; a locked entry cannot be edited or deleted.
              */
             locked_at: string | null;
-            /** @description The project the entry belongs to, if any. */
+            /**
+             * Format: uuid
+             * @description The project the entry belongs to, if any.
+             */
             project_id: string | null;
             /**
              * Format: float
@@ -1559,6 +1705,7 @@ export interface components {
         ELNManifest: {
             /** @description SHA-256 (hex) of the entry's current content, as a new signature would store it. */
             content_sha256: string;
+            /** Format: uuid */
             entry_id: string;
             /**
              * @description The scheme of content_sha256: the one new signatures use.
@@ -1573,6 +1720,7 @@ export interface components {
             auth_method: string;
             /** @description SHA-256 (hex) of the content signed, encoded as its scheme says. */
             content_sha256: string;
+            /** Format: uuid */
             id: string;
             /** @description Whether the entry's current content, encoded by this signature's scheme, still has this digest. */
             matches: boolean;
@@ -1590,6 +1738,7 @@ export interface components {
         };
         ELNSigner: {
             email: string;
+            /** Format: uuid */
             id: string;
             name: string;
         };
@@ -1607,7 +1756,7 @@ export interface components {
             sample_ids?: string[] | null;
             title: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give this or If-Match.
              */
             version?: number;
@@ -1621,9 +1770,11 @@ export interface components {
         FeatureSet: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             description: string;
             features: components["schemas"]["Feature"][] | null;
+            /** Format: uuid */
             id: string;
             /** @description A model refers to this revision, so it can no longer change: create the next revision instead. */
             locked: boolean;
@@ -1656,7 +1807,7 @@ export interface components {
             /** @description Where the data comes from: a query, a description, or both. */
             source: components["schemas"]["FeatureSource"];
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
@@ -1675,6 +1826,7 @@ export interface components {
             calibration_required: boolean;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             id: string;
             kind: string;
             location: string;
@@ -1716,10 +1868,55 @@ export interface components {
             /** @enum {string} */
             state: "valid" | "expiring" | "expired" | "missing" | "not_required";
         };
+        Invitation: {
+            /** Format: date-time */
+            accepted_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            invited_by: string | null;
+            /** Format: date-time */
+            revoked_at?: string;
+            role: string;
+            /** @enum {string} */
+            status: "open" | "accepted" | "revoked" | "expired";
+        };
+        InvitationCreated: {
+            /** Format: date-time */
+            accepted_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            invited_by: string | null;
+            /** Format: date-time */
+            revoked_at?: string;
+            role: string;
+            /** @enum {string} */
+            status: "open" | "accepted" | "revoked" | "expired";
+            /** @description The one-time token the person accepts with (POST /auth/invitations/accept). It is shown this once: pass it to the person. */
+            token: string;
+        };
+        InviteInputBody: {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "pi" | "engineer" | "technician" | "viewer";
+        };
         LapsedInstrument: {
             certificate_number?: string;
             /** Format: date-time */
             expires_at?: string;
+            /** Format: uuid */
             id: string;
             name: string;
             /** @enum {string} */
@@ -1758,6 +1955,10 @@ export interface components {
         };
         ListBodyInstrument: {
             items: components["schemas"]["Instrument"][];
+            next_cursor: string | null;
+        };
+        ListBodyInvitation: {
+            items: components["schemas"]["Invitation"][];
             next_cursor: string | null;
         };
         ListBodyMember: {
@@ -1833,7 +2034,10 @@ export interface components {
             /** Format: date-time */
             deleted_at?: string;
             email: string;
-            /** @description The user's id. */
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
             id: string;
             /** @description A service account (API key). */
             is_service: boolean;
@@ -1866,6 +2070,7 @@ export interface components {
             auth_method: string;
             /** @description SHA-256 (hex) of the signed content, encoded as its scheme says. */
             content_sha256: string;
+            /** Format: uuid */
             id: string;
             /** @description Whether the revision's current content, encoded by this signature's scheme, still has this digest. */
             matches: boolean;
@@ -1878,6 +2083,7 @@ export interface components {
             scheme: "v1" | "v2";
             /** Format: date-time */
             signed_at: string;
+            /** Format: uuid */
             signer_id: string;
             signer_role: string;
         };
@@ -1886,7 +2092,9 @@ export interface components {
             artifact_uri: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             feature_set_id: string;
             feature_set_name: string;
             /** Format: int64 */
@@ -1894,6 +2102,7 @@ export interface components {
             hyperparameters: {
                 [key: string]: unknown;
             };
+            /** Format: uuid */
             id: string;
             metrics: {
                 [key: string]: number;
@@ -1921,7 +2130,10 @@ export interface components {
             algorithm?: string;
             /** @description Where the trained model is stored: an absolute URI with scheme s3, gs, az, abfs, abfss, wasbs, hdfs, dbfs, http, https, file, runs or models (MLflow), e.g. s3://bucket/models/vth/3/model.onnx; no credentials. */
             artifact_uri?: string;
-            /** @description The feature-set revision the model is trained on; it becomes immutable. */
+            /**
+             * Format: uuid
+             * @description The feature-set revision the model is trained on; it becomes immutable.
+             */
             feature_set_id: string;
             /** @description Any JSON object. */
             hyperparameters?: {
@@ -1940,6 +2152,7 @@ export interface components {
             algorithm?: string;
             /** @description As at creation; required once validated or deployed. */
             artifact_uri?: string;
+            /** Format: uuid */
             feature_set_id: string;
             /** @description Any JSON object. */
             hyperparameters?: {
@@ -1957,12 +2170,16 @@ export interface components {
             /** Format: date-time */
             trained_at?: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
         };
+        MyInvitationsOutputBody: {
+            items: components["schemas"]["PendingInvitation"][] | null;
+        };
         OrgBody: {
+            /** Format: uuid */
             id: string;
             name: string;
             slug: string;
@@ -1977,6 +2194,16 @@ export interface components {
             refresh_token_ttl_seconds: number;
             /** Format: int64 */
             version: number;
+        };
+        PendingInvitation: {
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The inviting organization's slug. */
+            organization: string;
+            organization_name: string;
+            role: string;
         };
         PermissionsOutputBody: {
             /** @description Each permission and the lowest role that holds it. */
@@ -2021,8 +2248,10 @@ export interface components {
             code: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             description: string;
+            /** Format: uuid */
             id: string;
             name: string;
             /** @enum {string} */
@@ -2049,15 +2278,21 @@ export interface components {
         Recipe: {
             /** Format: date-time */
             approved_at: string | null;
+            /** Format: uuid */
             approved_by: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             description: string;
+            /** Format: uuid */
             id: string;
             /** @description The kinds of instrument a run needs (SMU, spectrometer, …). */
             instrument_kinds: string[] | null;
-            /** @description Shared by every revision of the same method. */
+            /**
+             * Format: uuid
+             * @description Shared by every revision of the same method.
+             */
             lineage_id: string;
             name: string;
             /** @description The parameters a run of this recipe takes, with their units and ranges. */
@@ -2083,12 +2318,15 @@ export interface components {
             /** Format: date-time */
             approved_at: string;
             approver_email: string;
+            /** Format: uuid */
             approver_id: string;
             approver_name: string;
             /** @description admin or pi, when they approved. */
             approver_role: string;
             comment: string;
+            /** Format: uuid */
             id: string;
+            /** Format: uuid */
             recipe_id: string;
             /** @description The e-signature; null for approvals recorded before signatures were required. */
             signature: components["schemas"]["MethodSignature"] | null;
@@ -2123,7 +2361,7 @@ export interface components {
             /** @description The parameters a run takes: name, unit, min, max, default. */
             parameters?: components["schemas"]["RecipeParam"][] | null;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
@@ -2152,18 +2390,23 @@ export interface components {
             refresh_token?: string;
         };
         Result: {
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             device_id: string | null;
+            /** Format: uuid */
             id: string;
             /** Format: date-time */
             measured_at: string;
             metric: string;
+            /** Format: uuid */
             run_id: string;
             unit: string;
             /** Format: double */
             value: number;
         };
         ResultIn: {
+            /** Format: uuid */
             device_id?: string;
             /** Format: date-time */
             measured_at?: string;
@@ -2183,18 +2426,26 @@ export interface components {
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /** Format: date-time */
             finished_at: string | null;
+            /** Format: uuid */
             id: string;
             notes: string;
-            /** @description Who started the run. */
+            /**
+             * Format: uuid
+             * @description Who started the run.
+             */
             operator_id: string | null;
             parameters: {
                 [key: string]: number;
             };
+            /** Format: uuid */
             project_id: string | null;
+            /** Format: uuid */
             recipe_id: string;
+            /** Format: uuid */
             sample_id: string;
             /** Format: date-time */
             started_at: string | null;
@@ -2207,19 +2458,26 @@ export interface components {
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /** Format: date-time */
             finished_at: string | null;
             history: components["schemas"]["RunTransition"][] | null;
+            /** Format: uuid */
             id: string;
             instruments: components["schemas"]["RunInstrument"][] | null;
             notes: string;
-            /** @description Who started the run. */
+            /**
+             * Format: uuid
+             * @description Who started the run.
+             */
             operator_id: string | null;
             parameters: {
                 [key: string]: number;
             };
+            /** Format: uuid */
             project_id: string | null;
+            /** Format: uuid */
             recipe_id: string;
             recipe_name: string;
             /** Format: int64 */
@@ -2227,6 +2485,7 @@ export interface components {
             recipe_status: string;
             results: components["schemas"]["Result"][] | null;
             sample_barcode: string;
+            /** Format: uuid */
             sample_id: string;
             sample_name: string;
             /** Format: date-time */
@@ -2239,12 +2498,14 @@ export interface components {
         RunInstrument: {
             calibration_required: boolean;
             certificate: components["schemas"]["Calibration"] | null;
+            /** Format: uuid */
             instrument_id: string;
             kind: string;
             name: string;
             serial: string;
         };
         RunTransition: {
+            /** Format: uuid */
             actor_id: string | null;
             /** Format: date-time */
             at: string;
@@ -2260,9 +2521,11 @@ export interface components {
             barcode: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /** @description Who holds the sample now: set by custody events, never written directly. */
             holder: string;
+            /** Format: uuid */
             id: string;
             location: string;
             material: string;
@@ -2270,7 +2533,10 @@ export interface components {
                 [key: string]: unknown;
             };
             name: string;
-            /** @description The project the sample belongs to, if any. */
+            /**
+             * Format: uuid
+             * @description The project the sample belongs to, if any.
+             */
             project_id: string | null;
             /** @enum {string} */
             status: "registered" | "in_use" | "stored" | "checked_out" | "consumed" | "disposed";
@@ -2334,15 +2600,21 @@ export interface components {
         SOP: {
             /** Format: date-time */
             approved_at: string | null;
+            /** Format: uuid */
             approved_by: string | null;
             body_markdown: string;
             /** @description The procedure's document code, e.g. SOP-IV-001; the same for every revision. */
             code: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
+            /** Format: uuid */
             id: string;
-            /** @description Shared by every revision of the same procedure. */
+            /**
+             * Format: uuid
+             * @description Shared by every revision of the same procedure.
+             */
             lineage_id: string;
             /** Format: date-time */
             retired_at: string | null;
@@ -2366,14 +2638,17 @@ export interface components {
             /** Format: date-time */
             approved_at: string;
             approver_email: string;
+            /** Format: uuid */
             approver_id: string;
             approver_name: string;
             /** @description admin or pi, when they approved. */
             approver_role: string;
             comment: string;
+            /** Format: uuid */
             id: string;
             /** @description The e-signature; null for approvals recorded without one. */
             signature: components["schemas"]["MethodSignature"] | null;
+            /** Format: uuid */
             sop_id: string;
         };
         SopApprovedBody: {
@@ -2392,7 +2667,7 @@ export interface components {
             code: string;
             title: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read, if not sent as If-Match; a stale one answers 409.
              */
             version?: number;
@@ -2401,7 +2676,9 @@ export interface components {
             ack_comment: string | null;
             /** Format: date-time */
             acknowledged_at: string | null;
+            /** Format: uuid */
             acknowledged_by: string | null;
+            /** Format: uuid */
             id: string;
             message: string;
             /** @description The points that break the rule, oldest first. */
@@ -2410,14 +2687,19 @@ export interface components {
             raised_at: string;
             /** @enum {string} */
             rule: "WE1" | "WE2" | "WE3" | "WE4";
+            /** Format: uuid */
             series_id: string;
             /** Format: int64 */
             version: number;
         };
         SPCPoint: {
+            /** Format: uuid */
             id: string;
+            /** Format: uuid */
             run_id: string | null;
+            /** Format: uuid */
             run_result_id: string | null;
+            /** Format: uuid */
             series_id: string;
             /** Format: date-time */
             ts: string;
@@ -2434,8 +2716,12 @@ export interface components {
             center_line: number;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             id: string;
-            /** @description If set, only results of runs on this instrument feed the series. */
+            /**
+             * Format: uuid
+             * @description If set, only results of runs on this instrument feed the series.
+             */
             instrument_id: string | null;
             /**
              * Format: double
@@ -2445,7 +2731,10 @@ export interface components {
             /** @description Run results with this metric are appended as points. */
             metric: string;
             name: string;
-            /** @description If set, only results of runs of this recipe feed the series. */
+            /**
+             * Format: uuid
+             * @description If set, only results of runs of this recipe feed the series.
+             */
             recipe_id: string | null;
             /** Format: double */
             sigma: number;
@@ -2479,7 +2768,7 @@ export interface components {
             name: string;
             position?: string;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give it or If-Match.
              */
             version?: number;
@@ -2501,7 +2790,7 @@ export interface components {
              */
             status?: "active" | "archived";
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give it or If-Match.
              */
             version?: number;
@@ -2527,24 +2816,24 @@ export interface components {
              */
             status?: "registered" | "in_use" | "stored" | "checked_out" | "consumed" | "disposed";
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read; a stale one answers 409. Give it or If-Match.
              */
             version?: number;
         };
         UpdateSettingsInputBody: {
-            /** Format: int64 */
+            /** Format: int32 */
             access_token_ttl_seconds: number;
             /**
-             * Format: int64
+             * Format: int32
              * @description An instrument whose calibration expires within this many days is 'expiring'.
              */
             calibration_warning_days: number;
             name: string;
-            /** Format: int64 */
+            /** Format: int32 */
             refresh_token_ttl_seconds: number;
             /**
-             * Format: int64
+             * Format: int32
              * @description The version read (required: without it 428); a stale one answers 409.
              */
             version?: number;
@@ -2556,6 +2845,7 @@ export interface components {
         };
         UserBody: {
             email: string;
+            /** Format: uuid */
             id: string;
             name: string;
             organization: components["schemas"]["OrgBody"];
@@ -2564,12 +2854,14 @@ export interface components {
         Wafer: {
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
             created_by: string | null;
             /**
              * Format: double
              * @description In millimetres, if known.
              */
             diameter_mm: number | null;
+            /** Format: uuid */
             id: string;
             /** @description Unique within the sample, e.g. W1. */
             label: string;
@@ -2577,6 +2869,7 @@ export interface components {
                 [key: string]: unknown;
             };
             notes: string;
+            /** Format: uuid */
             sample_id: string;
             /** Format: date-time */
             updated_at: string;
@@ -2794,6 +3087,104 @@ export interface operations {
             };
         };
     };
+    "list-invitations": {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description At most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBodyInvitation"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreated"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "revoke-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invitation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "get-settings": {
         parameters: {
             query?: never;
@@ -2893,40 +3284,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyMember"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "add-user": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AddMemberInputBody"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description Error */
@@ -6102,6 +6459,100 @@ export interface operations {
             };
         };
     };
+    "list-my-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyInvitationsOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "accept-my-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invitation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "accept-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -6242,6 +6693,37 @@ export interface operations {
         responses: {
             /** @description Found */
             302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordInputBody"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
