@@ -87,6 +87,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's invitations, newest first */
+        get: operations["list-invitations"];
+        put?: never;
+        /** Invite an e-mail address to become a member (the person accepts) */
+        post: operations["invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an open invitation */
+        delete: operations["revoke-invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/organization": {
         parameters: {
             query?: never;
@@ -115,8 +150,7 @@ export interface paths {
         /** List the organization's members */
         get: operations["list-users"];
         put?: never;
-        /** Create a user, or add an existing one, as a member */
-        post: operations["add-user"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -151,7 +185,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a member's password; ends their sessions */
+        /** Set the password of an account this organization alone has and made; revokes its sessions and keys */
         post: operations["reset-password"];
         delete?: never;
         options?: never;
@@ -1054,6 +1088,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open invitations addressed to you, from any organization */
+        get: operations["list-my-invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/invitations/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation addressed to you: become a member */
+        post: operations["accept-my-invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation with its token (your account's password, or a new account); starts a session */
+        post: operations["accept-invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -1133,6 +1218,23 @@ export interface paths {
         get: operations["oidc-login"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password; ends your other sessions everywhere */
+        post: operations["change-password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1228,18 +1330,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptInvitationInputBody: {
+            /** @description Your name, for a new account. */
+            name?: string;
+            /** @description Your account's password if you have one; else the password of the account this makes (at least 8 characters). */
+            password: string;
+            /** @description The invitation's one-time token. */
+            token: string;
+        };
         AcknowledgeInputBody: {
             /** @description What was found, what was done. */
             comment: string;
-        };
-        AddMemberInputBody: {
-            /** Format: email */
-            email: string;
-            name: string;
-            /** @description For a new user; omit for users who sign in through the identity provider. */
-            password?: string;
-            /** @enum {string} */
-            role: "admin" | "pi" | "engineer" | "technician" | "viewer";
         };
         AddPointsInputBody: {
             points: components["schemas"]["PointIn"][] | null;
@@ -1352,6 +1453,10 @@ export interface components {
              * @description The organization's warning window.
              */
             warning_days: number;
+        };
+        ChangePasswordInputBody: {
+            current_password: string;
+            new_password: string;
         };
         CreateAPIKeyInputBody: {
             /**
@@ -1706,6 +1811,46 @@ export interface components {
             /** @enum {string} */
             state: "valid" | "expiring" | "expired" | "missing" | "not_required";
         };
+        Invitation: {
+            /** Format: date-time */
+            accepted_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            id: string;
+            invited_by: string | null;
+            /** Format: date-time */
+            revoked_at?: string;
+            role: string;
+            /** @enum {string} */
+            status: "open" | "accepted" | "revoked" | "expired";
+        };
+        InvitationCreated: {
+            /** Format: date-time */
+            accepted_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            id: string;
+            invited_by: string | null;
+            /** Format: date-time */
+            revoked_at?: string;
+            role: string;
+            /** @enum {string} */
+            status: "open" | "accepted" | "revoked" | "expired";
+            /** @description The one-time token the person accepts with (POST /auth/invitations/accept). It is shown this once: pass it to the person. */
+            token: string;
+        };
+        InviteInputBody: {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "pi" | "engineer" | "technician" | "viewer";
+        };
         LapsedInstrument: {
             certificate_number?: string;
             /** Format: date-time */
@@ -1748,6 +1893,10 @@ export interface components {
         };
         ListBodyInstrument: {
             items: components["schemas"]["Instrument"][];
+            next_cursor: string | null;
+        };
+        ListBodyInvitation: {
+            items: components["schemas"]["Invitation"][];
             next_cursor: string | null;
         };
         ListBodyMember: {
@@ -1947,6 +2096,9 @@ export interface components {
              */
             version?: number;
         };
+        MyInvitationsOutputBody: {
+            items: components["schemas"]["PendingInvitation"][] | null;
+        };
         OrgBody: {
             id: string;
             name: string;
@@ -1962,6 +2114,15 @@ export interface components {
             refresh_token_ttl_seconds: number;
             /** Format: int64 */
             version: number;
+        };
+        PendingInvitation: {
+            /** Format: date-time */
+            expires_at: string;
+            id: string;
+            /** @description The inviting organization's slug. */
+            organization: string;
+            organization_name: string;
+            role: string;
         };
         PermissionsOutputBody: {
             /** @description Each permission and the lowest role that holds it. */
@@ -2779,6 +2940,104 @@ export interface operations {
             };
         };
     };
+    "list-invitations": {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description At most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBodyInvitation"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreated"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "revoke-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invitation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "get-settings": {
         parameters: {
             query?: never;
@@ -2869,40 +3128,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyMember"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "add-user": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AddMemberInputBody"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description Error */
@@ -5880,6 +6105,100 @@ export interface operations {
             };
         };
     };
+    "list-my-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyInvitationsOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "accept-my-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invitation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "accept-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -6020,6 +6339,37 @@ export interface operations {
         responses: {
             /** @description Found */
             302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordInputBody"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -75,6 +75,7 @@ export async function startFakeServer(): Promise<FakeServer> {
       return json(200, { access_token: t, refresh_token: 'r', token_type: 'bearer', expires_in: 60 });
     }
     if (path === '/auth/login') return problem(401, 'wrong username or password');
+    if (path === '/auth/invitations/accept') return problem(401, 'this invitation cannot be accepted');
     const token = auth.replace(/^Bearer /, '');
     if (!valid.has(token)) return problem(401, 'token expired');
     if (path === '/auth/me') {
@@ -93,6 +94,18 @@ export async function startFakeServer(): Promise<FakeServer> {
       return json(
         401,
         { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'unauthenticated', detail: 'the password is not right', errors: [{ field: 'password', message: 'not your password' }] },
+        'application/problem+json',
+      );
+    }
+    if (path === '/auth/password') {
+      const change = JSON.parse(body || '{}') as { current_password?: string };
+      if (change.current_password === 'right') {
+        res.writeHead(204);
+        return res.end();
+      }
+      return json(
+        401,
+        { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'unauthenticated', detail: 'the current password is not right', errors: [{ field: 'current_password', message: 'not your password' }] },
         'application/problem+json',
       );
     }
