@@ -99,7 +99,7 @@ test('a person changes their own password: a wrong current one is shown at its f
   await expect(page.getByTestId('user-role')).toHaveText('technician');
 });
 
-test('a member invited by another organization accepts on the dashboard and switches to it', async ({ page, request }, info) => {
+test('a member invited by another organization accepts on the dashboard and switches to it; that organization’s admin cannot reset their password', async ({ page, request }, info) => {
   const account = await invitedAccount(request, 'viewer');
   const token = await apiToken(request, 'admin', 'test-org');
   const inv = await request.post('/api/admin/invitations', {
@@ -123,4 +123,19 @@ test('a member invited by another organization accepts on the dashboard and swit
   await expect(page.getByTestId('user-org')).toHaveText('Test Organization');
   await expect(page.getByTestId('user-role')).toHaveText('engineer');
   await shot(page, info, 'switched');
+
+  // Test Organization's admin governs the membership, not the account made
+  // in Demo Lab: a password reset is refused with the server's reason.
+  await page.getByTestId('user-menu').click();
+  await page.getByTestId('logout').click();
+  await loginAs(page, 'admin', 'test-org');
+  await page.goto(`/admin/users?q=${encodeURIComponent(account.username)}`);
+  const row = page.locator(`[data-testid="user-row"][data-email="${account.username}"]`);
+  await expect(row.getByTestId('user-role-select')).toHaveValue('engineer');
+  await row.getByTestId('reset-password').click();
+  await page.getByTestId('reset-password-input').fill('e2e-password-456');
+  await page.getByTestId('set-password').click();
+  await expect(page.getByTestId('problem')).toContainText('(409)');
+  await expect(page.getByTestId('problem')).toContainText("not this organization's alone");
+  await shot(page, info, 'reset-refused');
 });

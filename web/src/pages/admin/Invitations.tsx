@@ -176,7 +176,7 @@ export function InvitationList() {
   const table = useReactTable({ data: list.data?.items ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (i) => i.id });
 
   return (
-    <section aria-labelledby="invitations-heading" data-testid="invitations">
+    <section className="admin-section" aria-labelledby="invitations-heading" data-testid="invitations">
       <h2 id="invitations-heading">Invitations</h2>
       {withdraw.isError && <ProblemMessage error={withdraw.error} />}
       {list.isPending ? (

@@ -123,15 +123,20 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
                   <label htmlFor={`pw-${member.id}`}>New password for {member.email}</label>
                   <input
                     id={`pw-${member.id}`}
+                    data-testid="reset-password-input"
                     type="password"
                     autoComplete="new-password"
                     value={password}
                     onChange={(e) => setPassword(e.target.value)}
                   />
                 </div>
-                <button type="submit" disabled={busy || !password}>
+                <button type="submit" data-testid="set-password" disabled={busy || !password}>
                   Set password
                 </button>
+                <p className="small muted">
+                  Only for an account made here that belongs to no other organization; anyone else changes their own
+                  password.
+                </p>
               </form>
             )}
             {done && <div className="alert alert-info">{done}</div>}
