@@ -1,9 +1,9 @@
-// Administration in the browser: users and roles (with the last-admin
-// guard), API keys shown once, organization settings, the audit log.
-import { apiToken, expect, loginAs, shot, test } from './fixtures';
+// Administration in the browser: invitations and the accept link, users
+// and roles (with the last-admin guard), API keys shown once, organization settings, the audit log.
+import { apiToken, expect, freshEmail, loginAs, shot, test } from './fixtures';
 
-test('admin adds a user, changes their role and deactivates them; the last admin cannot be deactivated', async ({ page, request }, info) => {
-  const email = `e2e-${Date.now().toString(36)}@demo.lab`;
+test('admin invites a new e-mail; the person accepts the link in another browser, makes an account and lands in the app with the invited role; the admin changes their role and deactivates them; the last admin cannot be deactivated', async ({ page, browser, request, baseURL }, info) => {
+  const email = freshEmail('e2e-invitee');
   await loginAs(page, 'admin');
   await page.getByTestId('nav-admin').click();
   await expect(page.getByTestId('user-row').first()).toBeVisible();
@@ -11,22 +11,67 @@ test('admin adds a user, changes their role and deactivates them; the last admin
 
   // The server's 422s at the fields.
   await page.getByTestId('new-user').click();
-  await page.getByTestId('user-email').fill('not-an-email');
-  await page.getByTestId('user-name').fill('E2E User');
-  await page.getByTestId('save-user').click();
-  await expect(page.getByTestId('user-email')).toHaveAttribute('aria-invalid', 'true');
-  await page.getByTestId('user-email').fill(email);
-  await page.getByTestId('user-password').fill('e2e-password-123');
-  await page.getByTestId('user-role-new').selectOption('viewer');
-  await page.getByTestId('save-user').click();
-  await expect(page.getByTestId('user-form')).toHaveCount(0);
+  await page.getByTestId('invite-email').fill('not-an-email');
+  await page.getByTestId('send-invite').click();
+  await expect(page.getByTestId('invite-email')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByTestId('invite-email').fill(email);
+  await page.getByTestId('invite-role').selectOption('technician');
+  await page.getByTestId('send-invite').click();
+  await expect(page.getByTestId('invite-form')).toHaveCount(0);
+
+  // The token and the link, shown this once; the token rides in the fragment.
+  await expect(page.getByTestId('invite-created')).toContainText('Shown this once');
+  const inviteToken = (await page.getByTestId('invite-token').textContent()) ?? '';
+  expect(inviteToken).toMatch(/^sin_[A-Za-z0-9]+$/);
+  const link = await page.getByTestId('invite-link').inputValue();
+  expect(link).toBe(`${baseURL}/invitations/accept#token=${inviteToken}`);
+  const invitation = page.getByTestId('invitation-row').filter({ hasText: email });
+  await expect(invitation).toContainText('open');
+  await expect(invitation).toContainText('technician');
+  await shot(page, info, 'invitation-created');
+  await page.getByTestId('invite-done').click();
+  await expect(page.getByTestId('invite-token')).toHaveCount(0);
+
+  // The person, in a browser of their own, with no session.
+  const theirs = await browser.newContext();
+  try {
+    const person = await theirs.newPage();
+    await person.goto(link);
+    await expect(person.getByTestId('accept-form')).toBeVisible();
+    await shot(person, info, 'accept');
+    await person.getByTestId('accept-name').fill('E2E Invitee');
+    await person.getByTestId('accept-password').fill('e2e-password-123');
+    await person.getByTestId('accept-invitation').click();
+    await expect(person).toHaveURL(`${baseURL}/`);
+    const menu = person.getByTestId('user-menu');
+    await expect(menu.getByTestId('user-role')).toHaveText('technician');
+    await expect(menu).toContainText('E2E Invitee');
+    await expect(menu.getByTestId('user-org')).toHaveText('Demo Lab');
+    await shot(person, info, 'accepted');
+
+    // The link is spent.
+    const again = await theirs.newPage();
+    await again.goto(link);
+    await again.getByTestId('accept-password').fill('e2e-password-123');
+    await again.getByTestId('accept-invitation').click();
+    await expect(again.getByTestId('form-error')).toHaveText(
+      'This invitation cannot be accepted with this password (or it is no longer valid).',
+    );
+  } finally {
+    await theirs.close();
+  }
+
+  await page.reload();
+  await expect(page.getByTestId('invitation-row').filter({ hasText: email })).toContainText('accepted');
+  await expect(page.getByTestId('invitation-row').filter({ hasText: email }).getByTestId('withdraw-invitation')).toHaveCount(0);
 
   await page.getByTestId('user-search').fill(email);
   await page.getByTestId('user-search').press('Enter');
   const row = page.locator(`[data-testid="user-row"][data-email="${email}"]`);
   await expect(row).toBeVisible();
-  await row.getByTestId('user-role-select').selectOption('technician');
   await expect(row.getByTestId('user-role-select')).toHaveValue('technician');
+  await row.getByTestId('user-role-select').selectOption('viewer');
+  await expect(row.getByTestId('user-role-select')).toHaveValue('viewer');
   await row.getByTestId('deactivate-user').click();
   await expect(row.getByTestId('reactivate-user')).toBeVisible();
 
@@ -40,7 +85,7 @@ test('admin adds a user, changes their role and deactivates them; the last admin
   await page.getByTestId('user-search').press('Enter');
   const admin = page.locator('[data-testid="user-row"][data-email="admin@demo.lab"]');
   await admin.getByTestId('deactivate-user').click();
-  await expect(page.getByTestId('problem')).toContainText(/last active admin/);
+  await expect(page.getByTestId('problem')).toContainText(/last active (human )?admin/);
   await expect(admin.getByTestId('deactivate-user')).toBeVisible();
   await shot(page, info, 'last-admin');
 });

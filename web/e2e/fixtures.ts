@@ -49,6 +49,46 @@ export async function apiToken(request: APIRequestContext, role: Role, org: Org 
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
+/** A unique e-mail no account has yet. */
+export function freshEmail(prefix = 'e2e'): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}@example.test`;
+}
+
+/**
+ * A new account that is a member of org with role, made the way people
+ * join (set-up, not the thing tested): org's admin invites the e-mail and
+ * the invitation is accepted with a name and a password.
+ */
+export async function invitedAccount(
+  request: APIRequestContext,
+  role: string,
+  org: Org = 'demo-lab',
+): Promise<{ username: string; password: string; name: string }> {
+  const token = await apiToken(request, 'admin', org);
+  const username = freshEmail();
+  const inv = await request.post('/api/admin/invitations', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { email: username, role },
+  });
+  expect(inv.status(), await inv.text()).toBe(201);
+  const { token: invitation } = (await inv.json()) as { token: string };
+  const account = { username, password: `pw-${Math.random().toString(36).slice(2)}-e2e`, name: `E2E ${username.split('@')[0]}` };
+  const accepted = await request.post('/auth/invitations/accept', {
+    data: { token: invitation, password: account.password, name: account.name },
+  });
+  expect(accepted.status(), await accepted.text()).toBe(200);
+  return account;
+}
+
+/** Logs in through the login page with these credentials and waits for the app shell. */
+export async function loginWith(page: Page, c: { username: string; password: string }) {
+  await page.goto('/login');
+  await page.getByTestId('username').fill(c.username);
+  await page.getByTestId('password').fill(c.password);
+  await page.getByTestId('submit').click();
+  await expect(page.getByTestId('user-menu')).toBeVisible();
+}
+
 export const test = base.extend({
   // The server global-setup started (or the one SPECTRA_E2E_URL names).
   baseURL: async ({}, use) => {

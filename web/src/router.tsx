@@ -1,4 +1,4 @@
-import { Suspense } from 'react';
+import { lazy, Suspense } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { RequireAuth } from './auth/RequireAuth';
 import { RoleGuard } from './auth/RoleGuard';
@@ -6,7 +6,11 @@ import { Layout } from './components/Layout';
 import { Loading } from './components/Loading';
 import { Forbidden, NotFound, RouteError } from './components/Fallbacks';
 import LoginPage from './pages/login/LoginPage';
+import { ACCEPT_PATH } from './pages/invitations/link';
 import { appRoutes, type AppRoute } from './routes';
+
+// Public, like the login page: the person may have no account yet.
+const AcceptInvitationPage = lazy(() => import('./pages/invitations/AcceptInvitationPage'));
 
 function element(r: AppRoute) {
   const Page = r.page;
@@ -21,6 +25,15 @@ function element(r: AppRoute) {
 
 export const routeObjects: RouteObject[] = [
   { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
+  {
+    path: ACCEPT_PATH,
+    element: (
+      <Suspense fallback={<Loading />}>
+        <AcceptInvitationPage />
+      </Suspense>
+    ),
+    errorElement: <RouteError />,
+  },
   {
     element: (
       <RequireAuth>

@@ -105,8 +105,24 @@ describe('API client', () => {
     client.session.setToken(server.issue());
     const login = await client.fetchClient.POST('/auth/login', { body: { username: 'a', password: 'b' } });
     expect(login.response.status).toBe(401);
+    const accept = await client.fetchClient.POST('/auth/invitations/accept', { body: { token: 'sin_x', password: 'p' } });
+    expect(accept.response.status).toBe(401);
     expect(server.refreshes).toBe(0);
     expect(ended).not.toHaveBeenCalled();
+  });
+
+  it('a wrong current password when changing it is the answer, not an expired session', async () => {
+    const t = server.issue();
+    client.session.setToken(t);
+    const wrong = await client.fetchClient.POST('/auth/password', { body: { current_password: 'wrong', new_password: 'new-password' } });
+    expect(wrong.response.status).toBe(401);
+    expect(wrong.error).toMatchObject({ errors: [{ field: 'current_password' }] });
+    expect(server.refreshes).toBe(0);
+    expect(server.hits.filter((h) => h.path === '/auth/password')).toHaveLength(1);
+    expect(ended).not.toHaveBeenCalled();
+    expect(client.session.token()).toBe(t);
+    const ok = await client.fetchClient.POST('/auth/password', { body: { current_password: 'right', new_password: 'new-password' } });
+    expect(ok.response.status).toBe(204);
   });
 
   it('a wrong password re-entered to sign is the answer, not an expired session', async () => {

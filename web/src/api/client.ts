@@ -42,14 +42,16 @@ export interface Session {
 }
 
 // 401s from these mean "wrong credentials", not "token expired".
-const noRetry = ['/auth/login', '/auth/refresh'];
+const noRetry = ['/auth/login', '/auth/refresh', '/auth/invitations/accept'];
 
 // A 401 naming the field password answers a password re-entered to sign
-// (e-signature, approval): that password was wrong, the session is fine.
+// (e-signature, approval), and one naming current_password a password
+// change (POST /auth/password): that password was wrong, the session is fine.
+const passwordFields = new Set(['password', 'current_password']);
 async function wrongPassword(res: Response): Promise<boolean> {
   try {
     const body = (await res.clone().json()) as { errors?: { field?: string }[] | null };
-    return body.errors?.some((e) => e.field === 'password') ?? false;
+    return body.errors?.some((e) => passwordFields.has(e.field ?? '')) ?? false;
   } catch {
     return false;
   }

@@ -27,3 +27,6 @@ export type ELNEntry = S['ELNEntry'];
 export type ELNSignature = S['ELNSignature'];
 export type ELNManifest = S['ELNManifest'];
 export type SignMeaning = S['SignELNInputBody']['meaning'];
+export type Invitation = S['Invitation'];
+export type InvitationCreated = S['InvitationCreated'];
+export type PendingInvitation = S['PendingInvitation'];

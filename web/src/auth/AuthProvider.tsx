@@ -50,14 +50,30 @@ export function AuthProvider({ children, client }: { children: ReactNode; client
     [session, queryClient],
   );
 
-  const login = useCallback(
-    async (username: string, password: string, organization?: string) => {
-      const data = unwrap(await api.POST('/auth/login', { body: { username, password, organization } }));
+  // Enters the app from a session answer (login, an accepted invitation,
+  // a switch of organization): the server set the refresh cookie; the
+  // access token stays in memory; nothing cached from before is kept.
+  const begin = useCallback(
+    async (data: { access_token: string }) => {
       session.setToken(data.access_token);
       queryClient.clear();
       await loadMe();
     },
-    [api, session, queryClient, loadMe],
+    [session, queryClient, loadMe],
+  );
+
+  const login = useCallback(
+    async (username: string, password: string, organization?: string) => {
+      await begin(unwrap(await api.POST('/auth/login', { body: { username, password, organization } })));
+    },
+    [api, begin],
+  );
+
+  const acceptInvitation = useCallback(
+    async (token: string, password: string, name?: string) => {
+      await begin(unwrap(await api.POST('/auth/invitations/accept', { body: { token, password, name: name || undefined } })));
+    },
+    [api, begin],
   );
 
   const logout = useCallback(async () => {
@@ -72,19 +88,16 @@ export function AuthProvider({ children, client }: { children: ReactNode; client
 
   const switchOrg = useCallback(
     async (slug: string) => {
-      const data = unwrap(await api.POST('/auth/switch-org', { body: { organization: slug } }));
-      session.setToken(data.access_token);
-      queryClient.clear();
-      await loadMe();
+      await begin(unwrap(await api.POST('/auth/switch-org', { body: { organization: slug } })));
     },
-    [api, session, queryClient, loadMe],
+    [api, begin],
   );
 
   const value = useMemo<Auth>(() => {
     const me: Me | null = state.status === 'authenticated' ? state.me : null;
     const perms = new Set(me?.permissions ?? []);
-    return { state, me, login, logout, switchOrg, can: (p) => perms.has(p) };
-  }, [state, login, logout, switchOrg]);
+    return { state, me, login, acceptInvitation, logout, switchOrg, reloadMe: loadMe, can: (p) => perms.has(p) };
+  }, [state, login, acceptInvitation, logout, switchOrg, loadMe]);
 
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

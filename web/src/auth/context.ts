@@ -12,9 +12,17 @@ export interface Auth {
   me: Me | null;
   /** Signs in; throws the server's problem on failure. */
   login(username: string, password: string, organization?: string): Promise<void>;
+  /**
+   * Accepts an invitation with its one-time token (the password of the
+   * invited e-mail's account, or of the account it makes, named name) and
+   * enters the app as that person, as login does; throws the server's problem.
+   */
+  acceptInvitation(token: string, password: string, name?: string): Promise<void>;
   logout(): Promise<void>;
   /** Starts a session in another organization of the user. */
   switchOrg(slug: string): Promise<void>;
+  /** Reads GET /auth/me again (e.g. after joining an organization). */
+  reloadMe(): Promise<void>;
   /** Whether the signed-in user's role holds the permission. */
   can(permission: string): boolean;
 }

@@ -1,9 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useAuth } from '../auth/context';
 import { ProblemMessage } from './ProblemMessage';
 
-/** Who is signed in (name, organization, role), switching organization, logout. */
+/** Who is signed in (name, organization, role), switching organization, changing one's password, logout. */
 export function UserMenu() {
   const { me, logout, switchOrg } = useAuth();
   const navigate = useNavigate();
@@ -76,6 +76,9 @@ export function UserMenu() {
             </label>
           )}
           {error !== null && <ProblemMessage error={error} />}
+          <Link to="/account/password" data-testid="change-password-link" onClick={() => setOpen(false)}>
+            Change password
+          </Link>
           <button
             type="button"
             className="secondary"

@@ -17,6 +17,8 @@ export interface FakeServer {
   permissions: string[];
   hits: { path: string; method: string; auth: string; body: string }[];
   refreshes: number;
+  /** The bodies POST /auth/invitations/accept received. */
+  accepted: { token: string; name?: string | undefined }[];
   /** The most /auth/refresh requests the server was answering at once. */
   maxConcurrentRefreshes: number;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export async function startFakeServer(): Promise<FakeServer> {
     permissions: ['profile.read', 'sample.read'],
     hits: [] as FakeServer['hits'],
     refreshes: 0,
+    accepted: [] as FakeServer['accepted'],
     maxConcurrentRefreshes: 0,
     issue() {
       const t = `tok-${++n}`;
@@ -75,6 +78,23 @@ export async function startFakeServer(): Promise<FakeServer> {
       return json(200, { access_token: t, refresh_token: 'r', token_type: 'bearer', expires_in: 60 });
     }
     if (path === '/auth/login') return problem(401, 'wrong username or password');
+    if (path === '/auth/invitations/accept') {
+      // sin_good accepts the password "right" (an account) or any new one
+      // of 8 characters or more given with a name (a new account).
+      const a = JSON.parse(body || '{}') as { token?: string; password?: string; name?: string };
+      fake.accepted.push({ token: a.token ?? '', name: a.name });
+      if (a.token === 'sin_good' && a.name && (a.password ?? '').length < 8) {
+        return json(
+          422,
+          { type: 'about:blank', title: 'Unprocessable Entity', status: 422, code: 'invalid', detail: 'choose a password of at least 8 characters', errors: [{ field: 'password', message: 'at least 8 characters' }] },
+          'application/problem+json',
+        );
+      }
+      if (a.token === 'sin_good' && (a.password === 'right' || a.name)) {
+        return json(200, { access_token: fake.issue(), refresh_token: 'r', token_type: 'bearer', expires_in: 60 });
+      }
+      return problem(401, 'this invitation cannot be accepted');
+    }
     const token = auth.replace(/^Bearer /, '');
     if (!valid.has(token)) return problem(401, 'token expired');
     if (path === '/auth/me') {
@@ -93,6 +113,18 @@ export async function startFakeServer(): Promise<FakeServer> {
       return json(
         401,
         { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'unauthenticated', detail: 'the password is not right', errors: [{ field: 'password', message: 'not your password' }] },
+        'application/problem+json',
+      );
+    }
+    if (path === '/auth/password') {
+      const change = JSON.parse(body || '{}') as { current_password?: string };
+      if (change.current_password === 'right') {
+        res.writeHead(204);
+        return res.end();
+      }
+      return json(
+        401,
+        { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'unauthenticated', detail: 'the current password is not right', errors: [{ field: 'current_password', message: 'not your password' }] },
         'application/problem+json',
       );
     }

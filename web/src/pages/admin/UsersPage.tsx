@@ -1,76 +1,20 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
 import { useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
+import type { InvitationCreated } from '../../api/types';
 import { useAuth } from '../../auth/context';
 import { Badge } from '../../components/Badge';
-import { Field } from '../../components/Field';
-import { FormError } from '../../components/FormError';
 import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
-import { applyServerErrors } from '../../forms/serverErrors';
 import { AdminNav, grantableRoles, roles, type Role } from './AdminNav';
+import { InvitationList, InviteForm, NewInvitation } from './Invitations';
 
 type Member = components['schemas']['Member'];
-type NewUser = { email: string; name: string; password: string; role: Role };
-
-function NewUserForm({ onDone, onCancel }: { onDone: () => Promise<unknown>; onCancel: () => void }) {
-  const { me } = useAuth();
-  const form = useForm<NewUser>({ defaultValues: { email: '', name: '', password: '', role: 'viewer' } });
-  const { errors, isSubmitting } = form.formState;
-  const submit = form.handleSubmit(async (v) => {
-    try {
-      unwrap(
-        await api.POST('/api/admin/users', {
-          body: { email: v.email.trim(), name: v.name.trim(), role: v.role, password: v.password || undefined },
-        }),
-      );
-      await onDone();
-    } catch (err) {
-      applyServerErrors(err, form.setError, ['email', 'name', 'password', 'role']);
-    }
-  });
-  return (
-    <form className="card form" onSubmit={submit} noValidate data-testid="user-form">
-      <h2>Invite or create a user</h2>
-      <div className="form-grid">
-        <Field label="Email" error={errors.email}>
-          <input type="email" autoComplete="off" data-testid="user-email" {...form.register('email', { required: 'An email is required.' })} />
-        </Field>
-        <Field label="Name" error={errors.name}>
-          <input data-testid="user-name" {...form.register('name', { required: 'A name is required.' })} />
-        </Field>
-        <Field label="Initial password" error={errors.password} hint="Empty for users who sign in through single sign-on.">
-          <input type="password" autoComplete="new-password" data-testid="user-password" {...form.register('password')} />
-        </Field>
-        <Field label="Role" error={errors.role}>
-          <select data-testid="user-role-new" {...form.register('role')}>
-            {grantableRoles(me?.role ?? '').map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </Field>
-      </div>
-      <FormError errors={errors} />
-      <div className="actions">
-        <button type="submit" data-testid="save-user" disabled={isSubmitting}>
-          {isSubmitting ? 'Saving…' : 'Add user'}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
-  );
-}
-
 function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promise<unknown> }) {
   const { me } = useAuth();
   const [error, setError] = useState<unknown>(null);
@@ -179,15 +123,20 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
                   <label htmlFor={`pw-${member.id}`}>New password for {member.email}</label>
                   <input
                     id={`pw-${member.id}`}
+                    data-testid="reset-password-input"
                     type="password"
                     autoComplete="new-password"
                     value={password}
                     onChange={(e) => setPassword(e.target.value)}
                   />
                 </div>
-                <button type="submit" disabled={busy || !password}>
+                <button type="submit" data-testid="set-password" disabled={busy || !password}>
                   Set password
                 </button>
+                <p className="small muted">
+                  Only for an account made here that belongs to no other organization; anyone else changes their own
+                  password.
+                </p>
               </form>
             )}
             {done && <div className="alert alert-info">{done}</div>}
@@ -205,7 +154,8 @@ export default function UsersPage() {
   const role = (params.get('role') ?? '') as Role | '';
   const active = (params.get('active') ?? '') as 'true' | 'false' | '';
   const pager = useCursor();
-  const [creating, setCreating] = useState(false);
+  const [inviting, setInviting] = useState(false);
+  const [created, setCreated] = useState<InvitationCreated | null>(null);
   const queryClient = useQueryClient();
   const list = $api.useQuery(
     'get',
@@ -226,22 +176,31 @@ export default function UsersPage() {
     <section className="page">
       <div className="page-head">
         <h1>Administration</h1>
-        {!creating && (
-          <button type="button" data-testid="new-user" onClick={() => setCreating(true)}>
-            Add user
+        {!inviting && (
+          <button
+            type="button"
+            data-testid="new-user"
+            onClick={() => {
+              setCreated(null);
+              setInviting(true);
+            }}
+          >
+            Invite someone
           </button>
         )}
       </div>
       <AdminNav />
-      {creating && (
-        <NewUserForm
-          onCancel={() => setCreating(false)}
-          onDone={async () => {
-            await refresh();
-            setCreating(false);
+      {created && <NewInvitation created={created} onClose={() => setCreated(null)} />}
+      {inviting && (
+        <InviteForm
+          onCancel={() => setInviting(false)}
+          onCreated={(inv) => {
+            setCreated(inv);
+            setInviting(false);
           }}
         />
       )}
+      <h2>Members</h2>
       <form
         className="filters"
         role="search"
@@ -308,6 +267,7 @@ export default function UsersPage() {
           <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
         </>
       )}
+      <InvitationList />
     </section>
   );
 }

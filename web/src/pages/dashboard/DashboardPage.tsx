@@ -6,6 +6,7 @@ import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
+import { MyInvitations } from './MyInvitations';
 
 const states: CalibrationState[] = ['valid', 'expiring', 'expired', 'missing', 'not_required'];
 
@@ -119,6 +120,7 @@ export default function DashboardPage() {
         {me?.organization.name} — signed in as {me?.user.name}.
       </p>
       <div className="grid">
+        <MyInvitations />
         <RoleGuard permission="calibration.read">
           <section className="card wide" aria-labelledby="cal-h">
             <h2 id="cal-h">Calibration status</h2>
