@@ -207,7 +207,7 @@ var listening = regexp.MustCompile(`spectra listening on (http://\S+)`)
 // and that the next start reuses the cluster.
 func TestDemoEndToEnd(t *testing.T) {
 	dir := filepath.Join(traversableDir(t), "data")
-	vars := map[string]string{"SPECTRA_DATA_DIR": dir, "SPECTRA_ADDR": "127.0.0.1:0"}
+	vars := map[string]string{"SPECTRA_DATA_DIR": dir, "SPECTRA_ADDR": "127.0.0.1:0", "SPECTRA_METRICS_ADDR": "127.0.0.1:0"}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -221,6 +221,17 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if code := get(t, base+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d", code)
+	}
+	// Metrics on their own address (and not on the API's, without a token).
+	m := regexp.MustCompile(`spectra metrics on (http://\S+/metrics)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the output:\n%s", out.String())
+	}
+	if body := getBody(t, m[1]); !strings.Contains(body, `spectra_instruments{calibration_state="expired",organization="demo-lab"} 1`) {
+		t.Fatalf("the metrics lack the demo lab's gauges:\n%.2000s", body)
+	}
+	if code := get(t, base+"/metrics"); code != http.StatusNotFound {
+		t.Fatalf("/metrics on the API's port without a token: %d", code)
 	}
 	// The banner names the port actually bound (SPECTRA_ADDR asked for any).
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
@@ -313,6 +324,17 @@ func post(t *testing.T, url, body string) int {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 func get(t *testing.T, url string) int {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	neturl "net/url"
 	"os"
 	"path/filepath"
@@ -78,20 +79,40 @@ func (e *env) seed(ctx context.Context, db *postgres.DB) error {
 // listen binds the configured address before anything else starts (a taken
 // port is reported before the database is touched) and derives the public
 // URL from the port actually bound when none is configured.
-func (e *env) listen() (net.Listener, error) {
+func (e *env) listen() (*listeners, error) {
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
 	}
 	e.cfg = e.cfg.WithBoundAddr(ln.Addr().String())
-	return ln, nil
+	l := &listeners{api: ln}
+	if e.cfg.MetricsAddr != "" {
+		if l.metrics, err = net.Listen("tcp", e.cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listen on SPECTRA_METRICS_ADDR %s: %w", e.cfg.MetricsAddr, err)
+		}
+	}
+	return l, nil
+}
+
+// listeners are the server's bound addresses: the API's, and the metrics'
+// if they have one of their own.
+type listeners struct{ api, metrics net.Listener }
+
+// Close closes both.
+func (l *listeners) Close() {
+	l.api.Close()
+	if l.metrics != nil {
+		l.metrics.Close()
+	}
 }
 
 // serve runs the HTTP server on ln until ctx ends;
 // ready, if set, is called once the listener is open. ownerURL and owner
 // are the owner's (migrations and seed are done); requests are served
 // through the run-time role's own pool (runtimeDB).
-func (e *env) serve(ctx context.Context, ln net.Listener, ownerURL string, owner *postgres.DB, ready func(addr string)) error {
+func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner *postgres.DB, ready func(addr string)) error {
+	ln := lns.api
 	db, err := e.runtimeDB(ctx, ownerURL, owner)
 	if err != nil {
 		return err
@@ -104,8 +125,15 @@ func (e *env) serve(ctx context.Context, ln net.Listener, ownerURL string, owner
 	if err != nil {
 		return err
 	}
+	metrics := httpapi.NewMetrics(db)
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
-		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler()})
+		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(),
+		Metrics: metrics, MetricsToken: e.cfg.MetricsToken})
+	if lns.metrics != nil {
+		ms := httpapi.NewHTTPServer(e.cfg.MetricsAddr, metricsMux(metrics), e.logger)
+		fmt.Fprintf(e.stdout, "spectra metrics on http://%s/metrics\n", lns.metrics.Addr())
+		go func() { _ = httpapi.Serve(ctx, ms, lns.metrics, e.cfg.ShutdownTimeout) }()
+	}
 	addr := ln.Addr().String()
 	if svc.OIDC() != nil {
 		e.logger.Info("single sign-on enabled", "issuer", e.cfg.OIDC.Issuer, "password_login", e.cfg.PasswordLogin)
@@ -155,6 +183,13 @@ func (e *env) runtimeDB(ctx context.Context, ownerURL string, owner *postgres.DB
 		return nil, fmt.Errorf("%w\nUse a login role that is neither superuser nor owner (docs/operations.md, \"Database roles\")", err)
 	}
 	return db, nil
+}
+
+// metricsMux serves the metrics alone: /metrics, nothing else.
+func metricsMux(m *httpapi.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }
 
 // withUser is a PostgreSQL URL with another user (and no password).

@@ -37,6 +37,9 @@ type Config struct {
 	PasswordLogin  bool           // POST /auth/login is on
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client
 	OIDC           OIDC
+
+	MetricsAddr  string // a listen address of its own for /metrics; empty: none
+	MetricsToken string // bearer token for /metrics on the API's port; empty: not served there
 }
 
 // OIDC configures an external identity provider (empty Issuer: none).
@@ -73,6 +76,8 @@ var Vars = []Var{
 	{"SPECTRA_JWT_SECRET", "", "HS256 secret (at least 32 bytes) of spectra's own access tokens; set the same on every instance. Unset: a random one is kept in SPECTRA_DATA_DIR. Also `SPECTRA_JWT_SECRET_FILE`."},
 	{"SPECTRA_PASSWORD_LOGIN", "true", "Password login (`POST /auth/login`) is on. Set false to allow single sign-on only."},
 	{"SPECTRA_TRUSTED_PROXIES", "", "Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` names the client (login rate limits count per client address)."},
+	{"SPECTRA_METRICS_ADDR", "", "Listen address of its own for Prometheus metrics (`/metrics`, no token), e.g. `127.0.0.1:9090` or a private interface."},
+	{"SPECTRA_METRICS_TOKEN", "", "Bearer token that opens `/metrics` on the API's own port; unset, `/metrics` is not served there. Also `SPECTRA_METRICS_TOKEN_FILE`."},
 	{"SPECTRA_OIDC_ISSUER", "", "Issuer URL of an OpenID Connect provider; its access tokens are then accepted and `/auth/oidc/login` signs users in."},
 	{"SPECTRA_OIDC_AUDIENCE", "", "The `aud` the provider's access tokens for this API carry (required with an issuer)."},
 	{"SPECTRA_OIDC_CLIENT_ID", "", "Client id of spectra at the provider, for the browser's sign-in (authorization code + PKCE)."},
@@ -105,6 +110,14 @@ func Load(getenv func(string) string) (Config, error) {
 		r.fail("SPECTRA_JWT_SECRET", fmt.Sprintf("must be at least 32 bytes, is %d", n))
 	}
 	c.PasswordLogin = r.boolean("SPECTRA_PASSWORD_LOGIN")
+	c.MetricsAddr = r.str("SPECTRA_METRICS_ADDR")
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		r.fail("SPECTRA_METRICS_ADDR", "must be host:port or :port")
+	}
+	c.MetricsToken = r.secret("SPECTRA_METRICS_TOKEN")
+	if n := len(c.MetricsToken); n > 0 && n < 16 {
+		r.fail("SPECTRA_METRICS_TOKEN", fmt.Sprintf("must be at least 16 characters, is %d", n))
+	}
 	c.TrustedProxies = r.prefixes("SPECTRA_TRUSTED_PROXIES")
 	c.OIDC = OIDC{
 		// The issuer is compared byte for byte with the tokens' iss: it is

@@ -78,10 +78,13 @@ func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(Deps{DB: e.rt, Store: e.rt, Auth: e.svc, Logger: newTestLogger(e.logs)})
+	srv := newServer(Deps{DB: e.rt, Store: e.rt, Auth: e.svc, MetricsToken: testMetricsToken, Logger: newTestLogger(e.logs)})
 	e.api, handler = srv.api, srv.handler()
 	return e
 }
+
+// testMetricsToken opens /metrics on the test servers.
+const testMetricsToken = "metrics-token-of-the-tests"
 
 // response is one answer, decoded.
 type response struct {

@@ -42,6 +42,12 @@ type Deps struct {
 	// that is not under an API prefix (uiReserved): the web UI's files and
 	// its client-side URLs. nil: such paths answer 404 problems.
 	UI http.Handler
+	// Metrics counts every request (nil: the server makes its own, fed by
+	// Store). MetricsToken, if set, lets GET /metrics on this handler
+	// answer to that bearer token; unset, /metrics is served only by
+	// Metrics.Handler on an address of its own (SPECTRA_METRICS_ADDR).
+	Metrics      *Metrics
+	MetricsToken string
 }
 
 type server struct {
@@ -55,6 +61,9 @@ type server struct {
 	auth    *auth.Service
 	proxies []netip.Prefix
 	ui      http.Handler
+
+	metrics      *Metrics
+	metricsToken string
 }
 
 // NewServer returns the API's handler, middleware included.
@@ -63,7 +72,10 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 func newServer(d Deps) *server {
 	installHumaDefaults()
 	s := &server{log: d.Logger, db: d.DB, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
-		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI}
+		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken}
+	if s.metrics == nil {
+		s.metrics = NewMetrics(d.Store)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -80,6 +92,7 @@ func newServer(d Deps) *server {
 	s.documentInt32()
 	nullableStructPointers(s.api)
 	s.mux.HandleFunc("GET /docs", docsPage)
+	s.mux.HandleFunc("GET /metrics", s.metricsEndpoint)
 	return s
 }
 
@@ -107,6 +120,7 @@ func (s *server) config(version string) huma.Config {
 func (s *server) handler() http.Handler {
 	return chain(http.HandlerFunc(s.route),
 		withRequestID,
+		s.metrics.instrument,
 		recoverPanics(s.log),
 		accessLog(s.log),
 		limitBody(s.maxBody),
@@ -128,12 +142,14 @@ func chain(h http.Handler, outermostFirst ...func(http.Handler) http.Handler) ht
 // instead swallow the 405s.
 func (s *server) route(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
+	setRoute(r, pattern)
 	if pattern == "" {
 		probe := &probeWriter{header: http.Header{}}
 		h.ServeHTTP(probe, r)
 		switch probe.status {
 		case http.StatusNotFound:
 			if s.servesUI(r) {
+				setRoute(r, "ui")
 				s.ui.ServeHTTP(w, r)
 				return
 			}
@@ -152,7 +168,7 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 
 // uiReserved are the path prefixes that belong to the API: an unknown path
 // under one is a 404 problem, never the UI.
-var uiReserved = []string{"/api", "/auth", "/docs", "/openapi", "/healthz", "/readyz"}
+var uiReserved = []string{"/api", "/auth", "/docs", "/openapi", "/healthz", "/readyz", "/metrics"}
 
 // servesUI reports whether an unrouted request goes to the web UI.
 func (s *server) servesUI(r *http.Request) bool {
