@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"os/exec"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 
