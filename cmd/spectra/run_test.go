@@ -3,10 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -198,7 +207,7 @@ func TestOperatorCommands(t *testing.T) {
 	}
 }
 
-var listening = regexp.MustCompile(`spectra listening on (http://\S+)`)
+var listening = regexp.MustCompile(`spectra listening on (https?://\S+)`)
 
 // TestDemoEndToEnd runs `spectra demo` as a user would: a managed cluster in
 // a fresh data directory, migrations, demo data, the server on a random
@@ -460,4 +469,96 @@ func TestVersion(t *testing.T) {
 			t.Errorf("version output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestTLS serves HTTPS from the binary (issue 11.6): TLS 1.3 at least,
+// HSTS on every answer, and a bad key pair refused before anything starts.
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := selfSigned(t, dir)
+	vars := map[string]string{"SPECTRA_DATABASE_URL": pgtest.NewDatabase(t, false), "SPECTRA_DATA_DIR": filepath.Join(dir, "data"),
+		"SPECTRA_ADDR": "127.0.0.1:0", "SPECTRA_TLS_CERT_FILE": cert, "SPECTRA_TLS_KEY_FILE": key}
+
+	bad := maps.Clone(vars)
+	bad["SPECTRA_TLS_KEY_FILE"] = cert
+	if _, err := runCmd(t, bad, "", "serve"); err == nil || !strings.Contains(err.Error(), "SPECTRA_TLS_CERT_FILE") {
+		t.Fatalf("a certificate given as its own key: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envOf(vars), strings.NewReader(""), &out, &errOut) }()
+	pool := x509.NewCertPool()
+	pem, _ := os.ReadFile(cert)
+	pool.AppendCertsFromPEM(pem)
+	client := func(maxVersion uint16) *http.Client {
+		return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: maxVersion, ServerName: "localhost"}}}
+	}
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" && time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.HasPrefix(base, "https://") {
+		t.Fatalf("not listening on https: %q\n%s\n%s", base, out.String(), errOut.String())
+	}
+	resp, err := client(0).Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.TLS.Version != tls.VersionTLS13 ||
+		resp.Header.Get("Strict-Transport-Security") != "max-age=63072000; includeSubDomains" {
+		t.Fatalf("healthz over TLS: %d, version %x, HSTS %q", resp.StatusCode, resp.TLS.Version, resp.Header.Get("Strict-Transport-Security"))
+	}
+	if _, err := client(tls.VersionTLS12).Get(base + "/healthz"); err == nil {
+		t.Fatal("a TLS 1.2 client was served")
+	}
+	if resp, err := http.Get(strings.Replace(base, "https://", "http://", 1) + "/healthz"); err == nil && resp.StatusCode == http.StatusOK {
+		t.Fatal("plain HTTP was served on the TLS port")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v\n%s", err, errOut.String())
+	}
+}
+
+// selfSigned writes a certificate for localhost and its key into dir.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pemEncode("CERTIFICATE", der), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pemEncode("PRIVATE KEY", kb), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+func pemEncode(kind string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"net"
@@ -86,6 +87,14 @@ func (e *env) listen() (*listeners, error) {
 	}
 	e.cfg = e.cfg.WithBoundAddr(ln.Addr().String())
 	l := &listeners{api: ln}
+	if e.cfg.TLS() {
+		cert, err := tls.LoadX509KeyPair(e.cfg.TLSCertFile, e.cfg.TLSKeyFile)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("SPECTRA_TLS_CERT_FILE/SPECTRA_TLS_KEY_FILE: %w", err)
+		}
+		l.tls = httpapi.TLSConfig(cert)
+	}
 	if e.cfg.MetricsAddr != "" {
 		if l.metrics, err = net.Listen("tcp", e.cfg.MetricsAddr); err != nil {
 			ln.Close()
@@ -97,7 +106,10 @@ func (e *env) listen() (*listeners, error) {
 
 // listeners are the server's bound addresses: the API's, and the metrics'
 // if they have one of their own.
-type listeners struct{ api, metrics net.Listener }
+type listeners struct {
+	api, metrics net.Listener
+	tls          *tls.Config // the API's, when it serves HTTPS
+}
 
 // Close closes both.
 func (l *listeners) Close() {
@@ -128,7 +140,7 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	metrics := httpapi.NewMetrics(db)
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
 		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(),
-		Metrics: metrics, MetricsToken: e.cfg.MetricsToken})
+		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil})
 	if lns.metrics != nil {
 		ms := httpapi.NewHTTPServer(e.cfg.MetricsAddr, metricsMux(metrics), e.logger)
 		fmt.Fprintf(e.stdout, "spectra metrics on http://%s/metrics\n", lns.metrics.Addr())
@@ -139,11 +151,16 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 		e.logger.Info("single sign-on enabled", "issuer", e.cfg.OIDC.Issuer, "password_login", e.cfg.PasswordLogin)
 	}
 	e.logger.Info("listening", "addr", addr, "version", version)
-	fmt.Fprintf(e.stdout, "spectra listening on http://%s\n", addr)
+	scheme := "http"
+	if lns.tls != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(e.stdout, "spectra listening on %s://%s\n", scheme, addr)
 	if ready != nil {
 		ready(addr)
 	}
 	srv := httpapi.NewHTTPServer(e.cfg.Addr, h, e.logger)
+	srv.TLSConfig = lns.tls
 	pruned := make(chan struct{})
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	go func() { defer close(pruned); e.prune(pruneCtx, db, time.Hour) }()

@@ -38,6 +38,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client
 	OIDC           OIDC
 
+	TLSCertFile, TLSKeyFile string // serve HTTPS (TLS 1.3) with this certificate and key; empty: plain HTTP
+
 	MetricsAddr  string // a listen address of its own for /metrics; empty: none
 	MetricsToken string // bearer token for /metrics on the API's port; empty: not served there
 }
@@ -66,7 +68,7 @@ var Vars = []Var{
 	{"SPECTRA_DATA_DIR", ".spectra", "Directory of the managed PostgreSQL cluster (data, socket, log)."},
 	{"SPECTRA_PG_BIN_DIR", "", "Directory holding `initdb` and `postgres`, if they are not on PATH or in /usr/lib/postgresql/*/bin."},
 	{"SPECTRA_ADDR", ":8080", "HTTP listen address."},
-	{"SPECTRA_PUBLIC_URL", "", "The URL users reach the server at (the tokens' issuer, the single sign-on redirect). Unset: `http://localhost:PORT` with the port actually bound."},
+	{"SPECTRA_PUBLIC_URL", "", "The URL users reach the server at (the tokens' issuer, the single sign-on redirect). Unset: `http://localhost:PORT` (https with TLS) with the port actually bound."},
 	{"SPECTRA_MIGRATE", "true", "`serve` applies pending migrations on start (under an advisory lock)."},
 	{"SPECTRA_DB_MAX_CONNS", "20", "Maximum connections in the pool."},
 	{"SPECTRA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
@@ -76,6 +78,8 @@ var Vars = []Var{
 	{"SPECTRA_JWT_SECRET", "", "HS256 secret (at least 32 bytes) of spectra's own access tokens; set the same on every instance. Unset: a random one is kept in SPECTRA_DATA_DIR. Also `SPECTRA_JWT_SECRET_FILE`."},
 	{"SPECTRA_PASSWORD_LOGIN", "true", "Password login (`POST /auth/login`) is on. Set false to allow single sign-on only."},
 	{"SPECTRA_TRUSTED_PROXIES", "", "Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` names the client (login rate limits count per client address)."},
+	{"SPECTRA_TLS_CERT_FILE", "", "PEM certificate (chain) to serve HTTPS with, TLS 1.3 or later, and HSTS; with SPECTRA_TLS_KEY_FILE. Unset: plain HTTP (behind a TLS-terminating proxy)."},
+	{"SPECTRA_TLS_KEY_FILE", "", "PEM private key of SPECTRA_TLS_CERT_FILE."},
 	{"SPECTRA_METRICS_ADDR", "", "Listen address of its own for Prometheus metrics (`/metrics`, no token), e.g. `127.0.0.1:9090` or a private interface."},
 	{"SPECTRA_METRICS_TOKEN", "", "Bearer token that opens `/metrics` on the API's own port; unset, `/metrics` is not served there. Also `SPECTRA_METRICS_TOKEN_FILE`."},
 	{"SPECTRA_OIDC_ISSUER", "", "Issuer URL of an OpenID Connect provider; its access tokens are then accepted and `/auth/oidc/login` signs users in."},
@@ -110,6 +114,10 @@ func Load(getenv func(string) string) (Config, error) {
 		r.fail("SPECTRA_JWT_SECRET", fmt.Sprintf("must be at least 32 bytes, is %d", n))
 	}
 	c.PasswordLogin = r.boolean("SPECTRA_PASSWORD_LOGIN")
+	c.TLSCertFile, c.TLSKeyFile = r.str("SPECTRA_TLS_CERT_FILE"), r.str("SPECTRA_TLS_KEY_FILE")
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		r.fail("SPECTRA_TLS_CERT_FILE", "set both SPECTRA_TLS_CERT_FILE and SPECTRA_TLS_KEY_FILE, or neither")
+	}
 	c.MetricsAddr = r.str("SPECTRA_METRICS_ADDR")
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
 		r.fail("SPECTRA_METRICS_ADDR", "must be host:port or :port")
@@ -180,7 +188,11 @@ func (c Config) WithBoundAddr(addr string) Config {
 	if err != nil {
 		port = "8080"
 	}
-	c.PublicURL = "http://localhost:" + port
+	scheme := "http"
+	if c.TLS() {
+		scheme = "https"
+	}
+	c.PublicURL = scheme + "://localhost:" + port
 	return c
 }
 
@@ -245,6 +257,9 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// TLS reports whether the server serves HTTPS itself.
+func (c Config) TLS() bool { return c.TLSCertFile != "" }
 
 // Managed reports whether spectra runs its own PostgreSQL cluster.
 func (c Config) Managed() bool { return c.DatabaseURL == "" }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,13 +30,26 @@ func NewHTTPServer(addr string, h http.Handler, logger *slog.Logger) *http.Serve
 	}
 }
 
-// Serve serves srv on ln until ctx is cancelled, then shuts down: it stops
+// TLSConfig is the server's TLS: TLS 1.3 at least (every browser and
+// client library of the last years speaks it; older versions' cipher
+// negotiation is what attacks target), with certificate cert.
+func TLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert}}
+}
+
+// Serve serves srv on ln (with TLS when srv.TLSConfig is set) until ctx is cancelled, then shuts down: it stops
 // accepting, lets in-flight requests finish within shutdownTimeout, and
 // returns nil if they did. If they did not, it closes every connection and
 // returns the shutdown error.
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, shutdownTimeout time.Duration) error {
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			served <- srv.ServeTLS(ln, "", "") // the certificates are in TLSConfig
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-served:
 		return fmt.Errorf("httpapi: serve: %w", err)

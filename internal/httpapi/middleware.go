@@ -199,11 +199,18 @@ func limitBody(limit int64) func(http.Handler) http.Handler {
 
 // securityHeaders are safe for every answer: the API is never framed, its
 // JSON is never sniffed into HTML, and its URLs never leak as a Referer.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setSecurityHeaders(w.Header())
-		next.ServeHTTP(w, r)
-	})
+// With hsts (the server serves HTTPS itself), browsers are also told to
+// use nothing but HTTPS for two years.
+func securityHeaders(hsts bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			setSecurityHeaders(w.Header())
+			if hsts {
+				w.Header().Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 func setSecurityHeaders(h http.Header) {

@@ -48,6 +48,9 @@ type Deps struct {
 	// Metrics.Handler on an address of its own (SPECTRA_METRICS_ADDR).
 	Metrics      *Metrics
 	MetricsToken string
+	// HSTS adds Strict-Transport-Security to every answer: set it when the
+	// server itself serves HTTPS.
+	HSTS bool
 }
 
 type server struct {
@@ -64,6 +67,7 @@ type server struct {
 
 	metrics      *Metrics
 	metricsToken string
+	hsts         bool
 }
 
 // NewServer returns the API's handler, middleware included.
@@ -72,7 +76,7 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 func newServer(d Deps) *server {
 	installHumaDefaults()
 	s := &server{log: d.Logger, db: d.DB, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
-		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken}
+		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Store)
 	}
@@ -124,7 +128,7 @@ func (s *server) handler() http.Handler {
 		recoverPanics(s.log),
 		accessLog(s.log),
 		limitBody(s.maxBody),
-		securityHeaders,
+		securityHeaders(s.hsts),
 		s.authenticate,
 	)
 }
