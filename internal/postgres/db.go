@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -35,6 +37,7 @@ func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.ConnConfig.RuntimeParams["application_name"] = "spectra"
+	cfg.AfterConnect = registerTypes
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -46,6 +49,18 @@ func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
 		return nil, fmt.Errorf("postgres: ping: %w", err)
 	}
 	return &DB{pool: pool}, nil
+}
+
+// registerTypes names the PostgreSQL types of Go types pgx cannot place by
+// itself. The execution modes that suit PgBouncer's transaction pooling
+// (default_query_exec_mode=exec or simple_protocol in the URL:
+// docs/operations.md, "PgBouncer") ask the server nothing about a
+// statement's parameters and go by the Go type alone.
+func registerTypes(_ context.Context, c *pgx.Conn) error {
+	m := c.TypeMap()
+	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
+	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
+	return nil
 }
 
 func parseConfig(url string) (*pgxpool.Config, error) {
