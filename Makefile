@@ -28,11 +28,19 @@ demo: build ## start everything: managed PostgreSQL, migrations, demo data, serv
 	./$(BIN) demo
 
 .PHONY: test
-test: lint test-go test-web test-e2e test-dist ## run every test (Go on a real PostgreSQL, the UI's, the browser's, the release archive, and the checks)
+test: lint test-go test-pgbouncer test-web test-e2e test-dist ## run every test (Go on a real PostgreSQL, the API's through PgBouncer too, the UI's, the browser's, the release archive, and the checks)
 
 .PHONY: test-go
 test-go: ## Go tests; each test package starts its own PostgreSQL cluster
 	$(GO) test -count=1 -race -timeout 15m ./...
+
+# The API tests again, with the server's run-time pools going through a
+# private PgBouncer in transaction pooling mode (pgbouncer on PATH or at
+# /usr/sbin/pgbouncer; without it they fail). No -race: test-go has run
+# the same code under the race detector.
+.PHONY: test-pgbouncer
+test-pgbouncer: ## the API tests through PgBouncer (transaction pooling, default_query_exec_mode=exec)
+	SPECTRA_TEST_PGBOUNCER=1 $(GO) test -count=1 -timeout 15m ./internal/httpapi
 
 # npm ci runs only when node_modules is missing or package-lock.json changed
 # (npm ci writes node_modules/.package-lock.json, the stamp).

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -292,12 +291,8 @@ func (db *DB) Profile(ctx context.Context, p spectra.Principal, requestID string
 // auditEvent writes an application event (login, logout…) to the audit log.
 func auditEvent(ctx context.Context, tx pgx.Tx, org uuid.UUID, table string, row uuid.UUID, action string,
 	values map[string]any, actor uuid.UUID, how, requestID string) error {
-	b, err := json.Marshal(values)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO audit_log (organization_id, table_name, row_id, action, new_values, actor_id, actor_auth, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, org, table, nilUUID(row), action, b, nilUUID(actor), how, nullIfEmpty(requestID))
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (organization_id, table_name, row_id, action, new_values, actor_id, actor_auth, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, org, table, nilUUID(row), action, jsonb(values), nilUUID(actor), how, nullIfEmpty(requestID))
 	return err
 }
 

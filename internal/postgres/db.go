@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,15 +38,7 @@ func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.ConnConfig.RuntimeParams["application_name"] = "spectra"
-	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
-		// Times leave the database in UTC, whatever the process's zone:
-		// the API's range (to the end of 9999 in UTC, spectra.LatestTime)
-		// must not become the year 10000, which JSON cannot write, in a
-		// zone east of UTC.
-		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
-			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
-		return nil
-	}
+	cfg.AfterConnect = registerTypes
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -57,6 +50,23 @@ func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
 		return nil, fmt.Errorf("postgres: ping: %w", err)
 	}
 	return &DB{pool: pool}, nil
+}
+
+// registerTypes names the PostgreSQL types of Go types pgx cannot place by
+// itself. The execution modes that suit PgBouncer's transaction pooling
+// (default_query_exec_mode=exec or simple_protocol in the URL:
+// docs/operations.md, "PgBouncer") ask the server nothing about a
+// statement's parameters and go by the Go type alone.
+func registerTypes(_ context.Context, c *pgx.Conn) error {
+	m := c.TypeMap()
+	// Times leave the database in UTC, whatever the process's zone: the
+	// API's range (to the end of 9999 in UTC, spectra.LatestTime) must not
+	// become the year 10000, which JSON cannot write, in a zone east of UTC.
+	m.RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+		Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
+	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
+	return nil
 }
 
 func parseConfig(url string) (*pgxpool.Config, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -18,11 +19,21 @@ var migrationFiles embed.FS
 
 // Migrations runs the embedded schema migrations. A PostgreSQL session
 // advisory lock serialises them, so any number of instances may start (and
-// migrate) at once.
+// migrate) at once. That lock belongs to a server session, which a
+// transaction pooler such as PgBouncer does not keep: migrations need a
+// direct connection, and every method refuses a pooled one with
+// ErrPooled.
 type Migrations struct {
 	db       *sql.DB
 	provider *goose.Provider
 }
+
+// ErrPooled is returned by the methods of Migrations when the connection
+// goes through a connection pooler.
+var ErrPooled = errors.New("migrations need a direct connection to PostgreSQL, and this one goes through a connection pooler " +
+	"such as PgBouncer (the server process that answers is not the one the connection was opened with), " +
+	"which cannot hold the session lock that keeps two migrations apart: point SPECTRA_DATABASE_URL at PostgreSQL itself " +
+	"and only SPECTRA_APP_DATABASE_URL at the pooler (docs/operations.md, \"PgBouncer\")")
 
 // OpenMigrations connects to the database at url for migrating it.
 func OpenMigrations(url string, logger *slog.Logger) (*Migrations, error) {
@@ -55,6 +66,9 @@ func OpenMigrations(url string, logger *slog.Logger) (*Migrations, error) {
 
 // Up applies every pending migration.
 func (m *Migrations) Up(ctx context.Context) ([]*goose.MigrationResult, error) {
+	if err := m.checkDirect(ctx); err != nil {
+		return nil, err
+	}
 	res, err := m.provider.Up(ctx)
 	if err != nil {
 		return res, fmt.Errorf("migrate up: %w", err)
@@ -65,6 +79,9 @@ func (m *Migrations) Up(ctx context.Context) ([]*goose.MigrationResult, error) {
 // UpTo applies every pending migration up to and including version, as a
 // database that an older release migrated would be.
 func (m *Migrations) UpTo(ctx context.Context, version int64) ([]*goose.MigrationResult, error) {
+	if err := m.checkDirect(ctx); err != nil {
+		return nil, err
+	}
 	res, err := m.provider.UpTo(ctx, version)
 	if err != nil {
 		return res, fmt.Errorf("migrate up: %w", err)
@@ -74,6 +91,9 @@ func (m *Migrations) UpTo(ctx context.Context, version int64) ([]*goose.Migratio
 
 // Down rolls back the most recent migration.
 func (m *Migrations) Down(ctx context.Context) (*goose.MigrationResult, error) {
+	if err := m.checkDirect(ctx); err != nil {
+		return nil, err
+	}
 	res, err := m.provider.Down(ctx)
 	if err != nil {
 		return res, fmt.Errorf("migrate down: %w", err)
@@ -83,6 +103,9 @@ func (m *Migrations) Down(ctx context.Context) (*goose.MigrationResult, error) {
 
 // DownTo rolls back every migration above version (0: all of them).
 func (m *Migrations) DownTo(ctx context.Context, version int64) ([]*goose.MigrationResult, error) {
+	if err := m.checkDirect(ctx); err != nil {
+		return nil, err
+	}
 	res, err := m.provider.DownTo(ctx, version)
 	if err != nil {
 		return res, fmt.Errorf("migrate down: %w", err)
@@ -92,6 +115,9 @@ func (m *Migrations) DownTo(ctx context.Context, version int64) ([]*goose.Migrat
 
 // Status lists every migration and whether it is applied.
 func (m *Migrations) Status(ctx context.Context) ([]*goose.MigrationStatus, error) {
+	if err := m.checkDirect(ctx); err != nil {
+		return nil, err
+	}
 	st, err := m.provider.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate status: %w", err)
@@ -101,7 +127,39 @@ func (m *Migrations) Status(ctx context.Context) ([]*goose.MigrationStatus, erro
 
 // Version is the highest applied migration.
 func (m *Migrations) Version(ctx context.Context) (int64, error) {
+	if err := m.checkDirect(ctx); err != nil {
+		return 0, err
+	}
 	return m.provider.GetDBVersion(ctx)
+}
+
+// checkDirect returns ErrPooled when a pooler stands between us and the
+// server. PostgreSQL names its server process in the handshake
+// (BackendKeyData); a pooler answers the handshake itself, with a key of
+// its own, and hands statements to server processes of its choosing.
+// Proxies that forward the connection whole (TCP forwarders, SSH tunnels)
+// pass the handshake through, and pass.
+func (m *Migrations) checkDirect(ctx context.Context) error {
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: connect: %w", err)
+	}
+	defer conn.Close()
+	var announced uint32
+	if err := conn.Raw(func(dc any) error {
+		announced = dc.(*stdlib.Conn).Conn().PgConn().PID()
+		return nil
+	}); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	var pid int64
+	if err := conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if pid != int64(announced) {
+		return ErrPooled
+	}
+	return nil
 }
 
 // Close releases the connection.

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -127,5 +129,50 @@ func TestMigrationsConcurrentInstances(t *testing.T) {
 	}
 	if total != len(st) {
 		t.Fatalf("instances applied %d migrations in all, want each of the %d once", total, len(st))
+	}
+}
+
+// TestMigrationsRefusePooledConnection gives the migrations a URL through
+// PgBouncer in transaction pooling mode: every command refuses with
+// ErrPooled, naming the direct connection it needs, and the database is
+// left untouched.
+func TestMigrationsRefusePooledConnection(t *testing.T) {
+	ctx := context.Background()
+	direct := pgtest.NewDatabase(t, true)
+	cfg, err := pgx.ParseConfig(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := postgres.OpenMigrations(pgtest.PooledURL(t, cfg.Database, cfg.User), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	_, upErr := m.Up(ctx)
+	_, statusErr := m.Status(ctx)
+	_, downErr := m.DownTo(ctx, 0)
+	for name, err := range map[string]error{"up": upErr, "status": statusErr, "down": downErr} {
+		if !errors.Is(err, postgres.ErrPooled) || !strings.Contains(err.Error(), "direct connection") {
+			t.Errorf("%s through PgBouncer: %v, want ErrPooled", name, err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var tables int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("tables after refused migrations = %d (%v), want 0", tables, err)
+	}
+
+	// The same database, directly: migrations run.
+	d, err := postgres.OpenMigrations(direct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Up(ctx); err != nil {
+		t.Fatalf("direct: %v", err)
 	}
 }

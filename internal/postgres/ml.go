@@ -100,7 +100,7 @@ func (db *DB) CreateFeatureSet(ctx context.Context, t Tenant, d spectra.FeatureS
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `INSERT INTO feature_sets (organization_id, name, revision, description, features, source, created_by)
 			SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4, $5, $6 FROM feature_sets WHERE organization_id = $1 AND name = $2
-			RETURNING id`, t.OrgID, d.Name, d.Description, d.Features, d.Source, analysisNullUUID(t.UserID)).Scan(&id)
+			RETURNING id`, t.OrgID, d.Name, d.Description, jsonb(d.Features), jsonb(d.Source), analysisNullUUID(t.UserID)).Scan(&id)
 		if err != nil {
 			return mapError(err, "feature set")
 		}
@@ -136,7 +136,7 @@ func (db *DB) UpdateFeatureSet(ctx context.Context, t Tenant, id uuid.UUID, d sp
 				cur.Revision, cur.Name)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE feature_sets SET description = $3, features = $4, source = $5
-			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, d.Description, d.Features, d.Source); err != nil {
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, d.Description, jsonb(d.Features), jsonb(d.Source)); err != nil {
 			return mapError(err, "feature set")
 		}
 		out, err = featureSet(ctx, tx, t.OrgID, id, "")
@@ -251,7 +251,7 @@ func (db *DB) CreateModel(ctx context.Context, t Tenant, d spectra.ModelDraft) (
 		err := tx.QueryRow(ctx, `INSERT INTO models (organization_id, name, revision, feature_set_id, algorithm, hyperparameters,
 				metrics, artifact_uri, status, trained_at, created_by)
 			SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4, $5, $6, $7, 'draft', $8, $9 FROM models WHERE organization_id = $1 AND name = $2
-			RETURNING id`, t.OrgID, d.Name, d.FeatureSetID, d.Algorithm, d.Hyperparameters, d.Metrics, d.ArtifactURI, d.TrainedAt,
+			RETURNING id`, t.OrgID, d.Name, d.FeatureSetID, d.Algorithm, jsonb(d.Hyperparameters), jsonb(d.Metrics), d.ArtifactURI, d.TrainedAt,
 			analysisNullUUID(t.UserID)).Scan(&id)
 		if err != nil {
 			return modelError(err)
@@ -287,7 +287,7 @@ func (db *DB) UpdateModel(ctx context.Context, t Tenant, id uuid.UUID, d spectra
 		}
 		if _, err := tx.Exec(ctx, `UPDATE models SET feature_set_id = $3, algorithm = $4, hyperparameters = $5, metrics = $6,
 				artifact_uri = $7, status = $8, trained_at = $9
-			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, d.FeatureSetID, d.Algorithm, d.Hyperparameters, d.Metrics,
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, d.FeatureSetID, d.Algorithm, jsonb(d.Hyperparameters), jsonb(d.Metrics),
 			d.ArtifactURI, string(d.Status), d.TrainedAt); err != nil {
 			return modelError(err)
 		}

@@ -89,7 +89,7 @@ func (db *DB) CreateRecipe(ctx context.Context, t Tenant, d spectra.RecipeDraft)
 		}
 		out, err = scanRecipe(tx.QueryRow(ctx, `INSERT INTO recipes (organization_id, lineage_id, name, description, parameters, instrument_kinds, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+recipeColumns,
-			t.OrgID, lineage, d.Name, d.Description, d.Parameters, d.InstrumentKinds, t.UserID))
+			t.OrgID, lineage, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds, t.UserID))
 		return mapError(err, "recipe")
 	})
 	return out, err
@@ -113,7 +113,7 @@ func (db *DB) UpdateRecipe(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 		}
 		out, err = scanRecipe(tx.QueryRow(ctx, `UPDATE recipes SET name = $3, description = $4, parameters = $5, instrument_kinds = $6
 			WHERE organization_id = $1 AND id = $2 RETURNING `+recipeColumns,
-			t.OrgID, id, d.Name, d.Description, d.Parameters, d.InstrumentKinds))
+			t.OrgID, id, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds))
 		return mapError(err, "recipe")
 	})
 	return out, err
@@ -229,7 +229,7 @@ func (db *DB) NewRecipeVersion(ctx context.Context, t Tenant, id uuid.UUID) (spe
 		out, err = scanRecipe(tx.QueryRow(ctx, `INSERT INTO recipes (organization_id, lineage_id, revision, name, description, parameters, instrument_kinds, created_by)
 			SELECT $1, $2, max(revision) + 1, $3, $4, $5, $6, $7 FROM recipes WHERE organization_id = $1 AND lineage_id = $2
 			RETURNING `+recipeColumns,
-			t.OrgID, src.LineageID, src.Name, src.Description, src.Parameters, src.InstrumentKinds, t.UserID))
+			t.OrgID, src.LineageID, src.Name, src.Description, jsonb(src.Parameters), src.InstrumentKinds, t.UserID))
 		if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
 			return spectra.Errorf(spectra.CodeConflict, "another new version of this recipe was started at the same time; reload the list")
 		}

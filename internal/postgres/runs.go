@@ -288,14 +288,10 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 				return analysisFieldErr(spectra.CodeConflict, "instrument_ids", ic.Instrument.Name+" is "+ic.Instrument.Status)
 			}
 		}
-		paramJSON, err := json.Marshal(params)
-		if err != nil {
-			return err
-		}
 		var id uuid.UUID
 		if err := tx.QueryRow(ctx, `INSERT INTO runs (organization_id, recipe_id, sample_id, project_id, parameters, notes, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			t.OrgID, nr.RecipeID, nr.SampleID, project, paramJSON, nr.Notes, analysisNullUUID(t.UserID)).Scan(&id); err != nil {
+			t.OrgID, nr.RecipeID, nr.SampleID, project, jsonb(params), nr.Notes, analysisNullUUID(t.UserID)).Scan(&id); err != nil {
 			return mapError(err, "run")
 		}
 		for _, ic := range cals {

@@ -127,11 +127,11 @@ func checkProjectRef(ctx context.Context, tx pgx.Tx, org uuid.UUID, id *uuid.UUI
 }
 
 // jsonObject is m as a jsonb object: nil is {} (the column holds objects only).
-func jsonObject(m map[string]any) map[string]any {
+func jsonObject(m map[string]any) jsonValue {
 	if m == nil {
-		return map[string]any{}
+		return jsonb(map[string]any{})
 	}
-	return m
+	return jsonb(m)
 }
 
 // CreateSample registers a sample. A barcode already used in the

@@ -253,7 +253,7 @@ func (s *seeder) lab(prefix string) {
 	approvedAt := s.now.AddDate(0, -3, 0)
 	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, status, approved_at, approved_by, created_by)
 		VALUES ($1, $2, $3, 'IV Sweep', 'Two-terminal current-voltage sweep.', $4, '{SMU}', 'approved', $5, $6, $7) ON CONFLICT DO NOTHING`,
-		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), params, approvedAt, pi, eng)
+		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), jsonb(json.RawMessage(params)), approvedAt, pi, eng)
 	var ivParams []spectra.RecipeParam
 	if err := json.Unmarshal(params, &ivParams); err != nil && s.err == nil {
 		s.err = err

@@ -1,7 +1,9 @@
 // Package pgtest gives each test its own real PostgreSQL database, cloned
 // from a migrated template, on a managed cluster that the test binary
 // starts (the same pgcluster code as `spectra`'s embedded default) or on
-// the server named by SPECTRA_TEST_DATABASE_URL.
+// the server named by SPECTRA_TEST_DATABASE_URL. With SPECTRA_TEST_PGBOUNCER
+// set, the run-time role's pools go through a private PgBouncer in
+// transaction pooling mode, as in a deployment behind one.
 package pgtest
 
 import (
@@ -17,8 +19,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/pgbouncertest"
 	"github.com/spectra-lab/spectra/internal/pgcluster"
 	"github.com/spectra-lab/spectra/internal/postgres"
 )
@@ -26,6 +30,17 @@ import (
 // EnvURL names an existing server to test against instead of a managed
 // cluster; its user must be able to create databases and roles.
 const EnvURL = "SPECTRA_TEST_DATABASE_URL"
+
+// EnvPgBouncer, when set, makes the run-time role's pools (NewSeededDBs)
+// connect through PgBouncer in transaction pooling mode: "1" with the
+// execution mode documented for it (PooledExecMode), any other value names
+// the pgx default_query_exec_mode to use. Without a pgbouncer binary the
+// tests fail.
+const EnvPgBouncer = "SPECTRA_TEST_PGBOUNCER"
+
+// PooledExecMode is the pgx default_query_exec_mode that docs/operations.md
+// prescribes behind PgBouncer in transaction pooling mode.
+const PooledExecMode = "exec"
 
 var (
 	adminURL string // the server's maintenance database
@@ -36,6 +51,10 @@ var (
 	seededOnce sync.Once
 	seeded     string // the migrated and seeded template database
 	seededErr  error
+
+	bouncerOnce sync.Once
+	bouncer     *pgbouncertest.Bouncer // started on first use
+	bouncerErr  error
 )
 
 // Argon2 is the cheap password hashing of test databases: the demo users'
@@ -80,7 +99,16 @@ func run(m *testing.M) int {
 		return 2
 	}
 	defer adminExec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{template}.Sanitize()+" WITH (FORCE)")
+	if os.Getenv(EnvPgBouncer) != "" {
+		if _, err := startBouncer(); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: %s is set: %v\n", EnvPgBouncer, err)
+			return 2
+		}
+	}
 	code := m.Run()
+	if bouncer != nil {
+		_ = bouncer.Stop()
+	}
 	if seeded != "" {
 		_ = adminExec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{seeded}.Sanitize()+" WITH (FORCE)")
 	}
@@ -189,7 +217,11 @@ func NewSeededDBs(t testing.TB) (owner, runtime *postgres.DB) {
 			t.Errorf("pgtest: drop %s: %v", name, err)
 		}
 	})
-	return open(t, URL(name)), open(t, RuntimeURL(name))
+	rt := RuntimeURL(name)
+	if os.Getenv(EnvPgBouncer) != "" {
+		rt = PooledURL(t, name, postgres.RuntimeRole)
+	}
+	return open(t, URL(name)), open(t, rt)
 }
 
 func createSeeded() (string, error) {
@@ -205,6 +237,75 @@ func createSeeded() (string, error) {
 	defer db.Close()
 	h := auth.NewHasher(Argon2, 2)
 	return name, postgres.Seed(ctx, db, postgres.DemoOrgs, h.Hash, time.Now())
+}
+
+// PooledURL is the URL of database name as role (the run-time role or the
+// test server's superuser) through the test binary's PgBouncer, which it
+// starts on first use; the test fails when PgBouncer cannot run.
+func PooledURL(t testing.TB, name, role string) string {
+	t.Helper()
+	b, err := startBouncer()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	admin, err := pgconn.ParseConfig(adminURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	password := runtimePassword
+	if role != postgres.RuntimeRole {
+		role, password = admin.User, admin.Password
+	}
+	mode := os.Getenv(EnvPgBouncer)
+	if mode == "" || mode == "1" {
+		mode = PooledExecMode
+	}
+	q := url.Values{}
+	q.Set("host", b.Host())
+	q.Set("port", fmt.Sprint(b.Port()))
+	q.Set("default_query_exec_mode", mode)
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(role, password), Path: "/" + name, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Reopen opens another pool on db's database as db's role, through
+// PgBouncer (pooled) or straight to the server; it closes when t ends.
+func Reopen(t testing.TB, db *postgres.DB, pooled bool) *postgres.DB {
+	t.Helper()
+	cfg := db.Pool().Config().ConnConfig
+	if pooled {
+		return open(t, PooledURL(t, cfg.Database, cfg.User))
+	}
+	if cfg.User == postgres.RuntimeRole {
+		return open(t, RuntimeURL(cfg.Database))
+	}
+	return open(t, URL(cfg.Database))
+}
+
+// Bouncer is the test binary's PgBouncer (started on first use), for tests
+// that look at it; the test fails when it cannot run.
+func Bouncer(t testing.TB) *pgbouncertest.Bouncer {
+	t.Helper()
+	b, err := startBouncer()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return b
+}
+
+func startBouncer() (*pgbouncertest.Bouncer, error) {
+	bouncerOnce.Do(func() {
+		var admin *pgconn.Config
+		admin, bouncerErr = pgconn.ParseConfig(adminURL)
+		if bouncerErr != nil {
+			return
+		}
+		bouncer, bouncerErr = pgbouncertest.Start(pgbouncertest.Options{
+			Host: admin.Host, Port: admin.Port,
+			Users: map[string]string{postgres.RuntimeRole: runtimePassword, admin.User: admin.Password},
+		})
+	})
+	return bouncer, bouncerErr
 }
 
 func open(t testing.TB, url string) *postgres.DB {
