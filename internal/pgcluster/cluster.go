@@ -291,6 +291,11 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		if err == nil {
 			err = conn.Ping(ctx)
 			_ = conn.Close(context.Background())
+			// The server answering must be the one expected: a postmaster
+			// started from outside meanwhile also answers on the socket.
+			if running, want := livePostmaster(c.pgdata), c.Pid(); err == nil && running != want {
+				return fmt.Errorf("pgcluster: another postmaster (pid %d) runs on %s", running, c.pgdata)
+			}
 			if err == nil {
 				return nil
 			}
