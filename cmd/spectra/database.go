@@ -21,14 +21,20 @@ func (e *env) database(ctx context.Context) (string, func(), error) {
 	if !e.cfg.Managed() {
 		return e.cfg.DatabaseURL, func() {}, nil
 	}
-	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: e.cfg.DataDir, BinDir: e.cfg.PGBinDir, Logger: e.logger})
+	restarts := e.cfg.PGMaxRestarts
+	if restarts == 0 {
+		restarts = -1 // pgcluster's "never"
+	}
+	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: e.cfg.DataDir, BinDir: e.cfg.PGBinDir, Logger: e.logger, MaxRestarts: restarts})
 	if err != nil {
 		if errors.Is(err, pgcluster.ErrInUse) {
 			return "", nil, fmt.Errorf("%w\nAnother spectra process is using %s; stop it, or point SPECTRA_DATA_DIR elsewhere", err, e.cfg.DataDir)
 		}
 		return "", nil, err
 	}
+	e.cluster = c
 	stop := func() {
+		e.cluster = nil
 		if err := c.Stop(); err != nil {
 			e.logger.Error("stopping managed postgresql", "err", err)
 		}
@@ -84,10 +90,16 @@ func (e *env) withDB(ctx context.Context, migrate bool, fn func(url string, db *
 			return err
 		}
 	}
-	db, err := postgres.Open(ctx, url, postgres.PoolOptions{MaxConns: e.cfg.DBMaxConns})
+	db, err := postgres.Open(ctx, url, e.poolOptions())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	return fn(url, db)
+}
+
+// poolOptions are the configured pool size and request timeouts.
+func (e *env) poolOptions() postgres.PoolOptions {
+	return postgres.PoolOptions{MaxConns: e.cfg.DBMaxConns,
+		Timeouts: postgres.Timeouts{Statement: e.cfg.DBStatementTimeout, Lock: e.cfg.DBLockTimeout}}
 }

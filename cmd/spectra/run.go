@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spectra-lab/spectra/internal/config"
+	"github.com/spectra-lab/spectra/internal/pgcluster"
 )
 
 // env is what every command gets: the validated configuration, a logger and
@@ -20,6 +21,9 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+
+	// cluster is the managed PostgreSQL while one runs (set by database).
+	cluster *pgcluster.Cluster
 }
 
 // command is one subcommand; sub-subcommands (migrate up) are commands too.

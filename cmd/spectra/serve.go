@@ -16,6 +16,7 @@ import (
 
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/httpapi"
+	"github.com/spectra-lab/spectra/internal/pgcluster"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 	"github.com/spectra-lab/spectra/internal/webui"
@@ -139,7 +140,7 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	}
 	metrics := httpapi.NewMetrics(db)
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
-		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(),
+		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster),
 		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil})
 	if lns.metrics != nil {
 		ms := httpapi.NewHTTPServer(e.cfg.MetricsAddr, metricsMux(metrics), e.logger)
@@ -161,6 +162,21 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	}
 	srv := httpapi.NewHTTPServer(e.cfg.Addr, h, e.logger)
 	srv.TLSConfig = lns.tls
+	// A managed PostgreSQL that could not be restarted ends the server, and
+	// spectra exits non-zero so that its own supervisor starts it afresh.
+	var failed <-chan struct{}
+	if e.cluster != nil {
+		failed = e.cluster.Failed()
+	}
+	ctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	go func() {
+		select {
+		case <-failed:
+			stopServing()
+		case <-ctx.Done():
+		}
+	}()
 	pruned := make(chan struct{})
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	go func() { defer close(pruned); e.prune(pruneCtx, db, time.Hour) }()
@@ -168,7 +184,33 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	stopPruning()
 	<-pruned
 	e.logger.Info("server stopped")
+	select {
+	case <-failed:
+		return fmt.Errorf("the managed PostgreSQL died and could not be restarted: %w", e.cluster.Health().Err)
+	default:
+	}
 	return err
+}
+
+// liveness is /healthz's view of the managed cluster: while its PostgreSQL
+// is down, the process cannot serve anything, and says so (503). With an
+// external database (c nil) it reports only that the process is alive: a
+// restart of spectra would not mend that database.
+func (e *env) liveness(c *pgcluster.Cluster) func() error {
+	if c == nil {
+		return nil
+	}
+	return func() error {
+		h := c.Health()
+		if h.State == pgcluster.StateUp {
+			return nil
+		}
+		msg := fmt.Sprintf("the managed PostgreSQL is %s", h.State)
+		if h.State == pgcluster.StateRestarting {
+			msg += fmt.Sprintf(" (attempt %d)", h.Restarts)
+		}
+		return &spectra.Error{Code: spectra.CodeUnavailable, Message: msg, RetryAfter: 2 * time.Second, Err: h.Err}
+	}
 }
 
 // runtimeDB opens the pool requests are served through: as the configured
@@ -191,7 +233,7 @@ func (e *env) runtimeDB(ctx context.Context, ownerURL string, owner *postgres.DB
 		e.logger.Warn("serving as the database owner: set SPECTRA_APP_DATABASE_URL to a login role that cannot leave row-level security (docs/operations.md, \"Database roles\")")
 		return owner, nil
 	}
-	db, err := postgres.Open(ctx, url, postgres.PoolOptions{MaxConns: e.cfg.DBMaxConns})
+	db, err := postgres.Open(ctx, url, e.poolOptions())
 	if err != nil {
 		return nil, fmt.Errorf("run-time database role: %w", err)
 	}

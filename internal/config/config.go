@@ -20,18 +20,21 @@ import (
 
 // Config is the whole configuration of a spectra process.
 type Config struct {
-	DatabaseURL     string        // empty: run the managed cluster under DataDir
-	AppDatabaseURL  string        // the server's run-time login role; empty: spectra_server (managed) or DatabaseURL
-	DataDir         string        // the managed cluster and generated secrets live here
-	PGBinDir        string        // where initdb and postgres are, if not on PATH
-	Addr            string        // HTTP listen address
-	PublicURL       string        // how users reach the server (printed, used for redirects)
-	Migrate         bool          // serve migrates on start
-	DBMaxConns      int32         // connection pool size
-	MaxBodyBytes    int64         // request body limit
-	ShutdownTimeout time.Duration // grace period for in-flight requests
-	LogLevel        slog.Level
-	LogFormat       string // json or text
+	DatabaseURL        string        // empty: run the managed cluster under DataDir
+	AppDatabaseURL     string        // the server's run-time login role; empty: spectra_server (managed) or DatabaseURL
+	DataDir            string        // the managed cluster and generated secrets live here
+	PGBinDir           string        // where initdb and postgres are, if not on PATH
+	Addr               string        // HTTP listen address
+	PublicURL          string        // how users reach the server (printed, used for redirects)
+	Migrate            bool          // serve migrates on start
+	DBMaxConns         int32         // connection pool size
+	DBStatementTimeout time.Duration // statement_timeout of a request's transaction
+	DBLockTimeout      time.Duration // lock_timeout of a request's transaction
+	PGMaxRestarts      int           // restarts in a row of a dead managed PostgreSQL before spectra exits
+	MaxBodyBytes       int64         // request body limit
+	ShutdownTimeout    time.Duration // grace period for in-flight requests
+	LogLevel           slog.Level
+	LogFormat          string // json or text
 
 	JWTSecret      []byte         // HS256 secret of spectra's own tokens; empty: kept in DataDir
 	PasswordLogin  bool           // POST /auth/login is on
@@ -71,6 +74,9 @@ var Vars = []Var{
 	{"SPECTRA_PUBLIC_URL", "", "The URL users reach the server at (the tokens' issuer, the single sign-on redirect). Unset: `http://localhost:PORT` (https with TLS) with the port actually bound."},
 	{"SPECTRA_MIGRATE", "true", "`serve` applies pending migrations on start (under an advisory lock)."},
 	{"SPECTRA_DB_MAX_CONNS", "20", "Maximum connections in the pool."},
+	{"SPECTRA_DB_STATEMENT_TIMEOUT", "30s", "Longest a statement of a request may run (`statement_timeout`, set per transaction); over it the request answers 503 with Retry-After."},
+	{"SPECTRA_DB_LOCK_TIMEOUT", "5s", "Longest a request waits for a row or lock (`lock_timeout`, set per transaction); over it the request answers 503 with Retry-After."},
+	{"SPECTRA_PG_MAX_RESTARTS", "5", "Managed cluster: how many times in a row a PostgreSQL that died is restarted (with backoff) before spectra exits non-zero; 0 never restarts."},
 	{"SPECTRA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
 	{"SPECTRA_SHUTDOWN_TIMEOUT", "20s", "How long in-flight requests may take to finish on shutdown."},
 	{"SPECTRA_LOG_LEVEL", "info", "debug, info, warn or error."},
@@ -97,17 +103,20 @@ var Vars = []Var{
 func Load(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
-		DatabaseURL:     r.secret("SPECTRA_DATABASE_URL"),
-		AppDatabaseURL:  r.secret("SPECTRA_APP_DATABASE_URL"),
-		DataDir:         r.str("SPECTRA_DATA_DIR"),
-		PGBinDir:        r.str("SPECTRA_PG_BIN_DIR"),
-		Addr:            r.str("SPECTRA_ADDR"),
-		PublicURL:       strings.TrimRight(r.str("SPECTRA_PUBLIC_URL"), "/"),
-		Migrate:         r.boolean("SPECTRA_MIGRATE"),
-		DBMaxConns:      int32(r.integer("SPECTRA_DB_MAX_CONNS", 1, 1000)),
-		MaxBodyBytes:    int64(r.integer("SPECTRA_MAX_BODY_BYTES", 1024, 1<<30)),
-		ShutdownTimeout: r.duration("SPECTRA_SHUTDOWN_TIMEOUT"),
-		LogFormat:       r.oneOf("SPECTRA_LOG_FORMAT", "text", "json"),
+		DatabaseURL:        r.secret("SPECTRA_DATABASE_URL"),
+		AppDatabaseURL:     r.secret("SPECTRA_APP_DATABASE_URL"),
+		DataDir:            r.str("SPECTRA_DATA_DIR"),
+		PGBinDir:           r.str("SPECTRA_PG_BIN_DIR"),
+		Addr:               r.str("SPECTRA_ADDR"),
+		PublicURL:          strings.TrimRight(r.str("SPECTRA_PUBLIC_URL"), "/"),
+		Migrate:            r.boolean("SPECTRA_MIGRATE"),
+		DBMaxConns:         int32(r.integer("SPECTRA_DB_MAX_CONNS", 1, 1000)),
+		DBStatementTimeout: r.duration("SPECTRA_DB_STATEMENT_TIMEOUT"),
+		DBLockTimeout:      r.duration("SPECTRA_DB_LOCK_TIMEOUT"),
+		PGMaxRestarts:      int(r.integer("SPECTRA_PG_MAX_RESTARTS", 0, 1000)),
+		MaxBodyBytes:       int64(r.integer("SPECTRA_MAX_BODY_BYTES", 1024, 1<<30)),
+		ShutdownTimeout:    r.duration("SPECTRA_SHUTDOWN_TIMEOUT"),
+		LogFormat:          r.oneOf("SPECTRA_LOG_FORMAT", "text", "json"),
 	}
 	c.JWTSecret = []byte(r.secret("SPECTRA_JWT_SECRET"))
 	if n := len(c.JWTSecret); n > 0 && n < 32 {

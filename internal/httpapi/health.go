@@ -20,9 +20,16 @@ type statusOutput struct {
 	Body statusBody
 }
 
-// healthz answers as long as the process serves HTTP. It must not touch
-// the database: a database outage should not get the process restarted.
+// healthz answers as long as the process serves HTTP and its own parts
+// are up (Deps.Liveness: the managed PostgreSQL, which is part of the
+// process). It never queries the database: an outage of an external one
+// should not get the process restarted.
 func (s *server) healthz(context.Context, *struct{}) (*statusOutput, error) {
+	if s.liveness != nil {
+		if err := s.liveness(); err != nil {
+			return nil, err
+		}
+	}
 	return &statusOutput{Body: statusBody{Status: "ok"}}, nil
 }
 

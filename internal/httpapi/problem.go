@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,6 +96,9 @@ func problemFor(err error) *Problem {
 	if errors.As(err, &mbe) {
 		return tooLarge(mbe.Limit)
 	}
+	if errors.Is(err, context.Canceled) {
+		return clientClosed()
+	}
 	var se *spectra.Error
 	if !errors.As(err, &se) {
 		return internalProblem(err)
@@ -118,6 +122,17 @@ func problemFor(err error) *Problem {
 func internalProblem(err error) *Problem {
 	p := newProblem(http.StatusInternalServerError, spectra.CodeInternal, "internal error")
 	p.cause = err
+	return p
+}
+
+// statusClientClosed is nginx's 499: the client hung up before the answer.
+// Nobody reads it; it keeps the access log honest, at info, without a 500
+// or an error line.
+const statusClientClosed = 499
+
+func clientClosed() *Problem {
+	p := newProblem(statusClientClosed, "client_closed", "the client closed the request")
+	p.Title = "Client Closed Request"
 	return p
 }
 

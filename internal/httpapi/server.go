@@ -30,10 +30,14 @@ type Pinger interface {
 // Deps is everything the server uses, passed in rather than read from
 // globals.
 type Deps struct {
-	Logger       *slog.Logger // nil discards logs
-	DB           Pinger       // probed by /readyz
-	MaxBodyBytes int64        // request body limit; 0 means DefaultMaxBodyBytes
-	Version      string       // the version the OpenAPI document states
+	Logger *slog.Logger // nil discards logs
+	DB     Pinger       // probed by /readyz
+	// Liveness, if set, is asked by /healthz: an error (a *spectra.Error
+	// with CodeUnavailable) is answered instead of ok. nil: the process
+	// answering is enough.
+	Liveness     func() error
+	MaxBodyBytes int64  // request body limit; 0 means DefaultMaxBodyBytes
+	Version      string // the version the OpenAPI document states
 
 	Store          *postgres.DB   // the data
 	Auth           *auth.Service  // turns credentials into principals; nil: every guarded route answers 401
@@ -54,16 +58,17 @@ type Deps struct {
 }
 
 type server struct {
-	log     *slog.Logger
-	db      Pinger
-	maxBody int64
-	mux     *http.ServeMux
-	api     huma.API
-	routes  []Route // every registered route, in order
-	store   *postgres.DB
-	auth    *auth.Service
-	proxies []netip.Prefix
-	ui      http.Handler
+	log      *slog.Logger
+	db       Pinger
+	liveness func() error
+	maxBody  int64
+	mux      *http.ServeMux
+	api      huma.API
+	routes   []Route // every registered route, in order
+	store    *postgres.DB
+	auth     *auth.Service
+	proxies  []netip.Prefix
+	ui       http.Handler
 
 	metrics      *Metrics
 	metricsToken string
@@ -75,7 +80,7 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 
 func newServer(d Deps) *server {
 	installHumaDefaults()
-	s := &server{log: d.Logger, db: d.DB, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
+	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
 		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Store)

@@ -56,6 +56,40 @@ type Options struct {
 	StartTimeout time.Duration
 	// Logger receives start/stop messages (default: discard).
 	Logger *slog.Logger
+	// MaxRestarts is how many times in a row the server is restarted after
+	// it dies (with backoff from RestartBackoff, doubling, at most 10 s)
+	// before the cluster gives up and Failed is closed. A restart counts
+	// as "in a row" unless the server then stayed up for a minute. 0 means
+	// DefaultMaxRestarts; negative means never restart.
+	MaxRestarts int
+	// RestartBackoff is the wait before the first restart (default 200 ms).
+	RestartBackoff time.Duration
+}
+
+// DefaultMaxRestarts is Options.MaxRestarts when unset.
+const DefaultMaxRestarts = 5
+
+// stableAfter is how long a restarted server must stay up for its next
+// death to start a fresh series of restarts.
+const stableAfter = time.Minute
+
+// State is what the supervisor knows of the server.
+type State string
+
+// The states of a managed server.
+const (
+	StateUp         State = "up"         // accepting connections
+	StateRestarting State = "restarting" // died; being restarted
+	StateFailed     State = "failed"     // died and could not be restarted: Failed is closed
+	StateStopped    State = "stopped"    // Stop was called
+)
+
+// Health is the supervisor's view of the server.
+type Health struct {
+	State    State
+	Pid      int   // the running postmaster (0 while down)
+	Restarts int   // restarts in the current series
+	Err      error // why it is not up, if it is not
 }
 
 // Cluster is a running managed PostgreSQL server. Stop it with Stop.
@@ -65,10 +99,21 @@ type Cluster struct {
 	sockDir string
 	logger  *slog.Logger
 
-	lock    *os.File
-	cmd     *exec.Cmd
-	exited  chan struct{}
+	bins  binaries
+	owner *account
+	opts  Options
+	lock  *os.File
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd     // the postmaster spectra started (nil if adopted)
+	exited  chan struct{} // closed when cmd has exited
 	waitErr error
+	pid     int // the running postmaster: cmd's, or one started from outside and adopted
+	health  Health
+
+	stopping   chan struct{} // closed by Stop: the supervisor ends
+	supervised chan struct{} // closed when the supervisor has ended
+	failed     chan struct{} // closed when the supervisor gave up
 
 	stopOnce sync.Once
 	stopErr  error
@@ -107,11 +152,21 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, pgdata: filepath.Join(dir, "pg"), logger: opts.Logger, lock: lock}
+	if opts.MaxRestarts == 0 {
+		opts.MaxRestarts = DefaultMaxRestarts
+	}
+	if opts.RestartBackoff <= 0 {
+		opts.RestartBackoff = 200 * time.Millisecond
+	}
+	c := &Cluster{dir: dir, pgdata: filepath.Join(dir, "pg"), logger: opts.Logger, lock: lock,
+		bins: bins, owner: owner, opts: opts,
+		stopping: make(chan struct{}), failed: make(chan struct{})}
 	if err := c.start(ctx, bins, owner, opts); err != nil {
 		releaseLock(lock)
 		return nil, err
 	}
+	c.supervised = make(chan struct{})
+	go c.supervise()
 	return c, nil
 }
 
@@ -139,7 +194,8 @@ func (c *Cluster) start(ctx context.Context, bins binaries, owner *account, opts
 		_ = c.Stop()
 		return err
 	}
-	c.logger.Info("managed postgresql ready", "dir", c.dir, "socket_dir", c.sockDir, "pid", c.cmd.Process.Pid)
+	c.setHealth(Health{State: StateUp, Pid: c.Pid()})
+	c.logger.Info("managed postgresql ready", "dir", c.dir, "socket_dir", c.sockDir, "pid", c.Pid())
 	return nil
 }
 
@@ -209,28 +265,44 @@ func (c *Cluster) launch(bins binaries, owner *account, ephemeral bool) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("pgcluster: start postgres: %w", err)
 	}
-	c.cmd = cmd
-	c.exited = make(chan struct{})
+	exited := make(chan struct{})
+	c.mu.Lock()
+	c.cmd, c.exited, c.pid, c.waitErr = cmd, exited, cmd.Process.Pid, nil
+	c.mu.Unlock()
 	go func() {
-		c.waitErr = cmd.Wait()
-		close(c.exited)
+		err := cmd.Wait()
+		c.mu.Lock()
+		c.waitErr = err
+		c.mu.Unlock()
+		close(exited)
 	}()
 	return nil
 }
 
 func (c *Cluster) waitReady(ctx context.Context) error {
+	var exited chan struct{} // nil (never ready) for an adopted postmaster
+	c.mu.Lock()
+	if c.cmd != nil && c.cmd.Process.Pid == c.pid {
+		exited = c.exited
+	}
+	c.mu.Unlock()
 	for {
 		conn, err := pgx.Connect(ctx, c.URL("postgres"))
 		if err == nil {
 			err = conn.Ping(ctx)
 			_ = conn.Close(context.Background())
+			// The server answering must be the one expected: a postmaster
+			// started from outside meanwhile also answers on the socket.
+			if running, want := livePostmaster(c.pgdata), c.Pid(); err == nil && running != want {
+				return fmt.Errorf("pgcluster: another postmaster (pid %d) runs on %s", running, c.pgdata)
+			}
 			if err == nil {
 				return nil
 			}
 		}
 		select {
-		case <-c.exited:
-			return fmt.Errorf("pgcluster: postgres exited during start-up (%v); log:\n%s", c.waitErr, c.logTail())
+		case <-exited:
+			return fmt.Errorf("pgcluster: postgres exited during start-up (%v); log:\n%s", c.exitErr(), c.logTail())
 		case <-ctx.Done():
 			return fmt.Errorf("pgcluster: postgres did not accept connections: %w; log:\n%s", ctx.Err(), c.logTail())
 		case <-time.After(50 * time.Millisecond):
@@ -270,58 +342,159 @@ func (c *Cluster) Dir() string { return c.dir }
 // SocketDir is the directory holding the server's Unix socket.
 func (c *Cluster) SocketDir() string { return c.sockDir }
 
-// Pid is the postmaster's process id.
-func (c *Cluster) Pid() int { return c.cmd.Process.Pid }
+// Pid is the running postmaster's process id (0 while it is down).
+func (c *Cluster) Pid() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pid
+}
+
+// Health is the supervisor's view of the server.
+func (c *Cluster) Health() Health {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.health
+}
+
+// Failed is closed when the server died and could not be restarted
+// MaxRestarts times in a row; Health().Err says why. The owner should
+// then exit non-zero, so that its own supervisor starts it afresh.
+func (c *Cluster) Failed() <-chan struct{} { return c.failed }
+
+func (c *Cluster) setHealth(h Health) {
+	c.mu.Lock()
+	c.health = h
+	c.mu.Unlock()
+}
+
+func (c *Cluster) exitErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.waitErr
+}
 
 // Stop shuts the server down (fast mode: sessions are ended, work is
-// durable) and releases the directory. It is safe to call more than once.
+// durable) and releases the directory. It first ends the supervisor, then
+// stops the postmaster that is actually running — the one postmaster.pid
+// names, which after an outside restart is not the child spectra started —
+// and never signals a child that has already exited. It is safe to call
+// more than once.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		defer releaseLock(c.lock)
-		if c.cmd == nil {
-			return
+		close(c.stopping)
+		if c.supervised != nil {
+			<-c.supervised
 		}
-		_ = c.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-c.exited:
-		case <-time.After(30 * time.Second):
-			// Immediate shutdown: crash recovery replays the WAL on next start.
-			_ = c.cmd.Process.Signal(syscall.SIGQUIT)
-			<-c.exited
-			c.stopErr = errors.New("pgcluster: postgres did not stop within 30s; sent SIGQUIT")
+		c.mu.Lock()
+		cmd, exited := c.cmd, c.exited
+		c.mu.Unlock()
+		pids := map[int]bool{}
+		if pid := livePostmaster(c.pgdata); pid > 0 {
+			pids[pid] = true
 		}
+		if cmd != nil && !closed(exited) {
+			pids[cmd.Process.Pid] = true
+		}
+		for pid := range pids {
+			if err := c.stopPid(pid, cmd, exited); err != nil {
+				c.stopErr = err
+			}
+		}
+		c.setHealth(Health{State: StateStopped})
 		c.logger.Info("managed postgresql stopped", "dir", c.dir)
 	})
 	return c.stopErr
 }
 
-// stopOrphan stops a server left running by a previous owner that died
-// without stopping it. Start holds the lock, so no live owner exists.
-func stopOrphan(pgdata string, logger *slog.Logger) error {
+// stopPid asks postmaster pid for a fast shutdown and waits for it to end:
+// through exited if it is spectra's child, by polling if it is not.
+func (c *Cluster) stopPid(pid int, cmd *exec.Cmd, exited chan struct{}) error {
+	gone := exited
+	if cmd == nil || cmd.Process.Pid != pid {
+		gone = make(chan struct{})
+		go func() { waitGone(pid, nil); close(gone) }()
+	}
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+		return nil // already gone
+	}
+	select {
+	case <-gone:
+		return nil
+	case <-time.After(30 * time.Second):
+		// Immediate shutdown: crash recovery replays the WAL on next start.
+		_ = syscall.Kill(pid, syscall.SIGQUIT)
+		<-gone
+		return fmt.Errorf("pgcluster: postgres (pid %d) did not stop within 30s; sent SIGQUIT", pid)
+	}
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitGone polls until process pid no longer exists, or until stop is closed
+// (reporting false).
+func waitGone(pid int, stop <-chan struct{}) bool {
+	for {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return true
+		}
+		select {
+		case <-stop:
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// livePostmaster is the pid of a postgres process that postmaster.pid in
+// pgdata names and that is running, or 0.
+func livePostmaster(pgdata string) int {
 	f, err := os.Open(filepath.Join(pgdata, "postmaster.pid"))
 	if err != nil {
-		return nil // no pid file: nothing running
+		return 0 // no pid file: nothing running
 	}
 	line, _ := bufio.NewReader(f).ReadString('\n')
 	f.Close()
 	pid, err := strconv.Atoi(strings.TrimSpace(line))
 	if err != nil || pid <= 0 {
-		return nil
+		return 0
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil || !strings.Contains(string(cmdline), "postgres") {
-		return nil // stale file; postgres itself will clean it up
+		return 0 // stale file; postgres itself will clean it up
+	}
+	// A zombie (a child of ours not yet reaped) is not running.
+	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
+			return 0
+		}
+	}
+	return pid
+}
+
+// stopOrphan stops a server left running by a previous owner that died
+// without stopping it. Start holds the lock, so no live owner exists.
+func stopOrphan(pgdata string, logger *slog.Logger) error {
+	pid := livePostmaster(pgdata)
+	if pid == 0 {
+		return nil
 	}
 	logger.Warn("stopping an orphaned managed postgresql", "pid", pid)
 	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
 		return nil
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	stop := make(chan struct{})
+	timer := time.AfterFunc(30*time.Second, func() { close(stop) })
+	defer timer.Stop()
+	if waitGone(pid, stop) {
+		return nil
 	}
 	return fmt.Errorf("pgcluster: orphaned postgres (pid %d) on %s did not stop", pid, pgdata)
 }

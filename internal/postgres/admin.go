@@ -99,7 +99,7 @@ func (db *DB) orgBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return uuid.Nil, spectra.Errorf(spectra.CodeNotFound, "no organization %q", slug)
 	}
-	return id, err
+	return id, unavailableError(ctx, err)
 }
 
 // ownerTx runs fn as the connecting (owner) role with app.org_id and
@@ -110,7 +110,7 @@ func (db *DB) ownerTx(ctx context.Context, org uuid.UUID, fn func(pgx.Tx) error)
 
 // ownerTxAs is ownerTx with another app.auth label.
 func (db *DB) ownerTxAs(ctx context.Context, org uuid.UUID, how string, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		orgSetting := ""
 		if org != uuid.Nil {
 			orgSetting = org.String()
@@ -120,12 +120,15 @@ func (db *DB) ownerTxAs(ctx context.Context, org uuid.UUID, how string, fn func(
 		}
 		return fn(tx)
 	})
+	return unavailableError(ctx, err)
 }
 
 // mapError turns PostgreSQL errors into domain errors, in one place:
 // unique violation → conflict, check/foreign-key/not-null violation →
 // invalid, RLS violation → not found (another organization's row is
-// answered like a missing one).
+// answered like a missing one). SQLSTATE 42501 is also PostgreSQL's code
+// for a missing privilege and an unreadable file: those stay internal
+// errors (500, logged), never a quiet 404.
 func mapError(err error, what string) error {
 	var pgErr *pgconn.PgError
 	if err == nil || !errors.As(err, &pgErr) {
@@ -137,6 +140,9 @@ func mapError(err error, what string) error {
 	case "23514", "23503", "23502", "22P02", "22001":
 		return &spectra.Error{Code: spectra.CodeInvalid, Message: fmt.Sprintf("%s is invalid (%s)", what, pgErr.ConstraintName), Err: err}
 	case "42501":
+		if !isRLSRefusal(pgErr) {
+			return err
+		}
 		return &spectra.Error{Code: spectra.CodeNotFound, Message: fmt.Sprintf("%s not found", what), Err: err}
 	}
 	return err

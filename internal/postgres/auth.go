@@ -24,7 +24,8 @@ var errBadCredentials = &spectra.Error{Code: spectra.CodeUnauthenticated, Messag
 // authTx runs fn as spectra_auth: it may read users, organizations and
 // memberships across organizations, and record login attempts.
 func (db *DB) authTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: "BEGIN; SET LOCAL ROLE spectra_auth"}, fn)
+	begin := "BEGIN; SET LOCAL ROLE spectra_auth; " + db.timeouts.setLocal()
+	return unavailableError(ctx, pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: begin}, fn))
 }
 
 // FindAccount returns the user with this email and their active

@@ -19,13 +19,50 @@ const AppRole = "spectra_app"
 
 // DB is the application's handle on PostgreSQL.
 type DB struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	timeouts Timeouts
 }
 
 // PoolOptions tune the connection pool.
 type PoolOptions struct {
 	MaxConns int32
+	Timeouts Timeouts
 }
+
+// Default bounds of a request's statements and lock waits.
+const (
+	DefaultStatementTimeout = 30 * time.Second
+	DefaultLockTimeout      = 5 * time.Second
+)
+
+// Timeouts bound every statement and every lock wait of a request's
+// transaction (statement_timeout, lock_timeout). They are set per
+// transaction, in its first round trip and transaction-local, so they hold
+// behind a transaction-pooling PgBouncer too; zero means the default.
+// Migrations and operator commands run unbounded.
+type Timeouts struct {
+	Statement time.Duration
+	Lock      time.Duration
+}
+
+func (t Timeouts) orDefault() Timeouts {
+	if t.Statement <= 0 {
+		t.Statement = DefaultStatementTimeout
+	}
+	if t.Lock <= 0 {
+		t.Lock = DefaultLockTimeout
+	}
+	return t
+}
+
+// setConfig is the select-list part that sets them for the transaction.
+func (t Timeouts) setConfig() string {
+	return fmt.Sprintf("set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true)",
+		quote(msString(t.Statement)), quote(msString(t.Lock)))
+}
+
+// setLocal is setConfig as a statement of its own.
+func (t Timeouts) setLocal() string { return "SELECT " + t.setConfig() }
 
 // Open connects a pool to url and checks that the server answers.
 func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
@@ -49,7 +86,7 @@ func Open(ctx context.Context, url string, opts PoolOptions) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: ping: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	return &DB{pool: pool, timeouts: opts.Timeouts.orDefault()}, nil
 }
 
 // registerTypes names the PostgreSQL types of Go types pgx cannot place by

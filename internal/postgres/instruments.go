@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,6 +68,58 @@ func instrument(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock string) 
 	return i, err
 }
 
+// The calibration lockout's locks. Run creation and start hold each named
+// instrument's lock in share mode from before their calibration check to
+// their commit; recording or revoking a calibration and updating an
+// instrument hold it exclusively. It is a transaction-scoped advisory lock
+// (class instrumentLockClass, key instrumentLockKey of the id), not only
+// the row lock, because PostgreSQL's row locks are unfair to a waiting
+// FOR UPDATE: a FOR SHARE request on a row that only share lockers hold is
+// granted at once (heap_lock_tuple does not queue it behind the waiter),
+// so a steady stream of run creations starves a revocation indefinitely.
+// The lock manager's queue is fair: a share request that conflicts with a
+// queued exclusive one waits behind it. A revocation therefore waits only
+// for the run creations already holding the lock (each bounded by
+// statement_timeout), and every run creation queued behind it checks the
+// calibrations after it committed. Both modes wait at most lock_timeout.
+const instrumentLockClass int32 = 0x53504331 // "SPC1"
+
+// instrumentLockKey is the advisory key of an instrument: a hash of its id
+// (two instruments sharing a key only ever serialize a little more).
+func instrumentLockKey(id uuid.UUID) int32 {
+	h := uint32(2166136261)
+	for _, b := range id {
+		h ^= uint32(b)
+		h *= 16777619
+	}
+	return int32(h)
+}
+
+// lockInstrumentsShared takes the lockout lock of every instrument in share
+// mode, in key order (so that concurrent transactions queue instead of
+// deadlocking).
+func lockInstrumentsShared(ctx context.Context, tx pgx.Tx, ids []uuid.UUID) error {
+	keys := make([]int32, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, instrumentLockKey(id))
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	// A function scan yields the array in order: the locks are taken in it.
+	_, err := tx.Exec(ctx, `SELECT count(pg_advisory_xact_lock_shared($1::int4, k)) FROM unnest($2::int4[]) AS u(k)`,
+		instrumentLockClass, keys)
+	return err
+}
+
+// lockInstrumentExclusive takes one instrument's lockout lock exclusively
+// and then its row FOR UPDATE.
+func lockInstrumentExclusive(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.Instrument, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int4, $2::int4)`, instrumentLockClass, instrumentLockKey(id)); err != nil {
+		return spectra.Instrument{}, err
+	}
+	return instrument(ctx, tx, org, id, "FOR UPDATE")
+}
+
 // instrumentError maps the unique name to a conflict that names the field.
 func instrumentError(err error) error {
 	var pgErr *pgconn.PgError
@@ -98,7 +151,7 @@ func (db *DB) CreateInstrument(ctx context.Context, t Tenant, in spectra.Instrum
 func (db *DB) UpdateInstrument(ctx context.Context, t Tenant, id uuid.UUID, in spectra.Instrument, ifVersion int) (spectra.Instrument, error) {
 	var out spectra.Instrument
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		cur, err := instrument(ctx, tx, t.OrgID, id, "FOR UPDATE")
+		cur, err := lockInstrumentExclusive(ctx, tx, t.OrgID, id)
 		if err != nil {
 			return err
 		}
@@ -172,16 +225,18 @@ func calibration(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.Cal
 	return c, err
 }
 
-// CreateCalibration records a certificate. The instrument's row is locked
-// first (FOR UPDATE), so the change serializes with run creation, which
-// holds it FOR SHARE between its calibration check and its insert. An
+// CreateCalibration records a certificate. The instrument is locked
+// exclusively first (lockInstrumentExclusive), so the change serializes
+// with run creation, which holds the lock in share mode between its
+// calibration check and its commit, and waits only for the creations
+// already holding it, however many more keep arriving. An
 // unknown instrument is CodeInvalid naming instrument_id; expires_at not
 // after issued_at is CodeInvalid naming expires_at; a certificate number
 // already recorded for the instrument is CodeConflict.
 func (db *DB) CreateCalibration(ctx context.Context, t Tenant, c spectra.Calibration) (spectra.Calibration, error) {
 	var out spectra.Calibration
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		if _, err := instrument(ctx, tx, t.OrgID, c.InstrumentID, "FOR UPDATE"); err != nil {
+		if _, err := lockInstrumentExclusive(ctx, tx, t.OrgID, c.InstrumentID); err != nil {
 			if spectra.ErrorCode(err) == spectra.CodeNotFound {
 				return analysisFieldErr(spectra.CodeInvalid, "instrument_id", "no such instrument")
 			}
@@ -221,7 +276,7 @@ func (db *DB) RevokeCalibration(ctx context.Context, t Tenant, id uuid.UUID, rea
 		if err != nil {
 			return err
 		}
-		if _, err := instrument(ctx, tx, t.OrgID, c.InstrumentID, "FOR UPDATE"); err != nil {
+		if _, err := lockInstrumentExclusive(ctx, tx, t.OrgID, c.InstrumentID); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE calibrations SET revoked_at = now(), revoked_reason = $3

@@ -143,12 +143,16 @@ func runInstruments(ctx context.Context, tx pgx.Tx, org, run uuid.UUID) ([]spect
 	return out, nil
 }
 
-// lockInstruments locks the instruments FOR SHARE, in id order (so that
-// concurrent runs and calibrations queue instead of deadlocking): a
+// lockInstruments takes the instruments' lockout locks in share mode
+// (lockInstrumentsShared) and then their rows FOR SHARE, in id order (so
+// that concurrent runs and calibrations queue instead of deadlocking): a
 // calibration recorded or revoked meanwhile must wait for this
-// transaction, and one in flight is waited for. It returns the ids it did
-// not find.
+// transaction, and one in flight, or queued, is waited for. It returns the
+// ids it did not find.
 func lockInstruments(ctx context.Context, tx pgx.Tx, org uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
+	if err := lockInstrumentsShared(ctx, tx, ids); err != nil {
+		return nil, err
+	}
 	rows, err := tx.Query(ctx, `SELECT id FROM instruments WHERE organization_id = $1 AND id = ANY($2) AND deleted_at IS NULL
 		ORDER BY id FOR SHARE`, org, ids)
 	if err != nil {
@@ -220,7 +224,7 @@ func recordCertificates(ctx context.Context, tx pgx.Tx, org, run uuid.UUID, cals
 }
 
 // CreateRun plans a run, in one transaction that first locks the named
-// instruments FOR SHARE, so that no calibration change can slip between
+// instruments in share mode (lockInstruments), so that no calibration change can slip between
 // the check and the insert. Unknown instruments, recipe or sample are
 // CodeInvalid naming the field; invalid parameters CodeInvalid naming
 // parameters.<name>; a recipe that is not approved, an instrument out of

@@ -52,9 +52,16 @@ var safeSetting = regexp.MustCompile(`^[A-Za-z0-9._:/@+-]{0,128}$`)
 // trip. fn's error rolls everything back; nothing is half-written.
 //
 // With t.Authorize, a principal that may no longer act gets a
-// CodeUnauthenticated error and fn never runs.
+// CodeUnauthenticated error and fn never runs. statement_timeout and
+// lock_timeout (the DB's Timeouts) are set in the same round trip. A
+// database that cannot be reached, or a timeout, is CodeUnavailable
+// (unavailableError).
 func (db *DB) InTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) error {
-	begin, err := tenantBegin(t)
+	return unavailableError(ctx, db.inTenant(ctx, t, fn))
+}
+
+func (db *DB) inTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) error {
+	begin, err := tenantBegin(t, db.timeouts)
 	if err != nil {
 		return err
 	}
@@ -104,10 +111,11 @@ func inputError(err error) error {
 	return err
 }
 
-// tenantBegin builds "BEGIN; SELECT set_config(…)". The values are inlined
+// tenantBegin builds "BEGIN; SELECT set_config(…)", the statement and
+// lock timeouts included. The values are inlined
 // (a simple-protocol message has no parameters), so each is a UUID or must
 // match safeSetting, and is quoted besides.
-func tenantBegin(t Tenant) (string, error) {
+func tenantBegin(t Tenant, timeouts Timeouts) (string, error) {
 	if t.OrgID == uuid.Nil {
 		return "", ErrNoTenant
 	}
@@ -124,7 +132,8 @@ func tenantBegin(t Tenant) (string, error) {
 	fmt.Fprintf(&b, "set_config('app.org_id', %s, true), ", quote(t.OrgID.String()))
 	fmt.Fprintf(&b, "set_config('app.user_id', %s, true), ", quote(user))
 	fmt.Fprintf(&b, "set_config('app.auth', %s, true), ", quote(t.Auth))
-	fmt.Fprintf(&b, "set_config('app.request_id', %s, true)", quote(t.RequestID))
+	fmt.Fprintf(&b, "set_config('app.request_id', %s, true), ", quote(t.RequestID))
+	b.WriteString(timeouts.setConfig())
 	if t.Authorize {
 		if t.UserID == uuid.Nil || !t.Role.Valid() {
 			return "", fmt.Errorf("postgres: an authorized tenant needs a user and a role")
