@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,30 @@ func TestAppDatabaseURL(t *testing.T) {
 	}
 	if _, err := Load(env(map[string]string{"SPECTRA_DATABASE_URL": "postgres://owner@db/spectra", "SPECTRA_APP_DATABASE_URL": "mysql://x"})); err == nil {
 		t.Fatal("a mysql run-time URL was accepted")
+	}
+}
+
+func TestOIDCScopes(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":                                 {"openid", "profile", "email"},
+		"openid profile email groups":      {"openid", "profile", "email", "groups"},
+		"profile,email, groups":            {"openid", "profile", "email", "groups"},
+		"groups openid  offline_access":    {"openid", "groups", "offline_access"},
+		"email email\tprofile\nemail":      {"openid", "email", "profile"},
+		"urn:zitadel:iam:org:project:id:x": {"openid", "urn:zitadel:iam:org:project:id:x"},
+	} {
+		c, err := Load(env(map[string]string{"SPECTRA_OIDC_SCOPES": in}))
+		if err != nil {
+			t.Errorf("scopes %q: %v", in, err)
+			continue
+		}
+		if !slices.Equal(c.OIDC.Scopes, want) {
+			t.Errorf("scopes %q = %q, want %q", in, c.OIDC.Scopes, want)
+		}
+	}
+	for _, bad := range []string{`openid "groups"`, `back\slash`, "naïve"} {
+		if _, err := Load(env(map[string]string{"SPECTRA_OIDC_SCOPES": bad})); err == nil || !strings.Contains(err.Error(), "SPECTRA_OIDC_SCOPES") {
+			t.Errorf("scopes %q: %v, want an error naming SPECTRA_OIDC_SCOPES", bad, err)
+		}
 	}
 }
