@@ -117,6 +117,10 @@ const (
 	ssoAccountRefused      = "account_refused"      // unknown organization, deactivated member, email of a local account
 )
 
+// ssoReasons lists them all (a test holds the login page to it).
+var ssoReasons = []string{ssoStateMismatch, ssoProviderError, ssoProviderUnavailable, ssoTokenInvalid,
+	ssoNoOrganization, ssoNoRole, ssoAccountRefused}
+
 // ssoReason is the reason code of an error from Exchange or LoginExternal,
 // or otherwise the one given.
 func ssoReason(err error, otherwise string) string {

@@ -2,15 +2,20 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/auth/oidctest"
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // withIdP configures the service with a real (test) identity provider.
@@ -193,6 +198,41 @@ func TestSafeReturn(t *testing.T) {
 	} {
 		if got := safeReturn(in); got != want {
 			t.Errorf("safeReturn(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The login page has words for every reason the callback sends.
+func TestSingleSignOnReasonsHaveMessages(t *testing.T) {
+	src, err := os.ReadFile("../../web/src/pages/login/ssoFailure.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ssoReasons {
+		if !regexp.MustCompile(`(?m)^\s+` + r + `:`).Match(src) {
+			t.Errorf("web/src/pages/login/ssoFailure.ts has no message for reason %q", r)
+		}
+	}
+}
+
+func TestSSOReason(t *testing.T) {
+	wrap := func(code spectra.Code, err error) error {
+		return &spectra.Error{Code: code, Message: "invalid or expired credentials", Err: fmt.Errorf("oidc login: %w", err)}
+	}
+	for _, tt := range []struct {
+		err       error
+		otherwise string
+		want      string
+	}{
+		{wrap(spectra.CodeUnauthenticated, fmt.Errorf("%w: invalid_grant", auth.ErrIdPRefused)), ssoTokenInvalid, ssoProviderError},
+		{wrap(spectra.CodeUnavailable, errors.New("dial tcp: connection refused")), ssoTokenInvalid, ssoProviderUnavailable},
+		{wrap(spectra.CodeUnauthenticated, errors.New("nonce mismatch")), ssoTokenInvalid, ssoTokenInvalid},
+		{wrap(spectra.CodeUnauthenticated, auth.ErrNoOrganization), ssoAccountRefused, ssoNoOrganization},
+		{wrap(spectra.CodeUnauthenticated, auth.ErrNoRole), ssoAccountRefused, ssoNoRole},
+		{wrap(spectra.CodeUnauthenticated, errors.New("email taken")), ssoAccountRefused, ssoAccountRefused},
+	} {
+		if got := ssoReason(tt.err, tt.otherwise); got != tt.want {
+			t.Errorf("ssoReason(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }
