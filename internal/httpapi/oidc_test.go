@@ -49,6 +49,14 @@ func TestIdentityProviderAccessTokens(t *testing.T) {
 		t.Fatalf("%d users for one subject", n)
 	}
 
+	// A nonce does not make an access token an ID token (Dex puts the
+	// login's nonce in both).
+	nonce := maps.Clone(claims)
+	nonce["nonce"] = "n-1"
+	if r := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, nonce), nil); r.Status != http.StatusOK {
+		t.Fatalf("an access token with a nonce: %d %s", r.Status, r.Raw)
+	}
+
 	// The provider's role is authoritative: a new role takes over, and
 	// the demotion revokes the provider's earlier tokens for good (issue
 	// 10.2): re-promotion does not revive a pi token issued before.
@@ -84,6 +92,7 @@ func TestIdentityProviderAccessTokens(t *testing.T) {
 		"no role":                          p.AccessToken(t, map[string]any{"sub": "y", "org": "demo-lab"}),
 		"wrong audience":                   p.AccessToken(t, map[string]any{"sub": "z", "org": "demo-lab", "role": "admin", "aud": "other"}),
 		"email of a local account":         p.AccessToken(t, map[string]any{"sub": "w", "email": "admin@demo.lab", "org": "demo-lab", "role": "admin"}),
+		"an ID token (aud = the client)":   p.IDToken(t, claims, "n-1"),
 	}
 	for name, tok := range bad {
 		if r := e.call(http.MethodGet, "/auth/me", tok, nil); r.Status != http.StatusUnauthorized {
@@ -143,7 +152,7 @@ func TestSingleSignOnFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.Body.Close()
-		if r.StatusCode != http.StatusFound || !strings.HasPrefix(r.Header.Get("Location"), "/login?error=") {
+		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/login?error=sso_failed&reason=state_mismatch" {
 			t.Fatalf("callback with cookie %v: %d %q", c, r.StatusCode, r.Header.Get("Location"))
 		}
 	}
@@ -186,8 +195,72 @@ func TestSingleSignOnFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if !strings.HasPrefix(resp.Header.Get("Location"), "/login?error=") {
+	if resp.Header.Get("Location") != "/login?error=sso_failed&reason=provider_error" {
 		t.Fatalf("replayed callback: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// ssoCallback runs a browser through /auth/oidc/login and p's /authorize
+// to our callback, and returns where the callback sends it.
+func ssoCallback(t *testing.T, e *apiEnv, browser *http.Client, start string) string {
+	t.Helper()
+	location := e.ts.URL + start
+	for range 5 {
+		resp, err := browser.Get(location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound {
+			t.Fatalf("%s: %d", location, resp.StatusCode)
+		}
+		next, err := resp.Location()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Request.URL.Path == "/auth/oidc/callback" {
+			return resp.Header.Get("Location")
+		}
+		location = next.String()
+	}
+	t.Fatalf("never reached the callback")
+	return ""
+}
+
+// The login page learns why a sign-in failed, as a code (never the error).
+func TestSingleSignOnFailureReasons(t *testing.T) {
+	p := oidctest.New(t)
+	e := newAPIEnv(t, withIdP(p))
+	for _, tt := range []struct {
+		name, reason string
+		user         map[string]any
+	}{
+		{"no organization", "no_organization", map[string]any{"sub": "r-1", "role": "engineer"}},
+		{"no role", "no_role", map[string]any{"sub": "r-2", "org": "test-org"}},
+		{"an unknown role name", "no_role", map[string]any{"sub": "r-3", "org": "test-org", "role": "owner"}},
+		{"an unknown organization", "account_refused", map[string]any{"sub": "r-4", "org": "nowhere", "role": "admin"}},
+		{"the email of a local account", "account_refused", map[string]any{"sub": "r-5", "email": "admin@demo.lab", "org": "demo-lab", "role": "admin"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p.SetUser(tt.user)
+			got := ssoCallback(t, e, oidctest.NewBrowser(), "/auth/oidc/login")
+			if want := "/login?error=sso_failed&reason=" + tt.reason; got != want {
+				t.Fatalf("sent to %q, want %q", got, want)
+			}
+		})
+	}
+	t.Run("the provider sends an error", func(t *testing.T) {
+		resp, err := oidctest.NewBrowser().Get(e.ts.URL + "/auth/oidc/callback?error=access_denied&error_description=no+way")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); got != "/login?error=sso_failed&reason=provider_error" {
+			t.Fatalf("sent to %q", got)
+		}
+	})
+	if e.count(`SELECT count(*) FROM users WHERE oidc_subject LIKE 'r-%'`) != 0 {
+		t.Error("a refused sign-in provisioned a user")
 	}
 }
 
