@@ -333,7 +333,7 @@ func (e *env) authService(ctx context.Context, db *postgres.DB) (*auth.Service, 
 			groups[g] = auth.OrgRole{Org: gr.Org, Role: r}
 		}
 		idp, err = auth.NewOIDC(ctx, auth.OIDCConfig{Issuer: o.Issuer, Audience: o.Audience, ClientID: o.ClientID,
-			ClientSecret: o.ClientSecret, RedirectURL: e.cfg.PublicURL + "/auth/oidc/callback",
+			ClientSecret: o.ClientSecret, RedirectURL: e.cfg.PublicURL + "/auth/oidc/callback", Scopes: o.Scopes,
 			OrgClaim: o.OrgClaim, RoleClaim: o.RoleClaim, GroupsClaim: o.GroupsClaim, GroupMap: groups})
 		if err != nil {
 			return nil, fmt.Errorf("identity provider %s: %w", o.Issuer, err)

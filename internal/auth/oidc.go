@@ -105,10 +105,6 @@ const (
 // the IdP's public key must never verify.
 var oidcAlgs = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg()}
 
-// oidcNotAccessTypes are claim typ values marking tokens that are not
-// access tokens (Keycloak sets typ on each kind it issues).
-var oidcNotAccessTypes = []string{"id", "refresh", "offline", "logout"}
-
 // Reasons a token is refused; they reach logs through spectra.Error.Err.
 var (
 	errOIDCMalformed      = errors.New("malformed token")
@@ -118,6 +114,18 @@ var (
 	errOIDCNoSubject      = errors.New("no subject")
 	errOIDCNonce          = errors.New("nonce mismatch")
 	errOIDCRateLimited    = errors.New("JWKS refetch rate-limited")
+)
+
+// Why a single sign-on failed, for the login page's reason (the errors
+// returned carry one of these, to be found with errors.Is).
+var (
+	// ErrIdPRefused: the provider's token endpoint refused the code.
+	ErrIdPRefused = errors.New("the identity provider refused the code")
+	// ErrNoOrganization: the provider's claims (and the group map) name
+	// no organization.
+	ErrNoOrganization = errors.New("the identity names no organization")
+	// ErrNoRole: they name an organization but no role in it.
+	ErrNoRole = errors.New("the identity names no role")
 )
 
 // NewOIDC discovers cfg.Issuer's OpenID configuration, checks that it
@@ -261,59 +269,112 @@ func (o *OIDC) VerifyAccessToken(ctx context.Context, raw string) (ExternalIdent
 
 func (o *OIDC) verifyAccess(ctx context.Context, raw string) (jwt.MapClaims, error) {
 	// The header is vetted before any key is looked up: an algorithm off the
-	// allow-list or an ID token's typ is refused without touching the JWKS.
-	if err := oidcCheckHeader(raw); err != nil {
+	// allow-list is refused without touching the JWKS.
+	header, err := oidcCheckHeader(raw)
+	if err != nil {
 		return nil, err
 	}
 	claims := jwt.MapClaims{}
 	if _, err := o.access.ParseWithClaims(raw, claims, o.keyfunc.KeyfuncCtx(ctx)); err != nil {
 		return nil, err
 	}
-	if typ, ok := claims["typ"]; ok {
-		s, _ := typ.(string)
-		if slices.Contains(oidcNotAccessTypes, strings.ToLower(s)) {
-			return nil, fmt.Errorf("%w: claim typ %q", errOIDCNotAccessToken, s)
-		}
-	}
-	// Only ID tokens carry a nonce; one presented here is an ID token whose
-	// audience happens to match.
-	if _, ok := claims["nonce"]; ok {
-		return nil, fmt.Errorf("%w: it carries a nonce (an ID token)", errOIDCNotAccessToken)
+	if kind, rule := classifyOIDCToken(header, claims, o.cfg.Audience, o.cfg.ClientID); kind != oidcAccessToken {
+		return nil, fmt.Errorf("%w: %s (%s)", errOIDCNotAccessToken, kind, rule)
 	}
 	return claims, nil
 }
 
+// oidcTokenKind is what a provider's signed JWT is, as far as its header
+// and claims tell.
+type oidcTokenKind string
+
+// The kinds classifyOIDCToken tells apart.
+const (
+	oidcAccessToken oidcTokenKind = "access token"
+	oidcIDToken     oidcTokenKind = "ID token"
+	oidcOtherToken  oidcTokenKind = "another kind of token" // refresh, logout, security event…
+)
+
+// classifyOIDCToken decides whether a JWT the provider signed (signature,
+// iss, aud ∋ audience and times already checked) is an access token, from
+// its header and claims, and names the rule that decided. Providers mark
+// their tokens differently, so the rules go from explicit marks to hints;
+// the first that applies decides (docs/architecture.md, "Which tokens are
+// access tokens"):
+//
+//  1. header typ other than JWT or at+jwt (id+jwt, logout+jwt, …): not an
+//     access token;
+//  2. claim typ ID, Refresh, Offline or Logout (Keycloak): not one;
+//  3. header typ at+jwt (RFC 9068 §2.1): an access token;
+//  4. claim typ Bearer (Keycloak): an access token;
+//  5. aud names our API audience and not the login client (audience ≠
+//     client id): an access token — an ID token's aud is the client;
+//  6. at_hash or c_hash: an ID token (OIDC Core §3.1.3.6, §3.3.2.11: only
+//     ID tokens bind other tokens);
+//  7. azp: an ID token (aud here names the client, whom azp repeats);
+//  8. otherwise an access token whose aud is the client id, as Dex and
+//     others issue them.
+//
+// A nonce decides nothing: ID tokens carry the login's nonce, and so do
+// Dex's access tokens.
+func classifyOIDCToken(header, claims map[string]any, audience, clientID string) (oidcTokenKind, string) {
+	htyp, _ := header["typ"].(string)
+	htyp = strings.TrimPrefix(strings.ToLower(htyp), "application/") // RFC 7515 §4.1.9
+	ctyp, _ := claims["typ"].(string)
+	ctyp = strings.ToLower(ctyp)
+	switch {
+	case htyp != "" && htyp != "jwt" && htyp != "at+jwt":
+		if htyp == "id+jwt" {
+			return oidcIDToken, "header typ " + htyp
+		}
+		return oidcOtherToken, "header typ " + htyp
+	case ctyp == "id":
+		return oidcIDToken, "claim typ ID"
+	case slices.Contains([]string{"refresh", "offline", "logout"}, ctyp):
+		return oidcOtherToken, "claim typ " + ctyp
+	case htyp == "at+jwt":
+		return oidcAccessToken, "header typ at+jwt"
+	case ctyp == "bearer":
+		return oidcAccessToken, "claim typ Bearer"
+	case audience != clientID && !slices.Contains(oidcStrings(claims["aud"]), clientID):
+		return oidcAccessToken, "aud is the API's, not the client's"
+	case claims["at_hash"] != nil || claims["c_hash"] != nil:
+		return oidcIDToken, "at_hash or c_hash"
+	case claims["azp"] != nil:
+		return oidcIDToken, "azp with aud = client id"
+	}
+	return oidcAccessToken, "aud = client id, no ID token claims"
+}
+
 // oidcCheckHeader refuses a token whose alg is off the allow-list, whose
-// typ is not a plain or access-token JWT, or that names critical
-// extensions (RFC 7515 §4.1.11: not understood, so not accepted).
-func oidcCheckHeader(raw string) error {
+// typ is not a string, or that names critical extensions (RFC 7515
+// §4.1.11: not understood, so not accepted). It returns the header for
+// classifyOIDCToken.
+func oidcCheckHeader(raw string) (map[string]any, error) {
 	seg, _, ok := strings.Cut(raw, ".")
 	if !ok {
-		return errOIDCMalformed
+		return nil, errOIDCMalformed
 	}
 	b, err := base64.RawURLEncoding.DecodeString(seg)
 	if err != nil {
-		return fmt.Errorf("%w: header: %v", errOIDCMalformed, err)
+		return nil, fmt.Errorf("%w: header: %v", errOIDCMalformed, err)
 	}
 	var h map[string]any
 	if err := json.Unmarshal(b, &h); err != nil {
-		return fmt.Errorf("%w: header: %v", errOIDCMalformed, err)
+		return nil, fmt.Errorf("%w: header: %v", errOIDCMalformed, err)
 	}
 	if alg, _ := h["alg"].(string); !slices.Contains(oidcAlgs, alg) {
-		return fmt.Errorf("%w: %q", errOIDCAlgorithm, h["alg"])
+		return nil, fmt.Errorf("%w: %q", errOIDCAlgorithm, h["alg"])
 	}
 	if _, ok := h["crit"]; ok {
-		return fmt.Errorf("%w: crit %v", errOIDCHeader, h["crit"])
+		return nil, fmt.Errorf("%w: crit %v", errOIDCHeader, h["crit"])
 	}
 	if typ, ok := h["typ"]; ok {
-		s, isString := typ.(string)
-		// RFC 7515 §4.1.9: "application/" may be left off, so both spellings are one type.
-		t := strings.TrimPrefix(strings.ToLower(s), "application/")
-		if !isString || (t != "" && t != "jwt" && t != "at+jwt") {
-			return fmt.Errorf("%w: header typ %v", errOIDCNotAccessToken, typ)
+		if _, isString := typ.(string); !isString {
+			return nil, fmt.Errorf("%w: header typ %v", errOIDCNotAccessToken, typ)
 		}
 	}
-	return nil
+	return h, nil
 }
 
 // identity maps verified claims to an ExternalIdentity.
@@ -450,7 +511,7 @@ func (o *OIDC) Exchange(ctx context.Context, code, verifier, nonce string) (Exte
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
-			return failed(err)
+			return failed(fmt.Errorf("%w: %w", ErrIdPRefused, err))
 		}
 		return ExternalIdentity{}, &spectra.Error{Code: spectra.CodeUnavailable,
 			Message: "the identity provider is unavailable", Err: fmt.Errorf("oidc login: %w", err)}

@@ -131,6 +131,8 @@ func TestOIDCVerifyAccessTokenAccepts(t *testing.T) {
 		{"no kid: the published keys are tried", base(nil), []oidctest.TokenOption{oidctest.WithHeader("kid", nil)}, person("", "")},
 		{"claim typ Bearer (Keycloak's access tokens)", base(map[string]any{"typ": "Bearer"}), nil, person("", "")},
 		{"aud is a list that holds ours", base(map[string]any{"aud": []any{"account", p.Audience}}), nil, person("", "")},
+		{"a nonce, as Dex's access tokens carry", base(map[string]any{"nonce": "n-1"}), nil, person("", "")},
+		{"azp and at_hash with the API's aud", base(map[string]any{"azp": p.ClientID, "at_hash": "x"}), nil, person("", "")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,7 +212,8 @@ func TestOIDCVerifyAccessTokenRejects(t *testing.T) {
 		{"missing sub", access(map[string]any{"sub": nil}), false, errOIDCNoSubject},
 		{"ID token (aud = client id) as access token", func(t *testing.T) string { return p.IDToken(t, nil, "n-1") }, false, jwt.ErrTokenInvalidAudience},
 		{"ID token as access token where aud = client id", func(t *testing.T) string { return p.IDToken(t, nil, "n-1") }, true, errOIDCNotAccessToken},
-		{"nonce claim", access(map[string]any{"nonce": "n-1"}), false, errOIDCNotAccessToken},
+		{"ID token claims without azp where aud = client id: at_hash", access(map[string]any{"aud": p.ClientID, "nonce": "n-1", "at_hash": "x"}), true, errOIDCNotAccessToken},
+		{"ID token claims without azp where aud = client id: c_hash", access(map[string]any{"aud": p.ClientID, "c_hash": "x"}), true, errOIDCNotAccessToken},
 		{"header typ JWT, claim typ ID", access(map[string]any{"typ": "ID"}, oidctest.WithType("JWT")), false, errOIDCNotAccessToken},
 		{"claim typ id", access(map[string]any{"typ": "id"}), false, errOIDCNotAccessToken},
 		{"claim typ Refresh", access(map[string]any{"typ": "Refresh"}), false, errOIDCNotAccessToken},
@@ -243,6 +246,85 @@ func TestOIDCVerifyAccessTokenRejects(t *testing.T) {
 	// refetch was rate-limited, and nothing else fetched at all.
 	if got := p.JWKSHits(); got != hits {
 		t.Errorf("JWKS fetched %d times while rejecting, want 0", got-hits)
+	}
+}
+
+// Providers whose API audience is the login client's id (Dex, zitadel's
+// example) leave only the ID token claims to tell the two kinds apart.
+func TestOIDCAccessTokenWithClientAudience(t *testing.T) {
+	t.Parallel()
+	p := oidctest.New(t)
+	cfg := oidcConfig(p)
+	cfg.Audience = p.ClientID
+	o, _ := newTestOIDC(t, cfg)
+	dex := map[string]any{"aud": p.ClientID, "nonce": "n-1", "email": "ada@lab.example", "org": "lab-a", "role": "pi"}
+	id, err := o.VerifyAccessToken(t.Context(), p.AccessToken(t, dex, oidctest.WithType("JWT")))
+	if err != nil || id.Org != "lab-a" || id.Role != spectra.RolePI {
+		t.Fatalf("a Dex-style access token (aud = client id, nonce): %+v, %v", id, err)
+	}
+	_, err = o.VerifyAccessToken(t.Context(), p.IDToken(t, dex, "n-1"))
+	oidcRejected(t, err, errOIDCNotAccessToken)
+}
+
+func TestClassifyOIDCToken(t *testing.T) {
+	t.Parallel()
+	const api, client = "spectra-api", "spectra-web"
+	hdr := func(typ string) map[string]any {
+		h := map[string]any{"alg": "RS256", "kid": "k"}
+		if typ != "" {
+			h["typ"] = typ
+		}
+		return h
+	}
+	tests := []struct {
+		name           string
+		header, claims map[string]any
+		audience       string // configured; client is always spectra-web
+		want           oidcTokenKind
+	}{
+		// 1. a header typ of another kind
+		{"header typ id+jwt", hdr("id+jwt"), map[string]any{"aud": api}, api, oidcIDToken},
+		{"header typ application/logout+jwt", hdr("application/logout+jwt"), map[string]any{"aud": api}, api, oidcOtherToken},
+		{"header typ secevent+jwt", hdr("secevent+jwt"), map[string]any{"aud": api}, api, oidcOtherToken},
+		// 2. Keycloak's claim typ
+		{"claim typ ID, even with the API's aud", hdr("JWT"), map[string]any{"aud": api, "typ": "ID"}, api, oidcIDToken},
+		{"claim typ ID beats header typ at+jwt", hdr("at+jwt"), map[string]any{"aud": api, "typ": "ID"}, api, oidcIDToken},
+		{"claim typ Refresh", hdr("JWT"), map[string]any{"aud": api, "typ": "Refresh"}, api, oidcOtherToken},
+		{"claim typ Offline", hdr(""), map[string]any{"aud": api, "typ": "Offline"}, api, oidcOtherToken},
+		{"claim typ Logout", hdr(""), map[string]any{"aud": api, "typ": "Logout"}, api, oidcOtherToken},
+		// 3. RFC 9068
+		{"header typ at+jwt, aud = client id, with ID token claims", hdr("at+jwt"),
+			map[string]any{"aud": client, "azp": client, "at_hash": "h", "nonce": "n"}, client, oidcAccessToken},
+		{"header typ application/AT+JWT", hdr("application/AT+JWT"), map[string]any{"aud": client, "azp": client}, client, oidcAccessToken},
+		// 4. Keycloak's access tokens
+		{"claim typ Bearer with azp, aud = client id", hdr("JWT"), map[string]any{"aud": client, "azp": client, "typ": "Bearer"}, client, oidcAccessToken},
+		// 5. the API's own audience
+		{"aud = the API, with azp, at_hash and nonce", hdr("JWT"), map[string]any{"aud": api, "azp": client, "at_hash": "h", "nonce": "n"}, api, oidcAccessToken},
+		{"aud lists the API and another, no typ", hdr(""), map[string]any{"aud": []any{"account", api}, "azp": client}, api, oidcAccessToken},
+		{"aud lists the API and the client: the hints decide", hdr("JWT"), map[string]any{"aud": []any{client, api}, "azp": client}, api, oidcIDToken},
+		// 6. ID token hashes
+		{"aud = client id with at_hash", hdr("JWT"), map[string]any{"aud": client, "at_hash": "h"}, client, oidcIDToken},
+		{"aud = client id with c_hash", hdr("JWT"), map[string]any{"aud": []any{client}, "c_hash": "h"}, client, oidcIDToken},
+		// 7. azp
+		{"aud = client id with azp (zitadel's ID tokens)", hdr("JWT"), map[string]any{"aud": []any{client}, "azp": client, "client_id": client, "nonce": "n"}, client, oidcIDToken},
+		// 8. the rest
+		{"aud = client id with a nonce (Dex's access tokens)", hdr(""), map[string]any{"aud": client, "nonce": "n"}, client, oidcAccessToken},
+		{"aud = client id, nothing else", hdr("JWT"), map[string]any{"aud": client}, client, oidcAccessToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, rule := classifyOIDCToken(tt.header, tt.claims, tt.audience, client)
+			if got != tt.want {
+				t.Errorf("classified as %s by rule %q, want %s", got, rule, tt.want)
+			}
+			if rule == "" {
+				t.Error("no rule named")
+			}
+		})
+	}
+	// Without a login client (API tokens only), the audience decides.
+	if got, rule := classifyOIDCToken(hdr("JWT"), map[string]any{"aud": api, "azp": "other"}, api, ""); got != oidcAccessToken {
+		t.Errorf("no login client: %s by %q", got, rule)
 	}
 }
 

@@ -389,6 +389,12 @@ func (s *Service) provision(ctx context.Context, id ExternalIdentity, requestID 
 		}
 		u.Org, u.Role = first.Org, first.Role
 	}
+	switch {
+	case u.Org == "":
+		return uuid.Nil, uuid.Nil, "", unauthenticated(fmt.Errorf("oidc %s: %w", u.Subject, ErrNoOrganization))
+	case !u.Role.Valid():
+		return uuid.Nil, uuid.Nil, "", unauthenticated(fmt.Errorf("oidc %s in %s: %w", u.Subject, u.Org, ErrNoRole))
+	}
 	// Keyed without the role: the entry remembers the role last
 	// provisioned, so a change of role (and back) always reaches the store.
 	key := provisionKey{u.Issuer, u.Subject, u.Org}

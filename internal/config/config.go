@@ -11,9 +11,11 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -50,6 +52,7 @@ type Config struct {
 // OIDC configures an external identity provider (empty Issuer: none).
 type OIDC struct {
 	Issuer, Audience, ClientID, ClientSecret string
+	Scopes                                   []string // what the sign-in asks for; openid always first
 	OrgClaim, RoleClaim, GroupsClaim         string
 	GroupMap                                 map[string]GroupRole
 }
@@ -92,6 +95,7 @@ var Vars = []Var{
 	{"SPECTRA_OIDC_AUDIENCE", "", "The `aud` the provider's access tokens for this API carry (required with an issuer)."},
 	{"SPECTRA_OIDC_CLIENT_ID", "", "Client id of spectra at the provider, for the browser's sign-in (authorization code + PKCE)."},
 	{"SPECTRA_OIDC_CLIENT_SECRET", "", "Client secret, for confidential clients. Also `SPECTRA_OIDC_CLIENT_SECRET_FILE`."},
+	{"SPECTRA_OIDC_SCOPES", "openid profile email", "Scopes the browser's sign-in asks for, separated by spaces or commas (e.g. `openid profile email groups` for Dex's groups claim); `openid` is always added."},
 	{"SPECTRA_OIDC_ORG_CLAIM", "org", "Claim holding the organization slug (a dotted path reaches into nested claims)."},
 	{"SPECTRA_OIDC_ROLE_CLAIM", "role", "Claim holding the role (admin, pi, engineer, technician, viewer), or a list of them: the highest counts."},
 	{"SPECTRA_OIDC_GROUPS_CLAIM", "groups", "Claim holding the user's groups, for SPECTRA_OIDC_GROUP_MAP."},
@@ -141,6 +145,7 @@ func Load(getenv func(string) string) (Config, error) {
 		// taken exactly as given (Auth0's ends in a slash).
 		Issuer: r.str("SPECTRA_OIDC_ISSUER"), Audience: r.str("SPECTRA_OIDC_AUDIENCE"),
 		ClientID: r.str("SPECTRA_OIDC_CLIENT_ID"), ClientSecret: r.secret("SPECTRA_OIDC_CLIENT_SECRET"),
+		Scopes:   r.scopes("SPECTRA_OIDC_SCOPES"),
 		OrgClaim: r.str("SPECTRA_OIDC_ORG_CLAIM"), RoleClaim: r.str("SPECTRA_OIDC_ROLE_CLAIM"),
 		GroupsClaim: r.str("SPECTRA_OIDC_GROUPS_CLAIM"), GroupMap: r.groupMap("SPECTRA_OIDC_GROUP_MAP"),
 	}
@@ -375,6 +380,32 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 		out = append(out, p)
 	}
 	return out
+}
+
+// scopes reads a list of OAuth scopes separated by spaces or commas,
+// without repeats and with openid first (OpenID Connect requires it).
+func (r *reader) scopes(name string) []string {
+	out := []string{"openid"}
+	for _, f := range strings.FieldsFunc(r.str(name), func(c rune) bool { return c == ',' || unicode.IsSpace(c) }) {
+		if !validScope(f) {
+			r.fail(name, fmt.Sprintf("%q is not a scope (printable ASCII without quotes or backslashes)", f))
+			continue
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// validScope reports whether s is an RFC 6749 §3.3 scope-token.
+func validScope(s string) bool {
+	for _, c := range s {
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (r *reader) groupMap(name string) map[string]GroupRole {

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,30 @@ func TestPublicURLFromTheBoundAddress(t *testing.T) {
 	c, _ = Load(env(map[string]string{"SPECTRA_PUBLIC_URL": "https://lab.example/"}))
 	if got := c.WithBoundAddr("[::]:41234").PublicURL; got != "https://lab.example" {
 		t.Fatalf("configured public URL = %q", got)
+	}
+}
+
+func TestOIDCScopes(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":                                 {"openid", "profile", "email"},
+		"openid profile email groups":      {"openid", "profile", "email", "groups"},
+		"profile,email, groups":            {"openid", "profile", "email", "groups"},
+		"groups openid  offline_access":    {"openid", "groups", "offline_access"},
+		"email email\tprofile\nemail":      {"openid", "email", "profile"},
+		"urn:zitadel:iam:org:project:id:x": {"openid", "urn:zitadel:iam:org:project:id:x"},
+	} {
+		c, err := Load(env(map[string]string{"SPECTRA_OIDC_SCOPES": in}))
+		if err != nil {
+			t.Errorf("scopes %q: %v", in, err)
+			continue
+		}
+		if !slices.Equal(c.OIDC.Scopes, want) {
+			t.Errorf("scopes %q = %q, want %q", in, c.OIDC.Scopes, want)
+		}
+	}
+	for _, bad := range []string{`openid "groups"`, `back\slash`, "naïve"} {
+		if _, err := Load(env(map[string]string{"SPECTRA_OIDC_SCOPES": bad})); err == nil || !strings.Contains(err.Error(), "SPECTRA_OIDC_SCOPES") {
+			t.Errorf("scopes %q: %v, want an error naming SPECTRA_OIDC_SCOPES", bad, err)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -73,32 +75,66 @@ func (s *server) oidcCallback(ctx context.Context, in *oidcCallbackInput) (*huma
 	clear := http.Cookie{Name: oidcCookie, Path: "/auth/oidc", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode, MaxAge: -1}
 	fail := func(reason string, err error) (*huma.StreamResponse, error) {
 		s.log.WarnContext(ctx, "single sign-on failed", "reason", reason, "err", err, "request_id", RequestID(ctx))
-		return redirect("/login?error=sso_failed", clear.String()), nil
+		return redirect("/login?"+url.Values{"error": {"sso_failed"}, "reason": {reason}}.Encode(), clear.String()), nil
 	}
 	if in.Error != "" {
-		return fail("provider refused: "+in.Error, nil)
+		return fail(ssoProviderError, fmt.Errorf("the provider answered %q", in.Error))
 	}
 	raw, err := s.auth.Tokens().Open(oidcPurpose, in.Cookie)
 	var st oidcState
 	if err != nil || json.Unmarshal(raw, &st) != nil {
-		return fail("no or forged sign-in cookie", err)
+		return fail(ssoStateMismatch, fmt.Errorf("no or forged sign-in cookie: %w", err))
 	}
 	if time.Now().After(st.Expires) || subtle.ConstantTimeCompare([]byte(st.State), []byte(in.State)) != 1 || in.Code == "" {
-		return fail("state mismatch or expired", nil)
+		return fail(ssoStateMismatch, errors.New("state mismatch, no code or expired"))
 	}
 	id, err := idp.Exchange(ctx, in.Code, st.Verifier, st.Nonce)
 	if err != nil {
-		return fail("code exchange", err)
+		return fail(ssoReason(err, ssoTokenInvalid), err)
 	}
 	c := clientFrom(ctx)
 	sess, err := s.auth.LoginExternal(ctx, id, auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)})
 	if err != nil {
 		if spectra.ErrorCode(err) == spectra.CodeUnauthenticated {
-			return fail("provisioning", err)
+			return fail(ssoReason(err, ssoAccountRefused), err)
 		}
 		return nil, err
 	}
 	return redirect(st.ReturnTo, clear.String(), s.cookie(sess.RefreshToken, time.Until(sess.RefreshExpires))), nil
+}
+
+// Why single sign-on failed: the callback sends the browser to
+// /login?error=sso_failed&reason=<one of these>, and the login page
+// (web/src/pages/login/ssoReason.ts) says it in words. The error itself
+// only reaches the log.
+const (
+	ssoStateMismatch       = "state_mismatch"       // no, forged or expired sign-in cookie, or another state
+	ssoProviderError       = "provider_error"       // the provider sent an error, or refused the code
+	ssoProviderUnavailable = "provider_unavailable" // the provider could not be reached
+	ssoTokenInvalid        = "token_invalid"        // its ID token did not verify (signature, aud, nonce, …)
+	ssoNoOrganization      = "no_organization"      // its claims name no organization
+	ssoNoRole              = "no_role"              // …or no role in it
+	ssoAccountRefused      = "account_refused"      // unknown organization, deactivated member, email of a local account
+)
+
+// ssoReasons lists them all (a test holds the login page to it).
+var ssoReasons = []string{ssoStateMismatch, ssoProviderError, ssoProviderUnavailable, ssoTokenInvalid,
+	ssoNoOrganization, ssoNoRole, ssoAccountRefused}
+
+// ssoReason is the reason code of an error from Exchange or LoginExternal,
+// or otherwise the one given.
+func ssoReason(err error, otherwise string) string {
+	switch {
+	case errors.Is(err, auth.ErrIdPRefused):
+		return ssoProviderError
+	case spectra.ErrorCode(err) == spectra.CodeUnavailable:
+		return ssoProviderUnavailable
+	case errors.Is(err, auth.ErrNoOrganization):
+		return ssoNoOrganization
+	case errors.Is(err, auth.ErrNoRole):
+		return ssoNoRole
+	}
+	return otherwise
 }
 
 func (s *server) idp() *auth.OIDC {

@@ -2,15 +2,20 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/auth/oidctest"
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // withIdP configures the service with a real (test) identity provider.
@@ -42,6 +47,14 @@ func TestIdentityProviderAccessTokens(t *testing.T) {
 	e.call(http.MethodGet, "/auth/me", p.AccessToken(t, claims), nil)
 	if n := e.count(`SELECT count(*) FROM users WHERE oidc_issuer = $1 AND oidc_subject = 'kc-123'`, p.URL); n != 1 {
 		t.Fatalf("%d users for one subject", n)
+	}
+
+	// A nonce does not make an access token an ID token (Dex puts the
+	// login's nonce in both).
+	nonce := maps.Clone(claims)
+	nonce["nonce"] = "n-1"
+	if r := e.call(http.MethodGet, "/auth/me", p.AccessToken(t, nonce), nil); r.Status != http.StatusOK {
+		t.Fatalf("an access token with a nonce: %d %s", r.Status, r.Raw)
 	}
 
 	// The provider's role is authoritative: a new role takes over, and
@@ -79,6 +92,7 @@ func TestIdentityProviderAccessTokens(t *testing.T) {
 		"no role":                          p.AccessToken(t, map[string]any{"sub": "y", "org": "demo-lab"}),
 		"wrong audience":                   p.AccessToken(t, map[string]any{"sub": "z", "org": "demo-lab", "role": "admin", "aud": "other"}),
 		"email of a local account":         p.AccessToken(t, map[string]any{"sub": "w", "email": "admin@demo.lab", "org": "demo-lab", "role": "admin"}),
+		"an ID token (aud = the client)":   p.IDToken(t, claims, "n-1"),
 	}
 	for name, tok := range bad {
 		if r := e.call(http.MethodGet, "/auth/me", tok, nil); r.Status != http.StatusUnauthorized {
@@ -138,7 +152,7 @@ func TestSingleSignOnFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.Body.Close()
-		if r.StatusCode != http.StatusFound || !strings.HasPrefix(r.Header.Get("Location"), "/login?error=") {
+		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/login?error=sso_failed&reason=state_mismatch" {
 			t.Fatalf("callback with cookie %v: %d %q", c, r.StatusCode, r.Header.Get("Location"))
 		}
 	}
@@ -181,8 +195,72 @@ func TestSingleSignOnFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if !strings.HasPrefix(resp.Header.Get("Location"), "/login?error=") {
+	if resp.Header.Get("Location") != "/login?error=sso_failed&reason=provider_error" {
 		t.Fatalf("replayed callback: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// ssoCallback runs a browser through /auth/oidc/login and p's /authorize
+// to our callback, and returns where the callback sends it.
+func ssoCallback(t *testing.T, e *apiEnv, browser *http.Client, start string) string {
+	t.Helper()
+	location := e.ts.URL + start
+	for range 5 {
+		resp, err := browser.Get(location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound {
+			t.Fatalf("%s: %d", location, resp.StatusCode)
+		}
+		next, err := resp.Location()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Request.URL.Path == "/auth/oidc/callback" {
+			return resp.Header.Get("Location")
+		}
+		location = next.String()
+	}
+	t.Fatalf("never reached the callback")
+	return ""
+}
+
+// The login page learns why a sign-in failed, as a code (never the error).
+func TestSingleSignOnFailureReasons(t *testing.T) {
+	p := oidctest.New(t)
+	e := newAPIEnv(t, withIdP(p))
+	for _, tt := range []struct {
+		name, reason string
+		user         map[string]any
+	}{
+		{"no organization", "no_organization", map[string]any{"sub": "r-1", "role": "engineer"}},
+		{"no role", "no_role", map[string]any{"sub": "r-2", "org": "test-org"}},
+		{"an unknown role name", "no_role", map[string]any{"sub": "r-3", "org": "test-org", "role": "owner"}},
+		{"an unknown organization", "account_refused", map[string]any{"sub": "r-4", "org": "nowhere", "role": "admin"}},
+		{"the email of a local account", "account_refused", map[string]any{"sub": "r-5", "email": "admin@demo.lab", "org": "demo-lab", "role": "admin"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p.SetUser(tt.user)
+			got := ssoCallback(t, e, oidctest.NewBrowser(), "/auth/oidc/login")
+			if want := "/login?error=sso_failed&reason=" + tt.reason; got != want {
+				t.Fatalf("sent to %q, want %q", got, want)
+			}
+		})
+	}
+	t.Run("the provider sends an error", func(t *testing.T) {
+		resp, err := oidctest.NewBrowser().Get(e.ts.URL + "/auth/oidc/callback?error=access_denied&error_description=no+way")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); got != "/login?error=sso_failed&reason=provider_error" {
+			t.Fatalf("sent to %q", got)
+		}
+	})
+	if e.count(`SELECT count(*) FROM users WHERE oidc_subject LIKE 'r-%'`) != 0 {
+		t.Error("a refused sign-in provisioned a user")
 	}
 }
 
@@ -193,6 +271,41 @@ func TestSafeReturn(t *testing.T) {
 	} {
 		if got := safeReturn(in); got != want {
 			t.Errorf("safeReturn(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The login page has words for every reason the callback sends.
+func TestSingleSignOnReasonsHaveMessages(t *testing.T) {
+	src, err := os.ReadFile("../../web/src/pages/login/ssoFailure.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ssoReasons {
+		if !regexp.MustCompile(`(?m)^\s+` + r + `:`).Match(src) {
+			t.Errorf("web/src/pages/login/ssoFailure.ts has no message for reason %q", r)
+		}
+	}
+}
+
+func TestSSOReason(t *testing.T) {
+	wrap := func(code spectra.Code, err error) error {
+		return &spectra.Error{Code: code, Message: "invalid or expired credentials", Err: fmt.Errorf("oidc login: %w", err)}
+	}
+	for _, tt := range []struct {
+		err       error
+		otherwise string
+		want      string
+	}{
+		{wrap(spectra.CodeUnauthenticated, fmt.Errorf("%w: invalid_grant", auth.ErrIdPRefused)), ssoTokenInvalid, ssoProviderError},
+		{wrap(spectra.CodeUnavailable, errors.New("dial tcp: connection refused")), ssoTokenInvalid, ssoProviderUnavailable},
+		{wrap(spectra.CodeUnauthenticated, errors.New("nonce mismatch")), ssoTokenInvalid, ssoTokenInvalid},
+		{wrap(spectra.CodeUnauthenticated, auth.ErrNoOrganization), ssoAccountRefused, ssoNoOrganization},
+		{wrap(spectra.CodeUnauthenticated, auth.ErrNoRole), ssoAccountRefused, ssoNoRole},
+		{wrap(spectra.CodeUnauthenticated, errors.New("email taken")), ssoAccountRefused, ssoAccountRefused},
+	} {
+		if got := ssoReason(tt.err, tt.otherwise); got != tt.want {
+			t.Errorf("ssoReason(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

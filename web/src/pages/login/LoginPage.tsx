@@ -8,6 +8,7 @@ import { safeNext } from '../../auth/RequireAuth';
 import { useAuth } from '../../auth/context';
 import { Field } from '../../components/Field';
 import { ProblemMessage } from '../../components/ProblemMessage';
+import { ssoFailureMessage } from './ssoFailure';
 
 interface LoginForm {
   username: string;
@@ -18,6 +19,7 @@ export default function LoginPage() {
   const { state, login } = useAuth();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
+  const ssoFailure = ssoFailureMessage(params);
   const [error, setError] = useState<unknown>(null);
   const form = useForm<LoginForm>({ defaultValues: { username: '', password: '' } });
   const { errors, isSubmitting } = form.formState;
@@ -40,6 +42,11 @@ export default function LoginPage() {
         {state.status === 'anonymous' && state.message && (
           <div className="alert alert-info" role="status" data-testid="session-message">
             {state.message}
+          </div>
+        )}
+        {ssoFailure && (
+          <div className="alert alert-error" role="alert" data-testid="sso-failure">
+            <strong>Single sign-on failed.</strong> {ssoFailure}
           </div>
         )}
         {passwordLogin && (
