@@ -126,8 +126,11 @@ test('a member invited by another organization accepts on the dashboard and swit
 
   // Test Organization's admin governs the membership, not the account made
   // in Demo Lab: a password reset is refused with the server's reason.
-  await page.getByTestId('user-menu').click();
+  // (The menu may still be open from the switch: open it only if the
+  // logout button is not showing, and see the login page before going on.)
+  if (!(await page.getByTestId('logout').isVisible())) await page.getByTestId('user-menu').click();
   await page.getByTestId('logout').click();
+  await expect(page.getByTestId('username')).toBeVisible();
   await loginAs(page, 'admin', 'test-org');
   await page.goto(`/admin/users?q=${encodeURIComponent(account.username)}`);
   const row = page.locator(`[data-testid="user-row"][data-email="${account.username}"]`);

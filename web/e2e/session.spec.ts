@@ -64,11 +64,15 @@ test('an expired access token is refreshed and the work goes on without signing 
 async function setActive(request: APIRequestContext, token: string, email: string, active: boolean) {
   const auth = { Authorization: `Bearer ${token}` };
   const users = (await (await request.get('/api/admin/users?limit=200', { headers: auth })).json()) as {
-    items: { id: string; email: string }[];
+    items: { id: string; email: string; version: number }[];
   };
   const user = users.items.find((u) => u.email === email);
   expect(user, email).toBeDefined();
-  const res = await request.patch(`/api/admin/users/${user?.id}`, { headers: auth, data: { active } });
+  // Every update names the version it replaces (428 otherwise).
+  const res = await request.patch(`/api/admin/users/${user?.id}`, {
+    headers: { ...auth, 'If-Match': `"${user?.version}"` },
+    data: { active },
+  });
   expect(res.status(), await res.text()).toBe(200);
 }
 
