@@ -136,7 +136,15 @@ func TestManagedClusterRecovers(t *testing.T) {
 	if seen["healthz 503"] == 0 || seen["readyz 503"] == 0 {
 		t.Errorf("/healthz and /readyz never said 503 while PostgreSQL was down: %v", seen)
 	}
-	if !strings.Contains(errOut.String(), "managed postgresql died") || !strings.Contains(errOut.String(), "managed postgresql restarted") {
+	// The supervisor logs the restart once its start returns, which may be
+	// a moment after the new postmaster already answers.
+	logged := func() bool {
+		return strings.Contains(errOut.String(), "managed postgresql died") && strings.Contains(errOut.String(), "managed postgresql restarted")
+	}
+	for deadline := time.Now().Add(10 * time.Second); !logged() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !logged() {
 		t.Errorf("the log does not tell of the death and the restart:\n%s", errOut.String())
 	}
 

@@ -142,11 +142,6 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
 		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster),
 		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil})
-	if lns.metrics != nil {
-		ms := httpapi.NewHTTPServer(e.cfg.MetricsAddr, metricsMux(metrics), e.logger)
-		fmt.Fprintf(e.stdout, "spectra metrics on http://%s/metrics\n", lns.metrics.Addr())
-		go func() { _ = httpapi.Serve(ctx, ms, lns.metrics, e.cfg.ShutdownTimeout) }()
-	}
 	addr := ln.Addr().String()
 	if svc.OIDC() != nil {
 		e.logger.Info("single sign-on enabled", "issuer", e.cfg.OIDC.Issuer, "password_login", e.cfg.PasswordLogin)
@@ -177,6 +172,15 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 		case <-ctx.Done():
 		}
 	}()
+	metricsDone := make(chan struct{})
+	if lns.metrics != nil {
+		ms := httpapi.NewHTTPServer(e.cfg.MetricsAddr, metricsMux(metrics), e.logger)
+		fmt.Fprintf(e.stdout, "spectra metrics on http://%s/metrics\n", lns.metrics.Addr())
+		go func() { defer close(metricsDone); _ = httpapi.Serve(ctx, ms, lns.metrics, e.cfg.ShutdownTimeout) }()
+	} else {
+		close(metricsDone)
+	}
+	defer func() { stopServing(); <-metricsDone }()
 	pruned := make(chan struct{})
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	go func() { defer close(pruned); e.prune(pruneCtx, db, time.Hour) }()
