@@ -35,9 +35,8 @@ func twoOrgs(t *testing.T, db *postgres.DB) (a, b uuid.UUID) {
 
 func newOrg(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 	t.Helper()
-	var id uuid.UUID
-	if err := db.Pool().QueryRow(context.Background(),
-		`INSERT INTO organizations (slug, name) VALUES ($1, $1) RETURNING id`, slug).Scan(&id); err != nil {
+	id, err := db.CreateOrganization(context.Background(), slug, slug)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spectra-lab/spectra/internal/auth"
@@ -317,4 +318,38 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// InOrg runs fn in a transaction of db's own role (the owner's, for the
+// pools this package opens) with app.org_id set to org, as the seed and the
+// operator commands write: an owner that is no superuser is subject to the
+// tenant tables' forced row-level security like everyone else.
+func InOrg(tb testing.TB, db *postgres.DB, org uuid.UUID, fn func(pgx.Tx) error) {
+	tb.Helper()
+	ctx := context.Background()
+	err := pgx.BeginFunc(ctx, db.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, org.String()); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err != nil {
+		tb.Fatalf("pgtest: in organization %s: %v", org, err)
+	}
+}
+
+// EachOrg runs fn in InOrg for every organization of db, in id order.
+func EachOrg(tb testing.TB, db *postgres.DB, fn func(tx pgx.Tx, org uuid.UUID) error) {
+	tb.Helper()
+	rows, err := db.Pool().Query(context.Background(), `SELECT id FROM organizations ORDER BY id`)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	orgs, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	for _, org := range orgs {
+		InOrg(tb, db, org, func(tx pgx.Tx) error { return fn(tx, org) })
+	}
 }
