@@ -108,9 +108,9 @@ func TestRLSIsolatesOrganizations(t *testing.T) {
 	}
 
 	var name string
-	if err := db.Pool().QueryRow(ctx, `SELECT name FROM samples WHERE organization_id = $1`, b).Scan(&name); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.InOrg(t, db, b, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT name FROM samples WHERE organization_id = $1`, b).Scan(&name)
+	})
 	if name != "first" {
 		t.Fatalf("org B's sample was changed to %q", name)
 	}

@@ -353,3 +353,14 @@ func EachOrg(tb testing.TB, db *postgres.DB, fn func(tx pgx.Tx, org uuid.UUID) e
 		InOrg(tb, db, org, func(tx pgx.Tx) error { return fn(tx, org) })
 	}
 }
+
+// OwnerExec is InOrg for one statement whose error the test examines.
+func OwnerExec(ctx context.Context, db *postgres.DB, org uuid.UUID, sql string, args ...any) error {
+	return pgx.BeginFunc(ctx, db.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, org.String()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	})
+}
