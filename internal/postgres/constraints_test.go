@@ -89,11 +89,13 @@ func TestCheckConstraints(t *testing.T) {
 
 func newUser(t *testing.T, db *postgres.DB, email string) uuid.UUID {
 	t.Helper()
+	// An account of no organization: audited under the nil organization,
+	// which app.org_id names for an owner under row-level security.
 	var id uuid.UUID
-	if err := db.Pool().QueryRow(context.Background(),
-		`INSERT INTO users (email, display_name) VALUES ($1, $1) RETURNING id`, email).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.InOrg(t, db, uuid.Nil, func(tx pgx.Tx) error {
+		return tx.QueryRow(context.Background(),
+			`INSERT INTO users (email, display_name) VALUES ($1, $1) RETURNING id`, email).Scan(&id)
+	})
 	return id
 }
 
@@ -108,31 +110,35 @@ type auditEntry struct {
 
 func auditFor(t *testing.T, db *postgres.DB, table string, row uuid.UUID) []auditEntry {
 	t.Helper()
-	rows, err := db.Pool().Query(context.Background(), `
-		SELECT action, old_values, new_values, actor_id, actor_auth, request_id, db_user
-		  FROM audit_log WHERE table_name = $1 AND row_id = $2 ORDER BY id`, table, row)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []auditEntry
-	for rows.Next() {
-		var e auditEntry
-		var oldJ, newJ []byte
-		if err := rows.Scan(&e.Action, &oldJ, &newJ, &e.Actor, &e.Auth, &e.RequestID, &e.DBUser); err != nil {
-			t.Fatal(err)
+	read := func(tx pgx.Tx) error {
+		rows, err := tx.Query(context.Background(), `
+		SELECT action, old_values, new_values, actor_id, actor_auth, request_id, db_user
+		  FROM audit_log WHERE table_name = $1 AND row_id = $2 AND organization_id = spectra_current_org() ORDER BY id`, table, row)
+		if err != nil {
+			return err
 		}
-		if oldJ != nil {
-			_ = json.Unmarshal(oldJ, &e.Old)
+		defer rows.Close()
+		for rows.Next() {
+			var e auditEntry
+			var oldJ, newJ []byte
+			if err := rows.Scan(&e.Action, &oldJ, &newJ, &e.Actor, &e.Auth, &e.RequestID, &e.DBUser); err != nil {
+				return err
+			}
+			if oldJ != nil {
+				_ = json.Unmarshal(oldJ, &e.Old)
+			}
+			if newJ != nil {
+				_ = json.Unmarshal(newJ, &e.New)
+			}
+			out = append(out, e)
 		}
-		if newJ != nil {
-			_ = json.Unmarshal(newJ, &e.New)
-		}
-		out = append(out, e)
+		return rows.Err()
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	// Every organization's entries and the nil organization's, read as
+	// the owner, whom row-level security may restrict to one at a time.
+	pgtest.InOrg(t, db, uuid.Nil, read)
+	pgtest.EachOrg(t, db, func(tx pgx.Tx, _ uuid.UUID) error { return read(tx) })
 	return out
 }
 
@@ -205,9 +211,10 @@ func TestAuditTrigger(t *testing.T) {
 	}
 
 	// Secrets never reach the audit log.
-	if _, err := db.Pool().Exec(ctx, `UPDATE users SET password_hash = '$argon2id$secret' WHERE id = $1`, actor); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.InOrg(t, db, uuid.Nil, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET password_hash = '$argon2id$secret' WHERE id = $1`, actor)
+		return err
+	})
 	for _, e := range auditFor(t, db, "users", actor) {
 		if e.New["password_hash"] != nil && e.New["password_hash"] != "[redacted]" {
 			t.Errorf("password hash copied into the audit log: %+v", e.New)
@@ -241,9 +248,9 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		}
 	}
 	var n int
-	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE organization_id = $1 AND table_name = 'samples'`, org).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.InOrg(t, db, org, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE organization_id = $1 AND table_name = 'samples'`, org).Scan(&n)
+	})
 	if n != 1 {
 		t.Fatalf("audit entries = %d, want 1 untouched", n)
 	}

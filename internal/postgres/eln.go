@@ -159,30 +159,54 @@ func snippet(headline string) string {
 // a vaguer one ranks the most recent work, and stays fast.
 const SearchWindow = 2000
 
-// elnSearchSQL finds the newest SearchWindow matches of
-// websearch_to_tsquery($5) ($11), ranks them with ts_rank_cd (title weight
-// A outranks body weight B; more matches rank higher), and takes a page
-// below the keyset ($6 rank, $7 id). A selective query finds its matches
-// through the GIN index on (organization_id, search); a common one walks
-// the primary key backwards and stops at the window. ts_headline, the
-// costly part, runs only on the page's rows.
-const elnSearchSQL = `SELECT ` + elnColumns + `, h.rank,
-		ts_headline('english', translate(e.body_markdown, $8, ''), h.q, $9)
+// SearchRole is the role of a search's one statement: a RESTRICTIVE
+// policy (migration 00012) lets it see only the entries of the tenant that
+// match the transaction's app.eln_query, so @@ is a policy condition, which
+// the planner puts into the GIN index scan on (organization_id, search)
+// beside the organization; a query's own @@ it may not, under row-level
+// security, unless ts_match_vq were LEAKPROOF, which only a superuser can
+// make it.
+const SearchRole = "spectra_search"
+
+// elnMatchesSQL finds, as SearchRole, the newest SearchWindow entries the
+// policy lets through (those matching app.eln_query) and ranks them with
+// ts_rank_cd (title weight A outranks body weight B; more matches rank
+// higher), a page below the keyset ($5 rank, $6 id). No @@ here: the
+// policy's is the one the index serves, and a second would halve the
+// planner's estimate. A rare word is found through the GIN index; a word in
+// every entry walks the primary key backwards and stops at the window (the
+// planner folds the setting into its estimate, so it knows which).
+const elnMatchesSQL = `SELECT c.id, ts_rank_cd(c.search, spectra_eln_query()) AS rank
 	FROM (
-		SELECT c.id, ts_rank_cd(c.search, c.q) AS rank, c.q
-		FROM (
-			SELECT e.id, e.search, q
-			FROM eln_entries e, websearch_to_tsquery('english', $5) q
-			WHERE ` + elnFilter + ` AND e.search @@ q
-			ORDER BY e.id DESC LIMIT $11
-		) c
-		WHERE (ts_rank_cd(c.search, c.q), c.id) < ($6::real, $7::uuid)
-		ORDER BY rank DESC, c.id DESC LIMIT $10
-	) h JOIN eln_entries e ON e.organization_id = $1 AND e.id = h.id
+		SELECT e.id, e.search FROM eln_entries e
+		WHERE ` + elnFilter + `
+		ORDER BY e.id DESC LIMIT $8
+	) c
+	WHERE (ts_rank_cd(c.search, spectra_eln_query()), c.id) < ($5::real, $6::uuid)
+	ORDER BY rank DESC, c.id DESC LIMIT $7`
+
+// elnHitsSQL reads the ranked hits ($2 ids, $3 ranks) back as the
+// application role, with ts_headline (the costly part) on the page's rows
+// only.
+const elnHitsSQL = `SELECT ` + elnColumns + `, h.rank,
+		ts_headline('english', translate(e.body_markdown, $5, ''), websearch_to_tsquery('english', $4), $6)
+	FROM unnest($2::uuid[], $3::real[]) h(id, rank)
+	JOIN eln_entries e ON e.organization_id = $1 AND e.id = h.id
 	ORDER BY h.rank DESC, h.id DESC`
 
-func searchArgs(t Tenant, f spectra.ELNFilter, p RankPage) []any {
-	return append(filterArgs(t, f), f.Q, p.Rank, p.After, markStart+markStop, headlineOptions, p.Limit+1, SearchWindow)
+func matchArgs(t Tenant, f spectra.ELNFilter, p RankPage) []any {
+	return append(filterArgs(t, f), p.Rank, p.After, p.Limit+1, SearchWindow)
+}
+
+// asSearch switches tx to SearchRole with query q; asApp switches back.
+func asSearch(ctx context.Context, tx pgx.Tx, q string) error {
+	_, err := tx.Exec(ctx, `SELECT set_config('role', '`+SearchRole+`', true), set_config('app.eln_query', $1, true)`, q)
+	return err
+}
+
+func asApp(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT set_config('role', '`+AppRole+`', true), set_config('app.eln_query', '', true)`)
+	return err
 }
 
 // SearchELN finds the entries matching f.Q (web search syntax: words,
@@ -191,10 +215,33 @@ func searchArgs(t Tenant, f spectra.ELNFilter, p RankPage) []any {
 func (db *DB) SearchELN(ctx context.Context, t Tenant, f spectra.ELNFilter, p RankPage) ([]spectra.ELNEntry, string, error) {
 	var out []spectra.ELNEntry
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		if err := asSearch(ctx, tx, f.Q); err != nil {
+			return err
+		}
 		// A custom plan every time: a cached generic plan cannot know
 		// whether the words are rare (the GIN index) or common (the
 		// primary key, stopping at the window), nor which filters are set.
-		r, err := tx.Query(ctx, elnSearchSQL, append([]any{pgx.QueryExecModeExec}, searchArgs(t, f, p)...)...)
+		r, err := tx.Query(ctx, elnMatchesSQL, append([]any{pgx.QueryExecModeExec}, matchArgs(t, f, p)...)...)
+		if err != nil {
+			return err
+		}
+		var ids []uuid.UUID
+		var ranks []float32
+		var id uuid.UUID
+		var rank float32
+		if _, err := pgx.ForEachRow(r, []any{&id, &rank}, func() error {
+			ids, ranks = append(ids, id), append(ranks, rank)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := asApp(ctx, tx); err != nil {
+			return err
+		}
+		r, err = tx.Query(ctx, elnHitsSQL, t.OrgID, ids, ranks, f.Q, markStart+markStop, headlineOptions)
 		if err != nil {
 			return err
 		}
@@ -218,14 +265,17 @@ func (db *DB) SearchELN(ctx context.Context, t Tenant, f spectra.ELNFilter, p Ra
 	return out, rankCursor(*last.Rank, last.ID), nil
 }
 
-// ExplainELNSearch returns the plan PostgreSQL chooses for a search, as
-// the application role runs it: what the index test asserts, and an
+// ExplainELNSearch returns the plan PostgreSQL chooses for a search's
+// matches, as SearchRole runs it: what the index test asserts, and an
 // operator's first look when search slows down.
 func (db *DB) ExplainELNSearch(ctx context.Context, t Tenant, f spectra.ELNFilter) (string, error) {
 	var plan []string
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		args := searchArgs(t, f, RankPage{Limit: DefaultLimit, Rank: float32(math.Inf(1)), After: uuid.Max})
-		r, err := tx.Query(ctx, `EXPLAIN `+elnSearchSQL, append([]any{pgx.QueryExecModeExec}, args...)...)
+		if err := asSearch(ctx, tx, f.Q); err != nil {
+			return err
+		}
+		args := matchArgs(t, f, RankPage{Limit: DefaultLimit, Rank: float32(math.Inf(1)), After: uuid.Max})
+		r, err := tx.Query(ctx, `EXPLAIN `+elnMatchesSQL, append([]any{pgx.QueryExecModeExec}, args...)...)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/postgres"
@@ -59,10 +60,13 @@ func TestJSONParametersInEveryExecMode(t *testing.T) {
 				t.Fatalf("record a failed login: %v", err)
 			}
 			var n int
-			if err := owner.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log
-				WHERE action = 'LOGIN_FAILED' AND new_values->>'reason' = $1 AND new_values->>'client_ip' = '192.0.2.1'`,
-				reason).Scan(&n); err != nil || n != 1 {
-				t.Fatalf("audit rows with the event's JSON = %d (%v), want 1", n, err)
+			pgtest.InOrg(t, owner, org, func(tx pgx.Tx) error { // (as an owner that is no superuser sees them)
+				return tx.QueryRow(ctx, `SELECT count(*) FROM audit_log
+					WHERE action = 'LOGIN_FAILED' AND new_values->>'reason' = $1 AND new_values->>'client_ip' = '192.0.2.1'`,
+					reason).Scan(&n)
+			})
+			if n != 1 {
+				t.Fatalf("audit rows with the event's JSON = %d, want 1", n)
 			}
 		})
 	}
@@ -78,9 +82,13 @@ func TestJSONParametersInEveryExecMode(t *testing.T) {
 				t.Fatalf("seed: %v", err)
 			}
 			var params string
-			if err := db.Pool().QueryRow(ctx, `SELECT parameters::text FROM recipes WHERE name = 'IV Sweep'`).Scan(&params); err != nil {
+			var org uuid.UUID
+			if err := db.Pool().QueryRow(ctx, `SELECT id FROM organizations WHERE slug = $1`, postgres.DemoOrgs[0].Slug).Scan(&org); err != nil {
 				t.Fatal(err)
 			}
+			pgtest.InOrg(t, db, org, func(tx pgx.Tx) error { // (as an owner that is no superuser sees them)
+				return tx.QueryRow(ctx, `SELECT parameters::text FROM recipes WHERE name = 'IV Sweep'`).Scan(&params)
+			})
 			if !strings.HasPrefix(params, "[{") {
 				t.Fatalf("recipe parameters = %s, want a JSON array of objects", params)
 			}

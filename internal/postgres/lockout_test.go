@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
@@ -33,15 +34,20 @@ func newLockoutLab(t *testing.T, conns int32, timeouts postgres.Timeouts) lockou
 	l.owner = owner
 	var name string
 	var org, user uuid.UUID
-	err := owner.Pool().QueryRow(ctx, `SELECT current_database(), o.id,
-			(SELECT m.user_id FROM memberships m WHERE m.organization_id = o.id AND m.role = 'engineer' LIMIT 1),
-			(SELECT id FROM recipes WHERE organization_id = o.id AND status = 'approved' AND deleted_at IS NULL LIMIT 1),
-			(SELECT id FROM samples WHERE organization_id = o.id AND status NOT IN ('consumed', 'disposed') AND deleted_at IS NULL LIMIT 1),
-			(SELECT id FROM instruments WHERE organization_id = o.id AND calibration_required AND status = 'active' AND deleted_at IS NULL ORDER BY name LIMIT 1)
-		FROM organizations o WHERE o.slug = 'demo-lab'`).Scan(&name, &org, &user, &l.recipe, &l.sample, &l.instrument)
-	if err != nil {
+	if err := owner.Pool().QueryRow(ctx, `SELECT current_database(), id FROM organizations WHERE slug = 'demo-lab'`).Scan(&name, &org); err != nil {
 		t.Fatal(err)
 	}
+	// Inside the organization: an owner that is no superuser sees its rows
+	// only so (SPECTRA_TEST_OWNER=nonsuper).
+	pgtest.InOrg(t, owner, org, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT
+			(SELECT m.user_id FROM memberships m WHERE m.organization_id = $1 AND m.role = 'engineer' LIMIT 1),
+			(SELECT id FROM recipes WHERE organization_id = $1 AND status = 'approved' AND deleted_at IS NULL LIMIT 1),
+			(SELECT id FROM samples WHERE organization_id = $1 AND status NOT IN ('consumed', 'disposed') AND deleted_at IS NULL LIMIT 1),
+			(SELECT id FROM instruments WHERE organization_id = $1 AND calibration_required AND status = 'active' AND deleted_at IS NULL ORDER BY name LIMIT 1)`,
+			org).Scan(&user, &l.recipe, &l.sample, &l.instrument)
+	})
+	var err error
 	l.ten = postgres.Tenant{OrgID: org, UserID: user, Auth: "password", RequestID: "lockout-test"}
 	l.db, err = postgres.Open(ctx, pgtest.RuntimeURL(name), postgres.PoolOptions{MaxConns: conns, Timeouts: timeouts})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/spectra-lab/spectra/internal/postgres"
@@ -174,5 +175,46 @@ func TestMigrationsRefusePooledConnection(t *testing.T) {
 	defer d.Close()
 	if _, err := d.Up(ctx); err != nil {
 		t.Fatalf("direct: %v", err)
+	}
+}
+
+// TestMigrationsWalkWithData rolls a seeded database back to zero and up
+// again: the down parts' data fix-ups (00007's model states) must reach
+// every organization's rows, also for an owner under row-level security
+// (SPECTRA_TEST_OWNER=nonsuper), for whom a plain UPDATE changes nothing.
+func TestMigrationsWalkWithData(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewSeededDB(t)
+	var name string
+	if err := db.Pool().QueryRow(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	m, err := postgres.OpenMigrations(pgtest.URL(name), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	// Down to before 00007: the seeded validated models are 'ready' again.
+	if _, err := m.DownTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	var ready int
+	pgtest.EachOrg(t, db, func(tx pgx.Tx, _ uuid.UUID) error {
+		var n int
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM models WHERE organization_id = spectra_current_org() AND status = 'ready'`).Scan(&n)
+		ready += n
+		return err
+	})
+	if ready != len(postgres.DemoOrgs) {
+		t.Fatalf("%d models 'ready' after down to 6, want one per organization", ready)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.DownTo(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -136,13 +136,13 @@ func TestModelsConstraints(t *testing.T) {
 		{"a metric that is no number", "draft", "", `{"auc":"high"}`, "models_metrics_numbers_check"},
 	}
 	for i, c := range cases {
-		_, err := db.Pool().Exec(ctx, `INSERT INTO models (organization_id, name, feature_set_id, status, artifact_uri, metrics)
+		err := pgtest.OwnerExec(ctx, db, org, `INSERT INTO models (organization_id, name, feature_set_id, status, artifact_uri, metrics)
 			VALUES ($1, $2, $3, $4, $5, $6)`, org, fmt.Sprint("c", i), fs, c.status, c.artifact, c.metrics)
 		if err == nil || !strings.Contains(err.Error(), c.constraint) {
 			t.Errorf("%s: %v, want %s", c.name, err, c.constraint)
 		}
 	}
-	if _, err := db.Pool().Exec(ctx, `INSERT INTO models (organization_id, name, feature_set_id, artifact_uri, metrics)
+	if err := pgtest.OwnerExec(ctx, db, org, `INSERT INTO models (organization_id, name, feature_set_id, artifact_uri, metrics)
 		VALUES ($1, 'ok', $2, 's3://b/k', '{"auc":0.9}')`, org, fs); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
@@ -19,18 +20,21 @@ import (
 func TestRecipeVersionRace(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.NewSeededDB(t)
-	var org, user, src, lineage uuid.UUID
-	if err := db.Pool().QueryRow(ctx, `SELECT r.organization_id, r.created_by, r.id, r.lineage_id FROM recipes r
-		JOIN organizations o ON o.id = r.organization_id WHERE o.slug = 'demo-lab' AND r.name = 'IV Sweep'`).
-		Scan(&org, &user, &src, &lineage); err != nil {
-		t.Fatal(err)
-	}
+	var user, src, lineage uuid.UUID
+	org := postgres.SeedID("org", "demo-lab")
+	pgtest.InOrg(t, db, org, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT r.created_by, r.id, r.lineage_id FROM recipes r
+		WHERE r.organization_id = $1 AND r.name = 'IV Sweep'`, org).Scan(&user, &src, &lineage)
+	})
 	// The rival: a draft of the same lineage, inserted and not committed.
 	rival, err := db.Pool().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = rival.Rollback(ctx) }()
+	if _, err := rival.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, org.String()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := rival.Exec(ctx, `INSERT INTO recipes (organization_id, lineage_id, revision, name) VALUES ($1, $2, 9, 'rival')`, org, lineage); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +62,10 @@ func TestRecipeVersionRace(t *testing.T) {
 		t.Fatalf("the loser: %v", err)
 	}
 	var drafts int
-	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM recipes WHERE lineage_id = $1 AND status = 'draft'`, lineage).Scan(&drafts); err != nil || drafts != 1 {
-		t.Fatalf("drafts in the lineage: %d %v", drafts, err)
+	pgtest.InOrg(t, db, org, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM recipes WHERE lineage_id = $1 AND status = 'draft'`, lineage).Scan(&drafts)
+	})
+	if drafts != 1 {
+		t.Fatalf("drafts in the lineage: %d", drafts)
 	}
 }

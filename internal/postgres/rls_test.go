@@ -35,9 +35,8 @@ func twoOrgs(t *testing.T, db *postgres.DB) (a, b uuid.UUID) {
 
 func newOrg(t *testing.T, db *postgres.DB, slug string) uuid.UUID {
 	t.Helper()
-	var id uuid.UUID
-	if err := db.Pool().QueryRow(context.Background(),
-		`INSERT INTO organizations (slug, name) VALUES ($1, $1) RETURNING id`, slug).Scan(&id); err != nil {
+	id, err := db.CreateOrganization(context.Background(), slug, slug)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -109,9 +108,9 @@ func TestRLSIsolatesOrganizations(t *testing.T) {
 	}
 
 	var name string
-	if err := db.Pool().QueryRow(ctx, `SELECT name FROM samples WHERE organization_id = $1`, b).Scan(&name); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.InOrg(t, db, b, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT name FROM samples WHERE organization_id = $1`, b).Scan(&name)
+	})
 	if name != "first" {
 		t.Fatalf("org B's sample was changed to %q", name)
 	}

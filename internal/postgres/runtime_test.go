@@ -19,7 +19,11 @@ func TestRuntimeRoleCannotLeaveRLS(t *testing.T) {
 	if err := rt.CheckRuntimeRole(ctx); err != nil {
 		t.Fatalf("the run-time role: %v", err)
 	}
-	if err := owner.CheckRuntimeRole(ctx); err == nil || !strings.Contains(err.Error(), "superuser") {
+	want := "superuser"
+	if pgtest.Owner() != "" {
+		want = "owns the schema" // an owner that is no superuser
+	}
+	if err := owner.CheckRuntimeRole(ctx); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("the owner's pool passed as a run-time role: %v", err)
 	}
 	conn, err := rt.Pool().Acquire(ctx)

@@ -126,19 +126,22 @@ func (s *seeder) exec(sql string, args ...any) {
 
 func seedOrg(ctx context.Context, db *DB, o SeedOrg, hash func(context.Context, string) (string, error), now time.Time) error {
 	// The organization and its users are global rows the application role
-	// may not create: the owner writes them, with app.org_id set so that
-	// their audit entries belong to the organization.
+	// may not create: the owner writes them, with app.org_id set first, so
+	// that their audit entries belong to the organization (and, for an
+	// owner that is no superuser, pass audit_log's row-level security).
 	orgID := SeedID("org", o.Slug)
 	var users map[string]uuid.UUID
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err := db.ownerTxAs(ctx, orgID, "seed", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO organizations (id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING`,
 			orgID, o.Slug, o.Name); err != nil {
 			return err
 		}
+		// An organization of that slug made otherwise (spectra org create)
+		// has an id of its own: its users are audited there.
 		if err := tx.QueryRow(ctx, `SELECT id FROM organizations WHERE slug = $1`, o.Slug).Scan(&orgID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true), set_config('app.auth', 'seed', true)`, orgID.String()); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, orgID.String()); err != nil {
 			return err
 		}
 		var err error

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
@@ -20,13 +23,30 @@ var seededTables = []string{
 func rowCounts(t *testing.T, db *postgres.DB) map[string]int {
 	t.Helper()
 	counts := map[string]int{}
-	for _, table := range seededTables {
+	// Organization by organization, each only its own rows: the owner may
+	// be no superuser, subject to row-level security like the application.
+	// organizations and users are not forced: counted whole, once.
+	for _, table := range []string{"organizations", "users"} {
 		var n int
 		if err := db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		counts[table] = n
 	}
+	pgtest.EachOrg(t, db, func(tx pgx.Tx, _ uuid.UUID) error {
+		for _, table := range seededTables {
+			if table == "organizations" || table == "users" {
+				continue
+			}
+			var n int
+			if err := tx.QueryRow(context.Background(),
+				"SELECT count(*) FROM "+table+" WHERE organization_id = spectra_current_org()").Scan(&n); err != nil {
+				return err
+			}
+			counts[table] += n
+		}
+		return nil
+	})
 	return counts
 }
 
@@ -67,17 +87,25 @@ func TestSeedIsIdempotentAndComplete(t *testing.T) {
 	}
 
 	var q struct{ expired, expiring, draft, approved, retired, withResults int }
-	err := db.Pool().QueryRow(ctx, `
-		SELECT (SELECT count(*) FROM calibrations WHERE expires_at < now()),
-		       (SELECT count(*) FROM calibrations WHERE expires_at BETWEEN now() AND now() + interval '30 days'),
-		       (SELECT count(*) FROM recipes WHERE status = 'draft'),
-		       (SELECT count(*) FROM recipes WHERE status = 'approved'),
-		       (SELECT count(*) FROM recipes WHERE status = 'retired'),
-		       (SELECT count(DISTINCT run_id) FROM run_results)`).
-		Scan(&q.expired, &q.expiring, &q.draft, &q.approved, &q.retired, &q.withResults)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pgtest.EachOrg(t, db, func(tx pgx.Tx, _ uuid.UUID) error {
+		var o struct{ expired, expiring, draft, approved, retired, withResults int }
+		err := tx.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM calibrations WHERE o = organization_id AND expires_at < now()),
+		       (SELECT count(*) FROM calibrations WHERE o = organization_id AND expires_at BETWEEN now() AND now() + interval '30 days'),
+		       (SELECT count(*) FROM recipes WHERE o = organization_id AND status = 'draft'),
+		       (SELECT count(*) FROM recipes WHERE o = organization_id AND status = 'approved'),
+		       (SELECT count(*) FROM recipes WHERE o = organization_id AND status = 'retired'),
+		       (SELECT count(DISTINCT run_id) FROM run_results WHERE o = organization_id)
+		  FROM spectra_current_org() o`).
+			Scan(&o.expired, &o.expiring, &o.draft, &o.approved, &o.retired, &o.withResults)
+		q.expired += o.expired
+		q.expiring += o.expiring
+		q.draft += o.draft
+		q.approved += o.approved
+		q.retired += o.retired
+		q.withResults += o.withResults
+		return err
+	})
 	if q.expired != 2 || q.expiring != 2 || q.draft != 2 || q.approved != 2 || q.retired != 2 {
 		t.Errorf("per-org states wrong (two orgs): %+v", q)
 	}

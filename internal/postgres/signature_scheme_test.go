@@ -44,6 +44,9 @@ func TestSignatureSchemeMigration(t *testing.T) {
 		}
 	}
 	org, user, entry, sop, lineage := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	// The session's tenant, for the owner's writes below: an owner that is
+	// no superuser is under the tables' forced row-level security.
+	exec(`SELECT set_config('app.org_id', $1, false)`, org.String())
 	exec(`INSERT INTO organizations (id, slug, name) VALUES ($1, 'old-lab', 'Old lab')`, org)
 	exec(`INSERT INTO users (id, email, display_name) VALUES ($1, 'old@example.org', 'Old')`, user)
 	exec(`INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, 'pi')`, org, user)

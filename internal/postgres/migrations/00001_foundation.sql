@@ -20,8 +20,23 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-GRANT spectra_app TO CURRENT_USER;
-GRANT spectra_auth TO CURRENT_USER;
+-- The owner switches to both (seed, operator commands). Granted only when
+-- it is not yet a member: a role a superuser made beforehand and granted to
+-- the owner (a managed database: docs/operations.md) may not be granted
+-- again by an owner without ADMIN OPTION on it. (Edited after landing; see
+-- docs/architecture.md, "Migrations that a non-superuser owner runs".)
+-- +goose StatementBegin
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_auth_members WHERE roleid = 'spectra_app'::regrole AND member = (SELECT oid FROM pg_roles WHERE rolname = current_user)) THEN
+        GRANT spectra_app TO CURRENT_USER;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_auth_members WHERE roleid = 'spectra_auth'::regrole AND member = (SELECT oid FROM pg_roles WHERE rolname = current_user)) THEN
+        GRANT spectra_auth TO CURRENT_USER;
+    END IF;
+END
+$$;
+-- +goose StatementEnd
 GRANT USAGE ON SCHEMA public TO spectra_app, spectra_auth;
 
 -- btree_gin lets the ELN full-text index lead with organization_id.

@@ -10,8 +10,24 @@
 -- 00003's states map onto the new life: training → draft, ready →
 -- validated, failed → retired.
 ALTER TABLE models DROP CONSTRAINT models_status_check;
-UPDATE models SET status = CASE status WHEN 'training' THEN 'draft' WHEN 'ready' THEN 'validated' WHEN 'failed' THEN 'retired' ELSE status END
-    WHERE status IN ('training', 'ready', 'failed');
+-- Organization by organization: an owner that is no superuser sees no
+-- model under FORCE ROW LEVEL SECURITY without app.org_id (edited after
+-- landing, same effect: docs/architecture.md, "Migrations that a
+-- non-superuser owner runs").
+-- +goose StatementBegin
+DO $$
+DECLARE
+    o uuid;
+BEGIN
+    FOR o IN SELECT id FROM organizations LOOP
+        PERFORM set_config('app.org_id', o::text, true);
+        UPDATE models SET status = CASE status WHEN 'training' THEN 'draft' WHEN 'ready' THEN 'validated' WHEN 'failed' THEN 'retired' ELSE status END
+         WHERE organization_id = o AND status IN ('training', 'ready', 'failed');
+    END LOOP;
+    PERFORM set_config('app.org_id', '', true);
+END
+$$;
+-- +goose StatementEnd
 ALTER TABLE models ALTER COLUMN status SET DEFAULT 'draft';
 ALTER TABLE models ADD CONSTRAINT models_status_check CHECK (status IN ('draft', 'validated', 'deployed', 'retired'));
 ALTER TABLE models ADD CONSTRAINT models_artifact_uri_check
@@ -28,8 +44,20 @@ ALTER TABLE models DROP CONSTRAINT models_metrics_numbers_check;
 ALTER TABLE models DROP CONSTRAINT models_artifact_required_check;
 ALTER TABLE models DROP CONSTRAINT models_artifact_uri_check;
 ALTER TABLE models DROP CONSTRAINT models_status_check;
-UPDATE models SET status = CASE status WHEN 'draft' THEN 'training' WHEN 'validated' THEN 'ready' ELSE status END
-    WHERE status IN ('draft', 'validated');
+-- +goose StatementBegin
+DO $$
+DECLARE
+    o uuid;
+BEGIN
+    FOR o IN SELECT id FROM organizations LOOP
+        PERFORM set_config('app.org_id', o::text, true);
+        UPDATE models SET status = CASE status WHEN 'draft' THEN 'training' WHEN 'validated' THEN 'ready' ELSE status END
+         WHERE organization_id = o AND status IN ('draft', 'validated');
+    END LOOP;
+    PERFORM set_config('app.org_id', '', true);
+END
+$$;
+-- +goose StatementEnd
 ALTER TABLE models ALTER COLUMN status SET DEFAULT 'training';
 ALTER TABLE models ADD CONSTRAINT models_status_check
     CHECK (status IN ('training', 'ready', 'deployed', 'retired', 'failed'));

@@ -13,11 +13,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -42,8 +44,20 @@ const EnvPgBouncer = "SPECTRA_TEST_PGBOUNCER"
 // prescribes behind PgBouncer in transaction pooling mode.
 const PooledExecMode = "exec"
 
+// EnvOwner chooses who owns the test databases. Unset: the server's
+// superuser, as on the managed cluster. "nonsuper": a login role with
+// CREATEROLE and nothing else (RDS, Cloud SQL), which runs the migrations
+// (creating spectra_app and spectra_auth itself on a fresh cluster), the
+// seed and every test's owner connections. Any other value fails the run.
+const EnvOwner = "SPECTRA_TEST_OWNER"
+
+// NonsuperOwner is the owner role of the "nonsuper" mode.
+const NonsuperOwner = "spectra_test_owner"
+
 var (
-	adminURL string // the server's maintenance database
+	adminURL string // the server's maintenance database, as its superuser
+	ownerURL string // the same as the test databases' owner
+	owner    string // that owner's name ("" : the superuser)
 	template string // the migrated template database
 	prefix   string
 	counter  atomic.Int64
@@ -93,6 +107,11 @@ func run(m *testing.M) int {
 		defer c.Stop()
 		adminURL = c.URL("postgres")
 	}
+	ownerURL = adminURL
+	if err := setUpOwner(ctx, os.Getenv(EnvOwner)); err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		return 2
+	}
 	template = prefix + "_template"
 	if err := createTemplate(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
@@ -115,8 +134,75 @@ func run(m *testing.M) int {
 	return code
 }
 
+// setUpOwner makes the owner role of mode (EnvOwner) and checks that it is
+// what the mode promises: a test run that asked for a non-superuser owner
+// and got anything else fails.
+func setUpOwner(ctx context.Context, mode string) error {
+	switch mode {
+	case "":
+		return nil
+	case "nonsuper":
+	default:
+		return fmt.Errorf("%s=%q: want nonsuper or nothing", EnvOwner, mode)
+	}
+	password := randomHex(16)
+	role := pgx.Identifier{NonsuperOwner}.Sanitize()
+	if err := adminExec(ctx, fmt.Sprintf(`DO $$ BEGIN
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %[1]s) THEN
+			CREATE ROLE %[2]s LOGIN CREATEROLE NOSUPERUSER NOCREATEDB NOBYPASSRLS NOREPLICATION;
+		END IF;
+		ALTER ROLE %[2]s LOGIN CREATEROLE NOSUPERUSER NOCREATEDB NOBYPASSRLS NOREPLICATION PASSWORD %[3]s;
+		END $$`, quoteLiteral(NonsuperOwner), role, quoteLiteral(password))); err != nil {
+		return fmt.Errorf("create the owner role %s: %w", NonsuperOwner, err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return err
+	}
+	u.User = url.UserPassword(NonsuperOwner, password)
+	ownerURL, owner = u.String(), NonsuperOwner
+	conn, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		return fmt.Errorf("connect as %s: %w", NonsuperOwner, err)
+	}
+	defer conn.Close(context.Background())
+	var super, createRole, bypass bool
+	if err := conn.QueryRow(ctx, `SELECT rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = current_user`).
+		Scan(&super, &createRole, &bypass); err != nil {
+		return err
+	}
+	if super || bypass || !createRole {
+		return fmt.Errorf("%s=nonsuper: the owner %s is superuser=%t, bypassrls=%t, createrole=%t", EnvOwner, NonsuperOwner, super, bypass, createRole)
+	}
+	return nil
+}
+
+// Owner is the role that owns the test databases, runs their migrations
+// and the seed, and that URL connects as: NonsuperOwner in the "nonsuper"
+// mode, "" (the server's superuser) otherwise.
+func Owner() string { return owner }
+
+// AdminURL is the URL of the server's maintenance database as its
+// superuser, for tests that set up roles or databases of their own.
+func AdminURL() string { return adminURL }
+
+// createDatabase creates database name (as a copy of template, if not
+// empty) owned by the test databases' owner.
+func createDatabase(ctx context.Context, name, template string) error {
+	sql := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		sql += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if owner != "" {
+		sql += " OWNER " + pgx.Identifier{owner}.Sanitize()
+	}
+	return adminExec(ctx, sql)
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 func createTemplate(ctx context.Context) error {
-	if err := adminExec(ctx, "CREATE DATABASE "+pgx.Identifier{template}.Sanitize()); err != nil {
+	if err := createDatabase(ctx, template, ""); err != nil {
 		return err
 	}
 	m, err := postgres.OpenMigrations(URL(template), nil)
@@ -151,9 +237,10 @@ func RuntimeURL(name string) string {
 	return u.String()
 }
 
-// URL returns the connection URL of database name on the test server.
+// URL returns the connection URL of database name on the test server, as
+// its owner (see Owner).
 func URL(name string) string {
-	u, err := url.Parse(adminURL)
+	u, err := url.Parse(ownerURL)
 	if err != nil {
 		panic(err)
 	}
@@ -166,13 +253,13 @@ func URL(name string) string {
 func NewDatabase(t testing.TB, empty bool) string {
 	t.Helper()
 	name := fmt.Sprintf("%s_%d", prefix, counter.Add(1))
-	sql := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
-	if !empty {
-		sql += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	from := template
+	if empty {
+		from = ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := adminExec(ctx, sql); err != nil {
+	if err := createDatabase(ctx, name, from); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
@@ -209,7 +296,7 @@ func NewSeededDBs(t testing.TB) (owner, runtime *postgres.DB) {
 		t.Fatalf("pgtest: seeded template: %v", seededErr)
 	}
 	name := fmt.Sprintf("%s_%d", prefix, counter.Add(1))
-	if err := adminExec(context.Background(), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{seeded}.Sanitize()); err != nil {
+	if err := createDatabase(context.Background(), name, seeded); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
@@ -227,7 +314,7 @@ func NewSeededDBs(t testing.TB) (owner, runtime *postgres.DB) {
 func createSeeded() (string, error) {
 	ctx := context.Background()
 	name := prefix + "_seeded"
-	if err := adminExec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template}.Sanitize()); err != nil {
+	if err := createDatabase(ctx, name, template); err != nil {
 		return "", err
 	}
 	db, err := postgres.Open(ctx, URL(name), postgres.PoolOptions{MaxConns: 2})
@@ -332,4 +419,49 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// InOrg runs fn in a transaction of db's own role (the owner's, for the
+// pools this package opens) with app.org_id set to org, as the seed and the
+// operator commands write: an owner that is no superuser is subject to the
+// tenant tables' forced row-level security like everyone else.
+func InOrg(tb testing.TB, db *postgres.DB, org uuid.UUID, fn func(pgx.Tx) error) {
+	tb.Helper()
+	ctx := context.Background()
+	err := pgx.BeginFunc(ctx, db.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, org.String()); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err != nil {
+		tb.Fatalf("pgtest: in organization %s: %v", org, err)
+	}
+}
+
+// EachOrg runs fn in InOrg for every organization of db, in id order.
+func EachOrg(tb testing.TB, db *postgres.DB, fn func(tx pgx.Tx, org uuid.UUID) error) {
+	tb.Helper()
+	rows, err := db.Pool().Query(context.Background(), `SELECT id FROM organizations ORDER BY id`)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	orgs, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	for _, org := range orgs {
+		InOrg(tb, db, org, func(tx pgx.Tx) error { return fn(tx, org) })
+	}
+}
+
+// OwnerExec is InOrg for one statement whose error the test examines.
+func OwnerExec(ctx context.Context, db *postgres.DB, org uuid.UUID, sql string, args ...any) error {
+	return pgx.BeginFunc(ctx, db.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.org_id', $1, true)`, org.String()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	})
 }
