@@ -308,7 +308,7 @@ type Run struct {
 	Version       int                `json:"version"`
 	// AllowedActions is what the caller may do to the run now (Actions),
 	// filled in for each answer: clients show these and derive nothing.
-	AllowedActions []RunAction `json:"actions" enum:"start,complete,fail,abort,upload_results" doc:"What the caller may do to the run now, for their role; a client offers exactly these."`
+	AllowedActions []RunAction `json:"actions" nullable:"false" enum:"start,complete,fail,abort,upload_results" doc:"What the caller may do to the run now, for their role; a client offers exactly these."`
 }
 
 // RunInstrument is an instrument a run uses, with the certificate that
