@@ -385,15 +385,15 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 				return err
 			}
 		}
-		var blocked *string // only a blocked run has a reason to show
+		var shownReason *string // only a blocked run shows its reason
 		if to == spectra.RunBlocked {
-			blocked = &reason
+			shownReason = &reason
 		}
 		if _, err := tx.Exec(ctx, `UPDATE runs SET status = $3, blocked_reason = $4,
 				started_at = CASE WHEN $7::boolean THEN $5 ELSE started_at END,
 				operator_id = CASE WHEN $7::boolean THEN $6 ELSE operator_id END,
 				finished_at = CASE WHEN $8::boolean THEN greatest($5, started_at) ELSE finished_at END
-			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, string(to), blocked, c.Now, analysisNullUUID(t.UserID),
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, string(to), shownReason, c.Now, analysisNullUUID(t.UserID),
 			to == spectra.RunRunning, to.Finished()); err != nil {
 			return mapError(err, "run")
 		}

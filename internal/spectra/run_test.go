@@ -54,7 +54,7 @@ func TestRunCheckAndActions(t *testing.T) {
 		want []RunAction
 	}{
 		{"viewer sees nothing", run(RunRunning, MethodStatusApproved, &me), who(RoleViewer), nil},
-		{"technician plans nothing but starts", run(RunPlanned, MethodStatusApproved, nil), who(RoleTechnician), []RunAction{ActStart, ActAbort}},
+		{"technician starts or aborts a planned run", run(RunPlanned, MethodStatusApproved, nil), who(RoleTechnician), []RunAction{ActStart, ActAbort}},
 		{"technician on a retired recipe only aborts", run(RunPlanned, MethodStatusRetired, nil), who(RoleTechnician), []RunAction{ActAbort}},
 		{"engineer starts a retired recipe's run", run(RunBlocked, MethodStatusRetired, nil), who(RoleEngineer), []RunAction{ActStart, ActAbort}},
 		{"technician operating", run(RunRunning, MethodStatusApproved, &me), who(RoleTechnician),
