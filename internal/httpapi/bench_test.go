@@ -186,7 +186,7 @@ func BenchmarkHTTPRunDetail(b *testing.B) {
 	e.sql(`ANALYZE`)
 
 	// The run itself goes through the application's own path.
-	ten := postgres.Tenant{OrgID: org, UserID: engID, Auth: "system"}
+	ten := postgres.Tenant{OrgID: org, UserID: engID, Auth: "system", Role: spectra.RoleEngineer}
 	instruments := []uuid.UUID{uuid.MustParse(anSMU), uuid.MustParse(anEllipsometer)}
 	rows, err = e.db.Pool().Query(ctx, `SELECT id FROM instruments WHERE organization_id = $1 AND name LIKE 'Bench SMU %'`, org)
 	if err != nil {
@@ -214,7 +214,7 @@ func BenchmarkHTTPRunDetail(b *testing.B) {
 	for i := range 50 {
 		results = append(results, spectra.NewResult{Metric: metrics[i%5], Value: 0.45 + float64(i)/1000, Unit: "V", DeviceID: &devices[i/5]})
 	}
-	if _, _, err := e.db.AddResults(ctx, ten, id, results, false, now); err != nil {
+	if _, _, err := e.db.AddResults(ctx, ten, id, results, now); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := e.db.TransitionRun(ctx, ten, id, postgres.RunChange{Action: spectra.ActComplete, Now: now.Add(time.Minute)}); err != nil {

@@ -121,6 +121,18 @@ func (s *server) documentAnalysis(a string) {
 			item.Post.Responses["409"] = lockoutBody
 		}
 	}
+	// The status filter's values are the domain's, not a second list.
+	if item := oapi.Paths[a+"/runs"]; item != nil && item.Get != nil {
+		for _, p := range item.Get.Parameters {
+			if p.Name == "status" && p.In == "query" && p.Schema != nil {
+				p.Schema.Enum = nil
+				for _, st := range spectra.RunStatuses {
+					p.Schema.Enum = append(p.Schema.Enum, string(st))
+				}
+				p.Schema.Enum = append(p.Schema.Enum, "") // no filter
+			}
+		}
+	}
 	if item := oapi.Paths[a+"/runs/{id}/results"]; item != nil && item.Post != nil && item.Post.RequestBody != nil {
 		item.Post.RequestBody.Content["application/json"] = &huma.MediaType{Schema: reg.Schema(reflect.TypeFor[resultsUpload](), true, "")}
 	}

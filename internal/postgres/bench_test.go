@@ -275,7 +275,7 @@ func BenchmarkRunDetail(b *testing.B) {
 	for i := range 50 {
 		results = append(results, spectra.NewResult{Metric: metrics[i%5], Value: 0.45 + float64(i)/1000, Unit: "V", DeviceID: &devices[i/5]})
 	}
-	if _, _, err := l.db.AddResults(ctx, l.ten, id, results, false, now); err != nil {
+	if _, _, err := l.db.AddResults(ctx, l.ten, id, results, now); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := l.db.TransitionRun(ctx, l.ten, id, postgres.RunChange{Action: spectra.ActComplete, Now: now.Add(time.Minute)}); err != nil {

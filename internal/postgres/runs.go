@@ -16,13 +16,16 @@ import (
 // Runs, their instruments, status history and results, and the
 // calibration lockout that guards creating and starting them.
 
-const runColumns = `r.id, r.recipe_id, r.sample_id, r.project_id, r.status, r.parameters, r.blocked_reason, r.notes,
+const runColumns = `r.id, r.recipe_id, r.sample_id, r.project_id, r.status, rc.status, r.parameters, r.blocked_reason, r.notes,
 	r.started_at, r.finished_at, r.operator_id, r.created_by, r.created_at, r.version`
+
+// runFrom is the FROM of runColumns: a run with its recipe.
+const runFrom = ` FROM runs r JOIN recipes rc ON rc.organization_id = r.organization_id AND rc.id = r.recipe_id`
 
 func scanRun(row pgx.Row, extra ...any) (spectra.Run, error) {
 	var r spectra.Run
 	var params []byte
-	err := row.Scan(append([]any{&r.ID, &r.RecipeID, &r.SampleID, &r.ProjectID, &r.Status, &params, &r.BlockedReason, &r.Notes,
+	err := row.Scan(append([]any{&r.ID, &r.RecipeID, &r.SampleID, &r.ProjectID, &r.Status, &r.RecipeStatus, &params, &r.BlockedReason, &r.Notes,
 		&r.StartedAt, &r.FinishedAt, &r.OperatorID, &r.CreatedBy, &r.CreatedAt, &r.Version}, extra...)...)
 	if err == nil {
 		r.Parameters = map[string]float64{}
@@ -35,7 +38,7 @@ func scanRun(row pgx.Row, extra ...any) (spectra.Run, error) {
 func (db *DB) ListRuns(ctx context.Context, t Tenant, f spectra.RunFilter, p Page) ([]spectra.Run, string, error) {
 	var items []spectra.Run
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+runColumns+` FROM runs r
+		rows, err := tx.Query(ctx, `SELECT `+runColumns+runFrom+`
 			WHERE r.organization_id = $1 AND r.deleted_at IS NULL AND r.id < $2
 			  AND ($3 = '' OR r.status = $3) AND ($4::uuid IS NULL OR r.sample_id = $4) AND ($5::uuid IS NULL OR r.recipe_id = $5)
 			ORDER BY r.id DESC LIMIT $6`, t.OrgID, p.after(), string(f.Status), analysisNullUUID(f.SampleID), analysisNullUUID(f.RecipeID), p.Limit+1)
@@ -67,11 +70,10 @@ func (db *DB) RunDetail(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Ru
 func runDetail(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.RunDetail, error) {
 	var d spectra.RunDetail
 	var err error
-	d.Run, err = scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+`, rc.name, rc.revision, rc.status, s.barcode, s.name
-		FROM runs r JOIN recipes rc ON rc.organization_id = r.organization_id AND rc.id = r.recipe_id
+	d.Run, err = scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+`, rc.name, rc.revision, s.barcode, s.name`+runFrom+`
 		JOIN samples s ON s.organization_id = r.organization_id AND s.id = r.sample_id
 		WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL`, org, id),
-		&d.RecipeName, &d.RecipeRevision, &d.RecipeStatus, &d.SampleBarcode, &d.SampleName)
+		&d.RecipeName, &d.RecipeRevision, &d.SampleBarcode, &d.SampleName)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, spectra.Errorf(spectra.CodeNotFound, "run not found")
 	}
@@ -253,7 +255,7 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 			}
 			return e
 		}
-		var recipeStatus string
+		var recipeStatus spectra.MethodStatus
 		var decls []spectra.RecipeParam
 		err = tx.QueryRow(ctx, `SELECT status, parameters FROM recipes WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
 			t.OrgID, nr.RecipeID).Scan(&recipeStatus, &decls)
@@ -263,7 +265,7 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 		if err != nil {
 			return err
 		}
-		var sampleStatus string
+		var sampleStatus spectra.SampleStatus
 		var project *uuid.UUID
 		err = tx.QueryRow(ctx, `SELECT status, project_id FROM samples WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
 			t.OrgID, nr.SampleID).Scan(&sampleStatus, &project)
@@ -277,11 +279,8 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 		if len(errs) > 0 {
 			return &spectra.Error{Code: spectra.CodeInvalid, Message: "parameters do not fit the recipe", Fields: errs}
 		}
-		if recipeStatus != "approved" {
-			return analysisFieldErr(spectra.CodeConflict, "recipe_id", "the recipe is "+recipeStatus+"; only an approved recipe can be run")
-		}
-		if sampleStatus == "consumed" || sampleStatus == "disposed" {
-			return analysisFieldErr(spectra.CodeConflict, "sample_id", "the sample is "+sampleStatus)
+		if err := spectra.CheckRunPlan(recipeStatus, sampleStatus); err != nil {
+			return err
 		}
 		cals, err := checkCalibrations(ctx, tx, t.OrgID, nr.InstrumentIDs, now)
 		if err != nil {
@@ -327,16 +326,14 @@ func recordRunTransition(ctx context.Context, tx pgx.Tx, t Tenant, run uuid.UUID
 type RunChange struct {
 	Action spectra.RunAction
 	Reason string
-	// ApprovedOnly refuses (CodeForbidden) a run whose recipe is no longer
-	// approved: technicians execute approved recipes only.
-	ApprovedOnly bool
 	// IfVersion > 0 must match the run's version (CodePrecondition).
 	IfVersion int
 	Now       time.Time
 }
 
-// TransitionRun moves a run along its life (spectra.NextRunStatus; an
-// illegal move is CodeConflict). Starting re-checks the instruments'
+// TransitionRun moves a run along its life, if the tenant's principal may
+// (spectra.Run.Check: an illegal move is CodeConflict, one the role may
+// not make CodeForbidden). Starting re-checks the instruments'
 // calibrations under the same locks as CreateRun: if one lapsed, the run
 // becomes blocked with the reason, that is committed, and the call
 // returns a *spectra.LockoutError. The starter becomes the operator.
@@ -344,27 +341,23 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 	var d spectra.RunDetail
 	var lockout error
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var status spectra.RunStatus
-		var recipeStatus string
-		var version int
-		err := tx.QueryRow(ctx, `SELECT r.status, rc.status, r.version FROM runs r
-			JOIN recipes rc ON rc.organization_id = r.organization_id AND rc.id = r.recipe_id
-			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR UPDATE OF r`, t.OrgID, id).Scan(&status, &recipeStatus, &version)
+		run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
+			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR UPDATE OF r`, t.OrgID, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return spectra.Errorf(spectra.CodeNotFound, "run not found")
 		}
 		if err != nil {
 			return err
 		}
-		if c.IfVersion > 0 && c.IfVersion != version {
-			return spectra.Errorf(spectra.CodePrecondition, "the run changed since version %d (now %d)", c.IfVersion, version)
+		if c.IfVersion > 0 && c.IfVersion != run.Version {
+			return spectra.Errorf(spectra.CodePrecondition, "the run changed since version %d (now %d)", c.IfVersion, run.Version)
 		}
-		to, err := spectra.NextRunStatus(status, c.Action)
-		if err != nil {
+		if err := run.Check(t.principal(), c.Action); err != nil {
 			return err
 		}
-		if c.ApprovedOnly && recipeStatus != "approved" && c.Action != spectra.ActAbort {
-			return spectra.Errorf(spectra.CodeForbidden, "technicians execute runs of approved recipes only; this recipe is %s", recipeStatus)
+		to, err := spectra.NextRunStatus(run.Status, c.Action)
+		if err != nil {
+			return err
 		}
 		reason := c.Reason
 		switch c.Action {
@@ -392,15 +385,19 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE runs SET status = $3,
-				blocked_reason = CASE WHEN $3 = 'blocked' THEN $4 END,
-				started_at = CASE WHEN $3 = 'running' THEN $5 ELSE started_at END,
-				operator_id = CASE WHEN $3 = 'running' THEN $6 ELSE operator_id END,
-				finished_at = CASE WHEN $3 IN ('completed', 'failed', 'aborted') THEN greatest($5, started_at) ELSE finished_at END
-			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, string(to), reason, c.Now, analysisNullUUID(t.UserID)); err != nil {
+		var shownReason *string // only a blocked run shows its reason
+		if to == spectra.RunBlocked {
+			shownReason = &reason
+		}
+		if _, err := tx.Exec(ctx, `UPDATE runs SET status = $3, blocked_reason = $4,
+				started_at = CASE WHEN $7::boolean THEN $5 ELSE started_at END,
+				operator_id = CASE WHEN $7::boolean THEN $6 ELSE operator_id END,
+				finished_at = CASE WHEN $8::boolean THEN greatest($5, started_at) ELSE finished_at END
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, string(to), shownReason, c.Now, analysisNullUUID(t.UserID),
+			to == spectra.RunRunning, to.Finished()); err != nil {
 			return mapError(err, "run")
 		}
-		if err := recordRunTransition(ctx, tx, t, id, &status, to, reason, c.Now); err != nil {
+		if err := recordRunTransition(ctx, tx, t, id, &run.Status, to, reason, c.Now); err != nil {
 			return err
 		}
 		d, err = runDetail(ctx, tx, t.OrgID, id)
@@ -415,29 +412,24 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 // AddResults appends measurements to a run and, for every SPC series of
 // the metric (and of the run's recipe and instruments, where the series
 // names them), appends a point and evaluates the Western Electric rules.
-// A run that is not running or finished is CodeConflict; with operatorOnly
-// a run the caller did not start is CodeForbidden; an unknown device is
-// CodeInvalid naming results[i].device_id.
-func (db *DB) AddResults(ctx context.Context, t Tenant, runID uuid.UUID, results []spectra.NewResult, operatorOnly bool, now time.Time) ([]spectra.Result, []spectra.SPCAlert, error) {
+// The tenant's principal must be allowed to (spectra.Run.Check with
+// spectra.ActUploadResults: a run whose status takes no results is
+// CodeConflict, one the caller's role may not upload to CodeForbidden); an
+// unknown device is CodeInvalid naming results[i].device_id.
+func (db *DB) AddResults(ctx context.Context, t Tenant, runID uuid.UUID, results []spectra.NewResult, now time.Time) ([]spectra.Result, []spectra.SPCAlert, error) {
 	var out []spectra.Result
 	var alerts []spectra.SPCAlert
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var status spectra.RunStatus
-		var operator *uuid.UUID
-		var recipe uuid.UUID
-		err := tx.QueryRow(ctx, `SELECT status, operator_id, recipe_id FROM runs WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE`,
-			t.OrgID, runID).Scan(&status, &operator, &recipe)
+		run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
+			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR SHARE OF r`, t.OrgID, runID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return spectra.Errorf(spectra.CodeNotFound, "run not found")
 		}
 		if err != nil {
 			return err
 		}
-		if status != spectra.RunRunning && status != spectra.RunCompleted && status != spectra.RunFailed {
-			return spectra.Errorf(spectra.CodeConflict, "results are uploaded to running or finished runs; this run is %s", status)
-		}
-		if operatorOnly && (operator == nil || *operator != t.UserID) {
-			return spectra.Errorf(spectra.CodeForbidden, "a technician uploads results only to runs they operate")
+		if err := run.Check(t.principal(), spectra.ActUploadResults); err != nil {
+			return err
 		}
 		if err := checkResultDevices(ctx, tx, t.OrgID, results); err != nil {
 			return err
@@ -457,7 +449,7 @@ func (db *DB) AddResults(ctx context.Context, t Tenant, runID uuid.UUID, results
 			}
 			out = append(out, x)
 		}
-		alerts, err = feedSeries(ctx, tx, t.OrgID, runID, recipe, out)
+		alerts, err = feedSeries(ctx, tx, t.OrgID, runID, run.RecipeID, out)
 		return err
 	})
 	return out, alerts, err

@@ -33,6 +33,12 @@ type Tenant struct {
 	IssuedAt  time.Time // an identity provider token's iat (zero: unknown)
 }
 
+// principal is the caller the tenant acts for, as the domain's rules
+// (spectra.Run.Check) see it: who, where, with which role.
+func (t Tenant) principal() spectra.Principal {
+	return spectra.Principal{UserID: t.UserID, OrgID: t.OrgID, Role: t.Role}
+}
+
 // TenantOf is the tenant of a request made by principal p.
 func TenantOf(p spectra.Principal, requestID string) Tenant {
 	return Tenant{OrgID: p.OrgID, UserID: p.UserID, Auth: string(p.Auth), RequestID: requestID,

@@ -141,17 +141,63 @@ const (
 	RunBlocked   RunStatus = "blocked"
 )
 
+// RunStatuses lists every status, in the order of the run's life.
+var RunStatuses = []RunStatus{RunPlanned, RunBlocked, RunRunning, RunCompleted, RunFailed, RunAborted}
+
+// Valid reports whether s is one of the run statuses.
+func (s RunStatus) Valid() bool {
+	for _, x := range RunStatuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Finished reports whether a run in status s has ended: it has a
+// finished_at and no further transition.
+func (s RunStatus) Finished() bool { return s == RunCompleted || s == RunFailed || s == RunAborted }
+
+// AcceptsResults reports whether measurements may be added to a run in
+// status s: a running run, and a failed one (its partial measurements
+// document the failure). A completed run's results are immutable
+// (PRODUCT.md §13: corrections are amendments); an aborted run was never
+// measured to an end; a planned or blocked one has not started.
+func (s RunStatus) AcceptsResults() bool { return s == RunRunning || s == RunFailed }
+
+// Can reports whether the run's life allows action a in status s; it
+// says nothing about who asks (Run.Check does).
+func (s RunStatus) Can(a RunAction) bool {
+	if a == ActUploadResults {
+		return s.AcceptsResults()
+	}
+	_, ok := runTransitions[s][a]
+	return ok
+}
+
 // RunAction is what a user (or the calibration check) does to a run.
 type RunAction string
 
 // The run actions.
 const (
-	ActStart    RunAction = "start"
-	ActComplete RunAction = "complete"
-	ActFail     RunAction = "fail"
-	ActAbort    RunAction = "abort"
-	ActBlock    RunAction = "block" // the calibration re-check at start failed
+	ActStart         RunAction = "start"
+	ActComplete      RunAction = "complete"
+	ActFail          RunAction = "fail"
+	ActAbort         RunAction = "abort"
+	ActUploadResults RunAction = "upload_results"
+	ActBlock         RunAction = "block" // the calibration re-check at start failed; never a user's
 )
+
+// RunActions lists the actions a user may take on a run, in the order a
+// client shows them.
+var RunActions = []RunAction{ActStart, ActComplete, ActFail, ActAbort, ActUploadResults}
+
+// runActionPermission is the permission each user action needs; the
+// matrix says which roles hold it.
+var runActionPermission = map[RunAction]Permission{
+	ActStart: PermRunExecute, ActComplete: PermRunExecute, ActFail: PermRunExecute, ActAbort: PermRunExecute,
+	ActUploadResults: PermResultUpload,
+}
 
 // runTransitions is the run life: planned → running → completed | failed |
 // aborted; planned | blocked → aborted; planned | blocked → blocked when a
@@ -185,6 +231,64 @@ func pastTense(a RunAction) string {
 	return "blocked"
 }
 
+// Check says whether principal p may take action a on run r now:
+// CodeForbidden when p's role does not hold the action's permission, or
+// when a technician (no PermRunExecuteUnapproved) starts, completes or
+// fails a run whose recipe is no longer approved, or (no
+// PermResultUploadAny) uploads results to a run someone else operates;
+// CodeConflict, naming the status, when the run's life does not allow it.
+// The store enforces it and Actions lists it, so the two cannot disagree.
+func (r Run) Check(p Principal, a RunAction) error {
+	perm, ok := runActionPermission[a]
+	if !ok || !p.Can(perm) {
+		return Errorf(CodeForbidden, "your role may not %s runs", strings.ReplaceAll(string(a), "_", " "))
+	}
+	if a == ActUploadResults {
+		if !r.Status.AcceptsResults() {
+			return Errorf(CodeConflict, "results are uploaded to running or failed runs; this run is %s", r.Status)
+		}
+		if !p.Can(PermResultUploadAny) && (r.OperatorID == nil || *r.OperatorID != p.UserID) {
+			return Errorf(CodeForbidden, "a technician uploads results only to runs they operate")
+		}
+		return nil
+	}
+	if _, err := NextRunStatus(r.Status, a); err != nil {
+		return err
+	}
+	if a != ActAbort && r.RecipeStatus != MethodStatusApproved && !p.Can(PermRunExecuteUnapproved) {
+		return Errorf(CodeForbidden, "technicians execute runs of approved recipes only; this recipe is %s", r.RecipeStatus)
+	}
+	return nil
+}
+
+// Actions lists, in RunActions order, what principal p may do to run r
+// now: exactly the actions Check allows.
+func (r Run) Actions(p Principal) []RunAction {
+	out := []RunAction{}
+	for _, a := range RunActions {
+		if r.Check(p, a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// CheckRunPlan says whether a run may be planned of a recipe in status
+// recipe on a sample in status sample: CodeConflict naming recipe_id or
+// sample_id otherwise.
+func CheckRunPlan(recipe MethodStatus, sample SampleStatus) error {
+	field := func(f, msg string) error {
+		return &Error{Code: CodeConflict, Message: f + " " + msg, Fields: []FieldError{{Field: f, Message: msg}}}
+	}
+	if recipe != MethodStatusApproved {
+		return field("recipe_id", "the recipe is "+string(recipe)+"; only an approved recipe can be run")
+	}
+	if sample.Final() {
+		return field("sample_id", "the sample is "+string(sample))
+	}
+	return nil
+}
+
 // Run is one measurement of a sample following a recipe.
 type Run struct {
 	ID            uuid.UUID          `json:"id"`
@@ -192,6 +296,7 @@ type Run struct {
 	SampleID      uuid.UUID          `json:"sample_id"`
 	ProjectID     *uuid.UUID         `json:"project_id" nullable:"true"`
 	Status        RunStatus          `json:"status" enum:"planned,running,completed,failed,aborted,blocked"`
+	RecipeStatus  MethodStatus       `json:"recipe_status" enum:"draft,approved,retired" doc:"The recipe's status now (not when the run was planned)."`
 	Parameters    map[string]float64 `json:"parameters"`
 	BlockedReason *string            `json:"blocked_reason"`
 	Notes         string             `json:"notes"`
@@ -201,6 +306,9 @@ type Run struct {
 	CreatedBy     *uuid.UUID         `json:"created_by" nullable:"true"`
 	CreatedAt     time.Time          `json:"created_at"`
 	Version       int                `json:"version"`
+	// AllowedActions is what the caller may do to the run now (Actions),
+	// filled in for each answer: clients show these and derive nothing.
+	AllowedActions []RunAction `json:"actions" nullable:"false" enum:"start,complete,fail,abort,upload_results" doc:"What the caller may do to the run now, for their role; a client offers exactly these."`
 }
 
 // RunInstrument is an instrument a run uses, with the certificate that
@@ -250,7 +358,6 @@ type RunDetail struct {
 	Run
 	RecipeName     string          `json:"recipe_name"`
 	RecipeRevision int             `json:"recipe_revision"`
-	RecipeStatus   string          `json:"recipe_status"`
 	SampleBarcode  string          `json:"sample_barcode"`
 	SampleName     string          `json:"sample_name"`
 	Instruments    []RunInstrument `json:"instruments"`

@@ -47,6 +47,11 @@ const (
 	PermSPCManage         Permission = "spc.manage"
 	PermSPCAcknowledge    Permission = "spc.acknowledge"
 	PermMLManage          Permission = "ml.manage"
+	// Technicians start, complete and fail runs of approved recipes only,
+	// and upload results only to runs they operate (Run.Check); these two
+	// lift those limits.
+	PermRunExecuteUnapproved Permission = "run.execute_unapproved"
+	PermResultUploadAny      Permission = "result.upload_any"
 
 	// pi: approve and retire recipes and SOPs, manage projects.
 	PermRecipeApprove Permission = "recipe.approve"
@@ -76,7 +81,7 @@ var Matrix = map[Permission]Role{
 	PermInstrumentManage: RoleEngineer, PermCalibrationCreate: RoleEngineer, PermRunCreate: RoleEngineer,
 	PermRecipeDraft: RoleEngineer, PermSOPDraft: RoleEngineer, PermELNWrite: RoleEngineer, PermELNSign: RoleEngineer,
 	PermReportGenerate: RoleEngineer, PermSPCManage: RoleEngineer, PermSPCAcknowledge: RoleEngineer,
-	PermMLManage: RoleEngineer,
+	PermMLManage: RoleEngineer, PermRunExecuteUnapproved: RoleEngineer, PermResultUploadAny: RoleEngineer,
 
 	PermRecipeApprove: RolePI, PermSOPApprove: RolePI, PermProjectManage: RolePI,
 

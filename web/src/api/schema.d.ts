@@ -2423,6 +2423,8 @@ export interface components {
             reason: string;
         };
         Run: {
+            /** @description What the caller may do to the run now, for their role; a client offers exactly these. */
+            actions: ("start" | "complete" | "fail" | "abort" | "upload_results")[];
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
@@ -2445,6 +2447,11 @@ export interface components {
             project_id: string | null;
             /** Format: uuid */
             recipe_id: string;
+            /**
+             * @description The recipe's status now (not when the run was planned).
+             * @enum {string}
+             */
+            recipe_status: "draft" | "approved" | "retired";
             /** Format: uuid */
             sample_id: string;
             /** Format: date-time */
@@ -2455,6 +2462,8 @@ export interface components {
             version: number;
         };
         RunDetail: {
+            /** @description What the caller may do to the run now, for their role; a client offers exactly these. */
+            actions: ("start" | "complete" | "fail" | "abort" | "upload_results")[];
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
@@ -2482,7 +2491,11 @@ export interface components {
             recipe_name: string;
             /** Format: int64 */
             recipe_revision: number;
-            recipe_status: string;
+            /**
+             * @description The recipe's status now (not when the run was planned).
+             * @enum {string}
+             */
+            recipe_status: "draft" | "approved" | "retired";
             results: components["schemas"]["Result"][] | null;
             sample_barcode: string;
             /** Format: uuid */
@@ -4109,7 +4122,8 @@ export interface operations {
                 limit?: number;
                 recipe_id?: string;
                 sample_id?: string;
-                status?: "planned" | "running" | "completed" | "failed" | "aborted" | "blocked" | "";
+                /** @description One of the run statuses (documentAnalysis lists them from the domain). */
+                status?: "planned" | "blocked" | "running" | "completed" | "failed" | "aborted" | "";
             };
             header?: never;
             path?: never;

@@ -7,121 +7,23 @@ import {
 } from '@tanstack/react-table';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { $api, api } from '../../api/client';
-import { toProblem, unwrap } from '../../api/problem';
+import { $api } from '../../api/client';
+import { toProblem } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
-import { useAuth, useCan } from '../../auth/context';
+import { useAuth } from '../../auth/context';
 import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
-import { Lockout } from './Lockout';
-import { lockoutInstruments, type LapsedInstrument } from './lockout';
 import { downloadCsvReport, openHtmlReport } from './report';
 import { ResultsUpload } from './ResultsUpload';
+import { RunActions } from './RunActions';
 import '../instruments/instruments.css';
 
 type S = components['schemas'];
-type RunDetail = S['RunDetail'];
 type Result = S['Result'];
-type Action = 'start' | 'complete' | 'fail' | 'abort';
-
-/** The actions a run in this status allows (the server's run life). */
-export function runActions(status: RunDetail['status']): Action[] {
-  switch (status) {
-    case 'planned':
-    case 'blocked':
-      return ['start', 'abort'];
-    case 'running':
-      return ['complete', 'fail', 'abort'];
-    default:
-      return [];
-  }
-}
-
-/** Results can be uploaded to running and finished runs. */
-export function acceptsResults(status: RunDetail['status']): boolean {
-  return status === 'running' || status === 'completed' || status === 'failed' || status === 'aborted';
-}
-
-const labels: Record<Action, string> = { start: 'Start', complete: 'Complete', fail: 'Fail', abort: 'Abort' };
-
-function Actions({ run, onChanged }: { run: RunDetail; onChanged: () => Promise<unknown> }) {
-  const [asking, setAsking] = useState<Action | null>(null);
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [lockout, setLockout] = useState<LapsedInstrument[] | null>(null);
-
-  async function act(action: Action, why?: string) {
-    setBusy(true);
-    setError(null);
-    setLockout(null);
-    try {
-      unwrap(
-        await api.POST(`/api/analysis/runs/{id}/${action}`, {
-          params: { path: { id: run.id }, header: { 'If-Match': `"${run.version}"` } },
-          body: why ? { reason: why } : {},
-        }),
-      );
-      setAsking(null);
-      setReason('');
-    } catch (err) {
-      const lapsed = lockoutInstruments(err);
-      if (lapsed) setLockout(lapsed);
-      else setError(err);
-    } finally {
-      setBusy(false);
-      await onChanged();
-    }
-  }
-
-  const actions = runActions(run.status);
-  if (actions.length === 0 && !lockout && !error) return null;
-  return (
-    <div>
-      <div className="actions">
-        {actions.map((a) => (
-          <button
-            key={a}
-            type="button"
-            className={a === 'start' || a === 'complete' ? undefined : 'secondary'}
-            data-testid={`${a}-run`}
-            disabled={busy}
-            onClick={() => (a === 'fail' || a === 'abort' ? setAsking(a) : void act(a))}
-          >
-            {labels[a]}
-          </button>
-        ))}
-      </div>
-      {asking && (
-        <form
-          className="card form inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act(asking, reason.trim());
-          }}
-        >
-          <div className="field">
-            <label htmlFor="run-reason">Why {asking === 'fail' ? 'did it fail' : 'abort'}?</label>
-            <input id="run-reason" data-testid="run-reason" value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />
-          </div>
-          <button type="submit" data-testid={`confirm-${asking}`} disabled={busy}>
-            {labels[asking]} run
-          </button>
-          <button type="button" className="secondary" onClick={() => setAsking(null)}>
-            Cancel
-          </button>
-        </form>
-      )}
-      {lockout && <Lockout instruments={lockout} detail="The run is blocked until the instruments are recalibrated." />}
-      {error !== null && <ProblemMessage error={error} />}
-    </div>
-  );
-}
-
 const rcol = createColumnHelper<Result>();
 const resultColumns = [
   rcol.accessor('metric', { header: 'Metric' }),
@@ -188,7 +90,6 @@ function Reports({ runId }: { runId: string }) {
 export default function RunDetailPage() {
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
-  const can = useCan();
   const { me } = useAuth();
   const q = $api.useQuery('get', '/api/analysis/runs/{id}', { params: { path: { id } } });
   const recipeId = q.data?.recipe_id ?? '';
@@ -222,9 +123,7 @@ export default function RunDetailPage() {
         <h1>
           Run of {run.recipe_name} <Badge value={run.status} testId="run-detail-status" />
         </h1>
-        <RoleGuard permission="run.execute">
-          <Actions run={run} onChanged={refresh} />
-        </RoleGuard>
+        <RunActions run={run} onChanged={refresh} />
       </div>
       {run.blocked_reason && (
         <div className="alert alert-error" data-testid="blocked-reason">
@@ -333,7 +232,7 @@ export default function RunDetailPage() {
             <Reports runId={run.id} />
           </RoleGuard>
         </div>
-        {can('result.upload') && acceptsResults(run.status) && (
+        {run.actions.includes('upload_results') && (
           <ResultsUpload runId={run.id} onDone={() => void refresh()} />
         )}
         <div style={{ marginTop: '0.75rem' }}>
