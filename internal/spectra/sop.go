@@ -26,6 +26,11 @@ type SOP struct {
 	Version      int          `json:"version" doc:"The row's version, for If-Match (not the revision)."`
 }
 
+// Head is what s's life as a revision reads.
+func (s SOP) Head() RevisionHead {
+	return RevisionHead{ID: s.ID, LineageID: s.LineageID, Status: s.Status, Version: s.Version}
+}
+
 // SOPDraft is the content of an SOP as a client writes it.
 type SOPDraft struct {
 	Code         string
