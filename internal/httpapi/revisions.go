@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/google/uuid"
 
@@ -15,11 +16,46 @@ import (
 // editing differ in their fields and stay in recipes.go and sops.go.
 
 // revisionAPI is one kind of revisioned document as the API serves it.
-// B is the body an approval answers with.
 type revisionAPI[T spectra.Revisioned, A, B any] struct {
-	what     string // the kind in messages: "recipe", "SOP"
+	what  string // the kind in messages and summaries: "recipe", "SOP"
+	aWhat string // the same with its article, capitalized: "A recipe", "An SOP"
+	slug  string // the kind in operation ids: "recipe" (list-recipes, approve-recipe)
+	path  string // the collection: "/api/lims/recipes"
+	// The permissions to read, to draft (and start new versions), to
+	// approve (and retire).
+	readPerm, draftPerm, approvePerm spectra.Permission
+
 	store    func(*postgres.DB) postgres.Revisions[T, A]
-	approved func(T, A) B
+	approved func(T, A) B // the body an approval answers with
+}
+
+// addRevisionRoutes registers a kind's routes: list, create and update
+// (the kind's own handlers), get, approve, retire, new version and
+// approvals (the shared ones). Everyone reads; the draft permission
+// drafts and starts new versions; the approve permission approves and
+// retires.
+func addRevisionRoutes[I any, P revisionIDInput[I], T spectra.Revisioned, A, B, LI, CI, UI any](s *server, k revisionAPI[T, A, B],
+	list func(context.Context, *LI) (*listOutput[T], error),
+	create func(context.Context, *CI) (*revisionOutput[T], error),
+	update func(context.Context, *UI) (*revisionOutput[T], error)) {
+	read, draft, approve := string(k.readPerm), string(k.draftPerm), string(k.approvePerm)
+	one := k.path + "/{id}"
+	register(s, Route{Method: http.MethodGet, Path: k.path, Permission: read,
+		OperationID: "list-" + k.slug + "s", Summary: "List " + k.what + " revisions, newest first"}, list)
+	register(s, Route{Method: http.MethodPost, Path: k.path, Permission: draft,
+		OperationID: "create-" + k.slug, Summary: "Draft a new " + k.what + " (revision 1 of a new lineage)", Status: http.StatusCreated}, create)
+	register(s, Route{Method: http.MethodGet, Path: one, Permission: read,
+		OperationID: "get-" + k.slug, Summary: "One " + k.what + " revision"}, getRevision[I, P](s, k))
+	register(s, Route{Method: http.MethodPut, Path: one, Permission: draft,
+		OperationID: "update-" + k.slug, Summary: "Edit a draft " + k.what + " (approved and retired revisions are immutable)"}, update)
+	register(s, Route{Method: http.MethodPost, Path: one + "/approve", Permission: approve,
+		OperationID: "approve-" + k.slug, Summary: "Approve a draft " + k.what + " with an e-signature (password re-entered)"}, k.approve(s))
+	register(s, Route{Method: http.MethodPost, Path: one + "/retire", Permission: approve,
+		OperationID: "retire-" + k.slug, Summary: "Retire an approved " + k.what + " revision"}, k.retire(s))
+	register(s, Route{Method: http.MethodPost, Path: one + "/versions", Permission: draft,
+		OperationID: "new-" + k.slug + "-version", Summary: "Start the next revision, a draft copied from an approved or retired one", Status: http.StatusCreated}, newRevisionVersion[I, P](s, k))
+	register(s, Route{Method: http.MethodGet, Path: one + "/approvals", Permission: read,
+		OperationID: "list-" + k.slug + "-approvals", Summary: k.aWhat + " revision's approvals and their signatures"}, k.approvals(s))
 }
 
 // revisionOutput is one revision and its ETag.

@@ -29,7 +29,9 @@ func (in *sopIDInput) revisionID() uuid.UUID { return in.ID }
 
 // sopAPI serves the shared life of SOP revisions (revisions.go).
 var sopAPI = revisionAPI[spectra.SOP, spectra.SOPApproval, sopApprovedBody]{
-	what: "SOP", store: (*postgres.DB).SOPs,
+	what: "SOP", aWhat: "An SOP", slug: "sop", path: "/api/lims/sops",
+	readPerm: spectra.PermSOPRead, draftPerm: spectra.PermSOPDraft, approvePerm: spectra.PermSOPApprove,
+	store: (*postgres.DB).SOPs,
 	approved: func(x spectra.SOP, a spectra.SOPApproval) sopApprovedBody {
 		return sopApprovedBody{SOP: x, Approval: a}
 	},

@@ -114,14 +114,7 @@ type Recipe struct {
 	Description     string        `json:"description"`
 	Parameters      []RecipeParam `json:"parameters" doc:"The parameters a run of this recipe takes, with their units and ranges."`
 	InstrumentKinds []string      `json:"instrument_kinds" doc:"The kinds of instrument a run needs (SMU, spectrometer, …)."`
-	Status          MethodStatus  `json:"status" enum:"draft,approved,retired"`
-	ApprovedAt      *time.Time    `json:"approved_at"`
-	ApprovedBy      *uuid.UUID    `json:"approved_by" nullable:"true"`
-	RetiredAt       *time.Time    `json:"retired_at"`
-	CreatedBy       *uuid.UUID    `json:"created_by" nullable:"true"`
-	CreatedAt       time.Time     `json:"created_at"`
-	UpdatedAt       time.Time     `json:"updated_at"`
-	Version         int           `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+	RevisionState
 }
 
 // Head is what r's life as a revision reads.

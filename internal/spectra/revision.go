@@ -16,6 +16,19 @@ type Revisioned interface {
 	Head() RevisionHead
 }
 
+// RevisionState is where a revision is in its life and who moved it
+// there: the fields every revisioned document has after its content.
+type RevisionState struct {
+	Status     MethodStatus `json:"status" enum:"draft,approved,retired"`
+	ApprovedAt *time.Time   `json:"approved_at"`
+	ApprovedBy *uuid.UUID   `json:"approved_by" nullable:"true"`
+	RetiredAt  *time.Time   `json:"retired_at"`
+	CreatedBy  *uuid.UUID   `json:"created_by" nullable:"true"`
+	CreatedAt  time.Time    `json:"created_at"`
+	UpdatedAt  time.Time    `json:"updated_at"`
+	Version    int          `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+}
+
 // RevisionHead is what the shared life reads of a revision.
 type RevisionHead struct {
 	ID        uuid.UUID
