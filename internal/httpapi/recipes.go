@@ -9,8 +9,9 @@ import (
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// Recipes (/api/lims/recipes): drafts, approval with an e-signature,
-// retirement and new versions.
+// Recipes (/api/lims/recipes): what is a recipe's own — its list filters,
+// fields, create and edit. Get, approval with an e-signature, retirement,
+// new versions and approvals are the shared life (revisions.go).
 
 type listRecipesInput struct {
 	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`

@@ -9,8 +9,9 @@ import (
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// SOPs (/api/lims/sops): the same life as recipes — drafts, approval with
-// an e-signature, retirement and new versions.
+// SOPs (/api/lims/sops): what is an SOP's own — its list filters, fields,
+// create and edit; the rest of its life is shared with recipes
+// (revisions.go).
 
 type listSOPsInput struct {
 	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
