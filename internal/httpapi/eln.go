@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -199,21 +198,15 @@ func (s *server) amendELN(ctx context.Context, in *amendELNInput) (*elnOutput, e
 	return outELN(e), nil
 }
 
-// signELN is an e-signature: the signer re-enters their password, then the
-// signature is stored and the entry locked in one transaction.
+// signELN is an e-signature (esign): the entry is looked up, the signer
+// re-enters their password, then the signature is stored and the entry
+// locked in one transaction.
 func (s *server) signELN(ctx context.Context, in *signELNInput) (*signatureOutput, error) {
-	p, _ := PrincipalFrom(ctx)
-	t := s.tenant(ctx)
-	// The entry is looked up first, so a missing or foreign one is a plain
-	// 404 that neither checks a password nor counts a login attempt.
-	if _, err := s.store.ELNEntry(ctx, t, in.ID); err != nil {
-		return nil, err
-	}
-	c := clientFrom(ctx)
-	if err := s.auth.Reauthenticate(ctx, p, in.Body.Password, auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)}); err != nil {
-		return nil, err
-	}
-	sig, err := s.store.SignELNEntry(ctx, t, in.ID, in.Body.Meaning, p.Role, string(spectra.AuthPassword))
+	sig, err := esign(ctx, s, in.Body.Password,
+		func(t postgres.Tenant) (spectra.ELNEntry, error) { return s.store.ELNEntry(ctx, t, in.ID) },
+		func(t postgres.Tenant, p spectra.Principal, _ spectra.ELNEntry) (spectra.ELNSignature, error) {
+			return s.store.SignELNEntry(ctx, t, in.ID, in.Body.Meaning, p.Role, string(spectra.AuthPassword))
+		})
 	if err != nil {
 		return nil, err
 	}

@@ -5,12 +5,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// Recipes (/api/lims/recipes): drafts, approval with an e-signature,
-// retirement and new versions.
+// Recipes (/api/lims/recipes): what is a recipe's own — its list filters,
+// fields, create and edit. Get, approval with an e-signature, retirement,
+// new versions and approvals are the shared life (revisions.go).
 
 type listRecipesInput struct {
 	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
@@ -20,15 +21,20 @@ type listRecipesInput struct {
 	LineageID string `query:"lineage_id" format:"uuid" doc:"Only the revisions of this method."`
 }
 
-type recipeOutput struct {
-	ETag string `header:"ETag"`
-	Body spectra.Recipe
-}
-
-func outRecipe(r spectra.Recipe) *recipeOutput { return &recipeOutput{ETag: etag(r.Version), Body: r} }
-
 type recipeIDInput struct {
 	ID uuid.UUID `path:"id" doc:"The recipe revision's id."`
+}
+
+func (in *recipeIDInput) revisionID() uuid.UUID { return in.ID }
+
+// recipeAPI serves the shared life of recipe revisions (revisions.go).
+var recipeAPI = revisionAPI[spectra.Recipe, spectra.RecipeApproval, recipeApprovedBody]{
+	what: "recipe", aWhat: "A recipe", slug: "recipe", path: "/api/lims/recipes",
+	readPerm: spectra.PermRecipeRead, draftPerm: spectra.PermRecipeDraft, approvePerm: spectra.PermRecipeApprove,
+	store: (*postgres.DB).Recipes,
+	approved: func(r spectra.Recipe, a spectra.RecipeApproval) recipeApprovedBody {
+		return recipeApprovedBody{Recipe: r, Approval: a}
+	},
 }
 
 // recipeFields are what a client writes of a recipe. An update (PUT)
@@ -66,36 +72,9 @@ type updateRecipeInput struct {
 	Body    recipeUpdateFields
 }
 
-// approveMethodInput is an approval: the approver re-enters their password, so
-// the signature is theirs and made knowingly (21 CFR 11.200).
-type approveMethodInput struct {
-	ID      uuid.UUID `path:"id"`
-	IfMatch string    `header:"If-Match" doc:"The ETag of the revision the approver reviewed; a stale one answers 412."`
-	Body    struct {
-		Comment  string `json:"comment,omitempty" maxLength:"2000"`
-		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"The approver's own password, re-entered to sign."`
-	}
-}
-
-type retireMethodInput struct {
-	ID      uuid.UUID `path:"id"`
-	IfMatch string    `header:"If-Match" doc:"The ETag of the revision as last read; a stale one answers 412."`
-}
-
 type recipeApprovedBody struct {
 	Recipe   spectra.Recipe         `json:"recipe"`
 	Approval spectra.RecipeApproval `json:"approval"`
-}
-
-type recipeApprovedOutput struct {
-	ETag string `header:"ETag"`
-	Body recipeApprovedBody
-}
-
-type listMethodApprovalsInput struct {
-	ID     uuid.UUID `path:"id"`
-	Limit  int       `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
-	Cursor string    `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
 }
 
 func (s *server) listRecipes(ctx context.Context, in *listRecipesInput) (*listOutput[spectra.Recipe], error) {
@@ -114,15 +93,7 @@ func (s *server) listRecipes(ctx context.Context, in *listRecipesInput) (*listOu
 	return &listOutput[spectra.Recipe]{Body: newList(items, cursor)}, nil
 }
 
-func (s *server) getRecipe(ctx context.Context, in *recipeIDInput) (*recipeOutput, error) {
-	r, err := s.store.Recipe(ctx, s.tenant(ctx), in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return outRecipe(r), nil
-}
-
-func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*recipeOutput, error) {
+func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*revisionOutput[spectra.Recipe], error) {
 	d, err := in.Body.draft()
 	if err != nil {
 		return nil, err
@@ -131,10 +102,10 @@ func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*reci
 	if err != nil {
 		return nil, err
 	}
-	return outRecipe(r), nil
+	return outRevision(r), nil
 }
 
-func (s *server) updateRecipe(ctx context.Context, in *updateRecipeInput) (*recipeOutput, error) {
+func (s *server) updateRecipe(ctx context.Context, in *updateRecipeInput) (*revisionOutput[spectra.Recipe], error) {
 	b := in.Body
 	version, err := updateVersion(in.IfMatch, b.Version)
 	if err != nil {
@@ -148,78 +119,5 @@ func (s *server) updateRecipe(ctx context.Context, in *updateRecipeInput) (*reci
 	if err != nil {
 		return nil, err
 	}
-	return outRecipe(r), nil
-}
-
-// approveRecipe checks the revision before the password, so that a missing
-// or foreign id (404) or a revision past draft (409) costs no login
-// attempt; the password is checked outside any tenant transaction, since
-// re-authentication uses connections of its own and must not wait for one
-// while holding another. The store then re-checks the revision under a
-// lock, at the version the approver reviewed.
-func (s *server) approveRecipe(ctx context.Context, in *approveMethodInput) (*recipeApprovedOutput, error) {
-	p, _ := PrincipalFrom(ctx)
-	want, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	t := s.tenant(ctx)
-	cur, err := s.store.Recipe(ctx, t, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	if err := cur.Status.CanApprove(); err != nil {
-		return nil, err
-	}
-	if want > 0 && want != cur.Version {
-		return nil, spectra.Errorf(spectra.CodePrecondition, "the recipe changed since version %d (now %d); review it again", want, cur.Version)
-	}
-	if err := s.reauthApprover(ctx, p, in.Body.Password); err != nil {
-		return nil, err
-	}
-	r, a, err := s.store.ApproveRecipe(ctx, t, in.ID, cur.Version,
-		spectra.Approval{Role: p.Role, Comment: in.Body.Comment, AuthMethod: string(spectra.AuthPassword)})
-	if err != nil {
-		return nil, err
-	}
-	return &recipeApprovedOutput{ETag: etag(r.Version), Body: recipeApprovedBody{Recipe: r, Approval: a}}, nil
-}
-
-// reauthApprover checks the caller's password once more, to sign; a wrong
-// one is 401 naming the field password, and counts as a failed login.
-func (s *server) reauthApprover(ctx context.Context, p spectra.Principal, password string) error {
-	c := clientFrom(ctx)
-	return s.auth.Reauthenticate(ctx, p, password, auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)})
-}
-
-func (s *server) retireRecipe(ctx context.Context, in *retireMethodInput) (*recipeOutput, error) {
-	version, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.store.RetireRecipe(ctx, s.tenant(ctx), in.ID, version)
-	if err != nil {
-		return nil, err
-	}
-	return outRecipe(r), nil
-}
-
-func (s *server) newRecipeVersion(ctx context.Context, in *recipeIDInput) (*recipeOutput, error) {
-	r, err := s.store.NewRecipeVersion(ctx, s.tenant(ctx), in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return outRecipe(r), nil
-}
-
-func (s *server) listRecipeApprovals(ctx context.Context, in *listMethodApprovalsInput) (*listOutput[spectra.RecipeApproval], error) {
-	pg, err := page(in.Limit, in.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	items, cursor, err := s.store.RecipeApprovals(ctx, s.tenant(ctx), in.ID, pg)
-	if err != nil {
-		return nil, err
-	}
-	return &listOutput[spectra.RecipeApproval]{Body: newList(items, cursor)}, nil
+	return outRevision(r), nil
 }

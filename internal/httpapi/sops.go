@@ -5,11 +5,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// SOPs (/api/lims/sops): the same life as recipes — drafts, approval with
-// an e-signature, retirement and new versions.
+// SOPs (/api/lims/sops): what is an SOP's own — its list filters, fields,
+// create and edit; the rest of its life is shared with recipes
+// (revisions.go).
 
 type listSOPsInput struct {
 	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
@@ -20,15 +22,20 @@ type listSOPsInput struct {
 	LineageID string `query:"lineage_id" format:"uuid" doc:"Only the revisions of this procedure."`
 }
 
-type sopOutput struct {
-	ETag string `header:"ETag"`
-	Body spectra.SOP
-}
-
-func outSOP(x spectra.SOP) *sopOutput { return &sopOutput{ETag: etag(x.Version), Body: x} }
-
 type sopIDInput struct {
 	ID uuid.UUID `path:"id" doc:"The SOP revision's id."`
+}
+
+func (in *sopIDInput) revisionID() uuid.UUID { return in.ID }
+
+// sopAPI serves the shared life of SOP revisions (revisions.go).
+var sopAPI = revisionAPI[spectra.SOP, spectra.SOPApproval, sopApprovedBody]{
+	what: "SOP", aWhat: "An SOP", slug: "sop", path: "/api/lims/sops",
+	readPerm: spectra.PermSOPRead, draftPerm: spectra.PermSOPDraft, approvePerm: spectra.PermSOPApprove,
+	store: (*postgres.DB).SOPs,
+	approved: func(x spectra.SOP, a spectra.SOPApproval) sopApprovedBody {
+		return sopApprovedBody{SOP: x, Approval: a}
+	},
 }
 
 // sopFields are what a client writes of an SOP; an update adds the
@@ -65,11 +72,6 @@ type sopApprovedBody struct {
 	Approval spectra.SOPApproval `json:"approval"`
 }
 
-type sopApprovedOutput struct {
-	ETag string `header:"ETag"`
-	Body sopApprovedBody
-}
-
 func (s *server) listSOPs(ctx context.Context, in *listSOPsInput) (*listOutput[spectra.SOP], error) {
 	pg, err := page(in.Limit, in.Cursor)
 	if err != nil {
@@ -86,23 +88,15 @@ func (s *server) listSOPs(ctx context.Context, in *listSOPsInput) (*listOutput[s
 	return &listOutput[spectra.SOP]{Body: newList(items, cursor)}, nil
 }
 
-func (s *server) getSOP(ctx context.Context, in *sopIDInput) (*sopOutput, error) {
-	x, err := s.store.SOP(ctx, s.tenant(ctx), in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return outSOP(x), nil
-}
-
-func (s *server) createSOP(ctx context.Context, in *createSOPInput) (*sopOutput, error) {
+func (s *server) createSOP(ctx context.Context, in *createSOPInput) (*revisionOutput[spectra.SOP], error) {
 	x, err := s.store.CreateSOP(ctx, s.tenant(ctx), in.Body.draft())
 	if err != nil {
 		return nil, err
 	}
-	return outSOP(x), nil
+	return outRevision(x), nil
 }
 
-func (s *server) updateSOP(ctx context.Context, in *updateSOPInput) (*sopOutput, error) {
+func (s *server) updateSOP(ctx context.Context, in *updateSOPInput) (*revisionOutput[spectra.SOP], error) {
 	version, err := updateVersion(in.IfMatch, in.Body.Version)
 	if err != nil {
 		return nil, err
@@ -112,67 +106,5 @@ func (s *server) updateSOP(ctx context.Context, in *updateSOPInput) (*sopOutput,
 	if err != nil {
 		return nil, err
 	}
-	return outSOP(x), nil
-}
-
-// approveSOP checks the revision, then the password, then approves: see
-// approveRecipe for why in that order and outside one transaction.
-func (s *server) approveSOP(ctx context.Context, in *approveMethodInput) (*sopApprovedOutput, error) {
-	p, _ := PrincipalFrom(ctx)
-	want, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	t := s.tenant(ctx)
-	cur, err := s.store.SOP(ctx, t, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	if err := cur.Status.CanApprove(); err != nil {
-		return nil, err
-	}
-	if want > 0 && want != cur.Version {
-		return nil, spectra.Errorf(spectra.CodePrecondition, "the SOP changed since version %d (now %d); review it again", want, cur.Version)
-	}
-	if err := s.reauthApprover(ctx, p, in.Body.Password); err != nil {
-		return nil, err
-	}
-	x, a, err := s.store.ApproveSOP(ctx, t, in.ID, cur.Version,
-		spectra.Approval{Role: p.Role, Comment: in.Body.Comment, AuthMethod: string(spectra.AuthPassword)})
-	if err != nil {
-		return nil, err
-	}
-	return &sopApprovedOutput{ETag: etag(x.Version), Body: sopApprovedBody{SOP: x, Approval: a}}, nil
-}
-
-func (s *server) retireSOP(ctx context.Context, in *retireMethodInput) (*sopOutput, error) {
-	version, err := ifMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	x, err := s.store.RetireSOP(ctx, s.tenant(ctx), in.ID, version)
-	if err != nil {
-		return nil, err
-	}
-	return outSOP(x), nil
-}
-
-func (s *server) newSOPVersion(ctx context.Context, in *sopIDInput) (*sopOutput, error) {
-	x, err := s.store.NewSOPVersion(ctx, s.tenant(ctx), in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return outSOP(x), nil
-}
-
-func (s *server) listSOPApprovals(ctx context.Context, in *listMethodApprovalsInput) (*listOutput[spectra.SOPApproval], error) {
-	pg, err := page(in.Limit, in.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	items, cursor, err := s.store.SOPApprovals(ctx, s.tenant(ctx), in.ID, pg)
-	if err != nil {
-		return nil, err
-	}
-	return &listOutput[spectra.SOPApproval]{Body: newList(items, cursor)}, nil
+	return outRevision(x), nil
 }

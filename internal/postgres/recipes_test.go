@@ -40,7 +40,7 @@ func TestRecipeVersionRace(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := db.NewRecipeVersion(ctx, postgres.Tenant{OrgID: org, UserID: user, Auth: "system"}, src)
+		_, err := db.Recipes().NewVersion(ctx, postgres.Tenant{OrgID: org, UserID: user, Auth: "system"}, src)
 		done <- err
 	}()
 	// Wait until the new version is blocked on the rival's index entry.

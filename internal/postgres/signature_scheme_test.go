@@ -83,7 +83,7 @@ func TestSignatureSchemeMigration(t *testing.T) {
 		man.Signatures[0].ContentSHA256 != hex.EncodeToString(elnV1[:]) {
 		t.Fatalf("the old ELN signature after the migration: %+v", man.Signatures)
 	}
-	approvals, _, err := db.SOPApprovals(ctx, tenant, sop, postgres.Page{Limit: 10, After: uuid.Max})
+	approvals, _, err := db.SOPs().Approvals(ctx, tenant, sop, postgres.Page{Limit: 10, After: uuid.Max})
 	if err != nil {
 		t.Fatal(err)
 	}

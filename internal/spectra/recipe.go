@@ -105,52 +105,6 @@ func rangeText(d RecipeParam) string {
 	}
 }
 
-// MethodStatus is where a recipe or SOP revision is in its life:
-// draft → approved → retired. Only a draft can change; an approved
-// revision is immutable, and a change to it is a new revision.
-type MethodStatus string
-
-// The states of a recipe or SOP revision.
-const (
-	MethodStatusDraft    MethodStatus = "draft"
-	MethodStatusApproved MethodStatus = "approved"
-	MethodStatusRetired  MethodStatus = "retired"
-)
-
-// CanEdit fails with CodeConflict unless the revision is a draft.
-func (s MethodStatus) CanEdit() error {
-	if s != MethodStatusDraft {
-		return Errorf(CodeConflict, "this revision is %s and cannot change; start a new version instead", s)
-	}
-	return nil
-}
-
-// CanApprove fails with CodeConflict unless the revision is a draft: a
-// revision is approved once, and what was approved stays as it was.
-func (s MethodStatus) CanApprove() error {
-	if s != MethodStatusDraft {
-		return Errorf(CodeConflict, "only a draft can be approved; this revision is %s", s)
-	}
-	return nil
-}
-
-// CanRetire fails with CodeConflict unless the revision is approved.
-func (s MethodStatus) CanRetire() error {
-	if s != MethodStatusApproved {
-		return Errorf(CodeConflict, "only an approved revision can be retired; this one is %s", s)
-	}
-	return nil
-}
-
-// CanVersion fails with CodeConflict unless a new draft may start from the
-// revision: from an approved or retired one. A draft is edited in place.
-func (s MethodStatus) CanVersion() error {
-	if s == MethodStatusDraft {
-		return Errorf(CodeConflict, "this revision is still a draft: edit it instead of starting a new version")
-	}
-	return nil
-}
-
 // Recipe is one revision of a method template as the API shows it.
 type Recipe struct {
 	ID              uuid.UUID     `json:"id"`
@@ -160,14 +114,12 @@ type Recipe struct {
 	Description     string        `json:"description"`
 	Parameters      []RecipeParam `json:"parameters" doc:"The parameters a run of this recipe takes, with their units and ranges."`
 	InstrumentKinds []string      `json:"instrument_kinds" doc:"The kinds of instrument a run needs (SMU, spectrometer, …)."`
-	Status          MethodStatus  `json:"status" enum:"draft,approved,retired"`
-	ApprovedAt      *time.Time    `json:"approved_at"`
-	ApprovedBy      *uuid.UUID    `json:"approved_by" nullable:"true"`
-	RetiredAt       *time.Time    `json:"retired_at"`
-	CreatedBy       *uuid.UUID    `json:"created_by" nullable:"true"`
-	CreatedAt       time.Time     `json:"created_at"`
-	UpdatedAt       time.Time     `json:"updated_at"`
-	Version         int           `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+	RevisionState
+}
+
+// Head is what r's life as a revision reads.
+func (r Recipe) Head() RevisionHead {
+	return RevisionHead{ID: r.ID, LineageID: r.LineageID, Status: r.Status, Version: r.Version}
 }
 
 // RecipeDraft is the content of a recipe as a client writes it.
@@ -221,21 +173,6 @@ type RecipeFilter struct {
 	LineageID uuid.UUID
 }
 
-// MethodSignature is the e-signature behind an approval: what the signer
-// declared, how they proved who they were, and the digest of what they
-// signed.
-type MethodSignature struct {
-	ID            uuid.UUID       `json:"id"`
-	SignerID      uuid.UUID       `json:"signer_id"`
-	SignerRole    Role            `json:"signer_role"`
-	Meaning       string          `json:"meaning" doc:"What the signer declared: approved."`
-	AuthMethod    string          `json:"auth_method" doc:"How the signer proved who they were at signing (password: re-entered)."`
-	SignedAt      time.Time       `json:"signed_at"`
-	Scheme        SignatureScheme `json:"scheme" enum:"v1,v2" doc:"How the digest was computed: v2 hashes canonical JSON of every signed field of the revision; v1 (signatures made before v2) a fixed set of them."`
-	ContentSHA256 string          `json:"content_sha256" doc:"SHA-256 (hex) of the signed content, encoded as its scheme says."`
-	Matches       bool            `json:"matches" doc:"Whether the revision's current content, encoded by this signature's scheme, still has this digest."`
-}
-
 // RecipeApproval is one approval of a recipe revision.
 type RecipeApproval struct {
 	ID            uuid.UUID        `json:"id"`
@@ -247,12 +184,4 @@ type RecipeApproval struct {
 	Comment       string           `json:"comment"`
 	ApprovedAt    time.Time        `json:"approved_at"`
 	Signature     *MethodSignature `json:"signature" doc:"The e-signature; null for approvals recorded before signatures were required."`
-}
-
-// Approval is what an approver states: their role at the time, a comment,
-// and how they re-authenticated to sign.
-type Approval struct {
-	Role       Role
-	Comment    string
-	AuthMethod string
 }

@@ -10,20 +10,18 @@ import (
 // it. It lives like a recipe: draft → approved → retired, and a change to
 // an approved SOP is a new revision of the same lineage and code.
 type SOP struct {
-	ID           uuid.UUID    `json:"id"`
-	LineageID    uuid.UUID    `json:"lineage_id" doc:"Shared by every revision of the same procedure."`
-	Revision     int          `json:"revision" doc:"The procedure's revision number, 1 for the first; unique within the lineage and the code."`
-	Code         string       `json:"code" doc:"The procedure's document code, e.g. SOP-IV-001; the same for every revision."`
-	Title        string       `json:"title"`
-	BodyMarkdown string       `json:"body_markdown"`
-	Status       MethodStatus `json:"status" enum:"draft,approved,retired"`
-	ApprovedAt   *time.Time   `json:"approved_at"`
-	ApprovedBy   *uuid.UUID   `json:"approved_by" nullable:"true"`
-	RetiredAt    *time.Time   `json:"retired_at"`
-	CreatedBy    *uuid.UUID   `json:"created_by" nullable:"true"`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
-	Version      int          `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+	ID           uuid.UUID `json:"id"`
+	LineageID    uuid.UUID `json:"lineage_id" doc:"Shared by every revision of the same procedure."`
+	Revision     int       `json:"revision" doc:"The procedure's revision number, 1 for the first; unique within the lineage and the code."`
+	Code         string    `json:"code" doc:"The procedure's document code, e.g. SOP-IV-001; the same for every revision."`
+	Title        string    `json:"title"`
+	BodyMarkdown string    `json:"body_markdown"`
+	RevisionState
+}
+
+// Head is what s's life as a revision reads.
+func (s SOP) Head() RevisionHead {
+	return RevisionHead{ID: s.ID, LineageID: s.LineageID, Status: s.Status, Version: s.Version}
 }
 
 // SOPDraft is the content of an SOP as a client writes it.

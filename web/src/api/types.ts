@@ -21,6 +21,7 @@ export type RecipeFields = S['RecipeFields'];
 export type RecipeApproval = S['RecipeApproval'];
 export type SOP = S['SOP'];
 export type SOPApproval = S['SOPApproval'];
+export type SopFields = S['SopFields'];
 export type MethodSignature = S['MethodSignature'];
 export type MethodStatus = S['Recipe']['status'];
 export type ELNEntry = S['ELNEntry'];

@@ -13,7 +13,7 @@ import { AmendForm, Amendments } from './Amendments';
 import { EntryForm } from './EntryForm';
 import { Manifest } from './Manifest';
 import { SignDialog } from './SignDialog';
-import '../recipes/methods.css';
+import '../methods/methods.css';
 
 function ProjectName({ id }: { id: string }) {
   const q = $api.useQuery('get', '/api/lims/projects/{id}', { params: { path: { id } } });

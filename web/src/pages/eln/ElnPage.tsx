@@ -8,7 +8,7 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { excerpt } from './excerpt';
 import { Snippet } from './snippet';
-import '../recipes/methods.css';
+import '../methods/methods.css';
 
 const PAGE_SIZE = 20;
 

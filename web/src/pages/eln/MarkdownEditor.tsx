@@ -2,7 +2,7 @@ import type { ReactElement } from 'react';
 import type { FieldError } from 'react-hook-form';
 import { Field } from '../../components/Field';
 import { Markdown } from '../../components/Markdown';
-import '../recipes/methods.css';
+import '../methods/methods.css';
 
 /** A Markdown textarea (the child) beside a live preview of what it holds. */
 export function MarkdownEditor({

@@ -1,9 +1,6 @@
-import { useForm } from 'react-hook-form';
 import type { SignMeaning } from '../../api/types';
-import { Dialog } from '../../components/Dialog';
 import { Field } from '../../components/Field';
-import { FormError } from '../../components/FormError';
-import { applyServerErrors } from '../../forms/serverErrors';
+import { SignatureDialog } from '../../forms/SignatureDialog';
 
 interface SignValues {
   meaning: SignMeaning;
@@ -17,9 +14,8 @@ export const meanings: { value: SignMeaning; text: string }[] = [
 ];
 
 /**
- * The e-signature: the meaning of the signature and the signer's password
- * again. A wrong password is the server's 401, shown here at the field;
- * the session goes on (the API client does not take it for an expired one).
+ * The e-signature of an entry: the meaning of the signature and the
+ * signer's password again (SignatureDialog).
  */
 export function SignDialog({
   open,
@@ -32,29 +28,17 @@ export function SignDialog({
   onClose: () => void;
   onSign: (v: SignValues) => Promise<unknown>;
 }) {
-  const form = useForm<SignValues>({ defaultValues: { meaning: 'authored', password: '' } });
-  const { errors, isSubmitting } = form.formState;
-  const close = () => {
-    form.reset();
-    onClose();
-  };
-  const submit = form.handleSubmit(async (v) => {
-    try {
-      await onSign(v);
-      form.reset();
-    } catch (err) {
-      applyServerErrors(err, form.setError, ['meaning', 'password']);
-      form.setValue('password', '');
-    }
-  });
   return (
-    <Dialog open={open} title={`Sign “${title}”`} onClose={close} testId="sign-dialog">
-      <form onSubmit={submit} noValidate>
-        <p className="small muted">
-          Your signature records your name, role, the time, its meaning and a SHA-256 digest of the entry as it stands.
-          The entry is then locked; later corrections are amendments.
-        </p>
-        <Field label="Meaning" error={errors.meaning}>
+    <SignatureDialog<SignValues>
+      open={open}
+      title={`Sign “${title}”`}
+      testId="sign-dialog"
+      defaults={{ meaning: 'authored', password: '' }}
+      fields={['meaning', 'password']}
+      clearPasswordOnError
+      intro="Your signature records your name, role, the time, its meaning and a SHA-256 digest of the entry as it stands. The entry is then locked; later corrections are amendments."
+      before={(form) => (
+        <Field label="Meaning" error={form.formState.errors.meaning}>
           <select data-testid="sign-meaning" {...form.register('meaning')}>
             {meanings.map((m) => (
               <option key={m.value} value={m.value}>
@@ -63,24 +47,10 @@ export function SignDialog({
             ))}
           </select>
         </Field>
-        <Field label="Password" error={errors.password}>
-          <input
-            type="password"
-            autoComplete="current-password"
-            data-testid="sign-password"
-            {...form.register('password', { required: 'Enter your password to sign.' })}
-          />
-        </Field>
-        <FormError errors={errors} />
-        <div className="actions">
-          <button type="submit" data-testid="sign-confirm" disabled={isSubmitting}>
-            {isSubmitting ? 'Signing…' : 'Sign'}
-          </button>
-          <button type="button" className="secondary" onClick={close}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      )}
+      confirm="Sign"
+      onClose={onClose}
+      onSign={onSign}
+    />
   );
 }

@@ -2,13 +2,11 @@
 // the approval dialog (an e-signature: the password again, and a comment)
 // and the list of approvals with their signatures.
 import type { ReactNode } from 'react';
-import { useForm } from 'react-hook-form';
 import type { MethodSignature, MethodStatus } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { Field } from '../../components/Field';
-import { FormError } from '../../components/FormError';
 import { formatTime } from '../../components/time';
-import { applyServerErrors } from '../../forms/serverErrors';
+import { SignatureDialog } from '../../forms/SignatureDialog';
 import './methods.css';
 
 const statusTone: Record<MethodStatus, string> = { draft: 'info', approved: 'ok', retired: 'muted' };
@@ -33,8 +31,8 @@ interface ApproveValues {
 }
 
 /**
- * Approving is signing: the approver types their password again. A wrong
- * one is the server's 401, shown at the password field.
+ * Approving is signing: the approver types their password again
+ * (SignatureDialog), and may add a comment.
  */
 export function ApproveDialog({
   open,
@@ -47,50 +45,24 @@ export function ApproveDialog({
   onClose: () => void;
   onApprove: (v: ApproveValues) => Promise<unknown>;
 }) {
-  const form = useForm<ApproveValues>({ defaultValues: { password: '', comment: '' } });
-  const { errors, isSubmitting } = form.formState;
-  const close = () => {
-    form.reset();
-    onClose();
-  };
-  const submit = form.handleSubmit(async (v) => {
-    try {
-      await onApprove(v);
-      form.reset();
-    } catch (err) {
-      applyServerErrors(err, form.setError, ['password', 'comment']);
-    }
-  });
   return (
-    <Dialog open={open} title={`Approve ${what}`} onClose={close} testId="approve-dialog">
-      <form onSubmit={submit} noValidate>
-        <p className="small muted">
-          Approving is an electronic signature: enter your password to confirm that you approve this revision as it
-          stands.
-        </p>
-        <Field label="Password" error={errors.password}>
-          <input
-            type="password"
-            autoComplete="current-password"
-            data-testid="approve-password"
-            autoFocus
-            {...form.register('password', { required: 'Enter your password to sign.' })}
-          />
-        </Field>
-        <Field label="Comment (optional)" error={errors.comment}>
+    <SignatureDialog<ApproveValues>
+      open={open}
+      title={`Approve ${what}`}
+      testId="approve-dialog"
+      defaults={{ password: '', comment: '' }}
+      fields={['password', 'comment']}
+      autoFocusPassword
+      intro="Approving is an electronic signature: enter your password to confirm that you approve this revision as it stands."
+      after={(form) => (
+        <Field label="Comment (optional)" error={form.formState.errors.comment}>
           <textarea rows={2} data-testid="approve-comment" {...form.register('comment')} />
         </Field>
-        <FormError errors={errors} />
-        <div className="actions">
-          <button type="submit" data-testid="approve-confirm" disabled={isSubmitting}>
-            {isSubmitting ? 'Signing…' : 'Sign and approve'}
-          </button>
-          <button type="button" className="secondary" onClick={close}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      )}
+      confirm="Sign and approve"
+      onClose={onClose}
+      onSign={onApprove}
+    />
   );
 }
 

@@ -1,0 +1,192 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// Revisioned documents (recipes, SOPs): the handlers of their shared life
+// — get, approve with an e-signature, retire, new version, approvals —
+// once, for a revisionAPI that names what differs. Listing, creating and
+// editing differ in their fields and stay in recipes.go and sops.go.
+
+// revisionAPI is one kind of revisioned document as the API serves it.
+type revisionAPI[T spectra.Revisioned, A, B any] struct {
+	what  string // the kind in messages and summaries: "recipe", "SOP"
+	aWhat string // the same with its article, capitalized: "A recipe", "An SOP"
+	slug  string // the kind in operation ids: "recipe" (list-recipes, approve-recipe)
+	path  string // the collection: "/api/lims/recipes"
+	// The permissions to read, to draft (and start new versions), to
+	// approve (and retire).
+	readPerm, draftPerm, approvePerm spectra.Permission
+
+	store    func(*postgres.DB) postgres.Revisions[T, A]
+	approved func(T, A) B // the body an approval answers with
+}
+
+// addRevisionRoutes registers a kind's routes: list, create and update
+// (the kind's own handlers), get, approve, retire, new version and
+// approvals (the shared ones). Everyone reads; the draft permission
+// drafts and starts new versions; the approve permission approves and
+// retires.
+func addRevisionRoutes[I any, P revisionIDInput[I], T spectra.Revisioned, A, B, LI, CI, UI any](s *server, k revisionAPI[T, A, B],
+	list func(context.Context, *LI) (*listOutput[T], error),
+	create func(context.Context, *CI) (*revisionOutput[T], error),
+	update func(context.Context, *UI) (*revisionOutput[T], error)) {
+	read, draft, approve := string(k.readPerm), string(k.draftPerm), string(k.approvePerm)
+	one := k.path + "/{id}"
+	register(s, Route{Method: http.MethodGet, Path: k.path, Permission: read,
+		OperationID: "list-" + k.slug + "s", Summary: "List " + k.what + " revisions, newest first"}, list)
+	register(s, Route{Method: http.MethodPost, Path: k.path, Permission: draft,
+		OperationID: "create-" + k.slug, Summary: "Draft a new " + k.what + " (revision 1 of a new lineage)", Status: http.StatusCreated}, create)
+	register(s, Route{Method: http.MethodGet, Path: one, Permission: read,
+		OperationID: "get-" + k.slug, Summary: "One " + k.what + " revision"}, getRevision[I, P](s, k))
+	register(s, Route{Method: http.MethodPut, Path: one, Permission: draft,
+		OperationID: "update-" + k.slug, Summary: "Edit a draft " + k.what + " (approved and retired revisions are immutable)"}, update)
+	register(s, Route{Method: http.MethodPost, Path: one + "/approve", Permission: approve,
+		OperationID: "approve-" + k.slug, Summary: "Approve a draft " + k.what + " with an e-signature (password re-entered)"}, k.approve(s))
+	register(s, Route{Method: http.MethodPost, Path: one + "/retire", Permission: approve,
+		OperationID: "retire-" + k.slug, Summary: "Retire an approved " + k.what + " revision"}, k.retire(s))
+	register(s, Route{Method: http.MethodPost, Path: one + "/versions", Permission: draft,
+		OperationID: "new-" + k.slug + "-version", Summary: "Start the next revision, a draft copied from an approved or retired one", Status: http.StatusCreated}, newRevisionVersion[I, P](s, k))
+	register(s, Route{Method: http.MethodGet, Path: one + "/approvals", Permission: read,
+		OperationID: "list-" + k.slug + "-approvals", Summary: k.aWhat + " revision's approvals and their signatures"}, k.approvals(s))
+}
+
+// revisionOutput is one revision and its ETag.
+type revisionOutput[T spectra.Revisioned] struct {
+	ETag string `header:"ETag"`
+	Body T
+}
+
+func outRevision[T spectra.Revisioned](x T) *revisionOutput[T] {
+	return &revisionOutput[T]{ETag: etag(x.Head().Version), Body: x}
+}
+
+type approvedOutput[B any] struct {
+	ETag string `header:"ETag"`
+	Body B
+}
+
+// revisionIDInput is a kind's path id input (recipeIDInput, sopIDInput:
+// each documents its id in the kind's words).
+type revisionIDInput[I any] interface {
+	*I
+	revisionID() uuid.UUID
+}
+
+// approveMethodInput is an approval: the approver re-enters their password, so
+// the signature is theirs and made knowingly (21 CFR 11.200).
+type approveMethodInput struct {
+	ID      uuid.UUID `path:"id"`
+	IfMatch string    `header:"If-Match" doc:"The ETag of the revision the approver reviewed; a stale one answers 412."`
+	Body    struct {
+		Comment  string `json:"comment,omitempty" maxLength:"2000"`
+		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"The approver's own password, re-entered to sign."`
+	}
+}
+
+type retireMethodInput struct {
+	ID      uuid.UUID `path:"id"`
+	IfMatch string    `header:"If-Match" doc:"The ETag of the revision as last read; a stale one answers 412."`
+}
+
+type listMethodApprovalsInput struct {
+	ID     uuid.UUID `path:"id"`
+	Limit  int       `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
+	Cursor string    `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+}
+
+func getRevision[I any, P revisionIDInput[I], T spectra.Revisioned, A, B any](s *server, k revisionAPI[T, A, B]) func(context.Context, *I) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *I) (*revisionOutput[T], error) {
+		x, err := k.store(s.store).Get(ctx, s.tenant(ctx), P(in).revisionID())
+		if err != nil {
+			return nil, err
+		}
+		return outRevision(x), nil
+	}
+}
+
+// approve is an e-signature (esign): the revision is looked up and must be
+// a draft at the If-Match version, the approver re-enters their password,
+// and the store approves it at the version the approver reviewed,
+// re-checked under a lock.
+func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveMethodInput) (*approvedOutput[B], error) {
+	return func(ctx context.Context, in *approveMethodInput) (*approvedOutput[B], error) {
+		want, err := ifMatch(in.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+		store := k.store(s.store)
+		var approved T
+		a, err := esign(ctx, s, in.Body.Password,
+			func(t postgres.Tenant) (int, error) {
+				cur, err := store.Get(ctx, t, in.ID)
+				if err != nil {
+					return 0, err
+				}
+				h := cur.Head()
+				if err := h.Status.CanApprove(); err != nil {
+					return 0, err
+				}
+				if want > 0 && want != h.Version {
+					return 0, spectra.Errorf(spectra.CodePrecondition, "the %s changed since version %d (now %d); review it again", k.what, want, h.Version)
+				}
+				return h.Version, nil
+			},
+			func(t postgres.Tenant, p spectra.Principal, version int) (A, error) {
+				var a A
+				var err error
+				approved, a, err = store.Approve(ctx, t, in.ID, version,
+					spectra.Approval{Role: p.Role, Comment: in.Body.Comment, AuthMethod: string(spectra.AuthPassword)})
+				return a, err
+			})
+		if err != nil {
+			return nil, err
+		}
+		return &approvedOutput[B]{ETag: etag(approved.Head().Version), Body: k.approved(approved, a)}, nil
+	}
+}
+
+func (k revisionAPI[T, A, B]) retire(s *server) func(context.Context, *retireMethodInput) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *retireMethodInput) (*revisionOutput[T], error) {
+		version, err := ifMatch(in.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+		x, err := k.store(s.store).Retire(ctx, s.tenant(ctx), in.ID, version)
+		if err != nil {
+			return nil, err
+		}
+		return outRevision(x), nil
+	}
+}
+
+func newRevisionVersion[I any, P revisionIDInput[I], T spectra.Revisioned, A, B any](s *server, k revisionAPI[T, A, B]) func(context.Context, *I) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *I) (*revisionOutput[T], error) {
+		x, err := k.store(s.store).NewVersion(ctx, s.tenant(ctx), P(in).revisionID())
+		if err != nil {
+			return nil, err
+		}
+		return outRevision(x), nil
+	}
+}
+
+func (k revisionAPI[T, A, B]) approvals(s *server) func(context.Context, *listMethodApprovalsInput) (*listOutput[A], error) {
+	return func(ctx context.Context, in *listMethodApprovalsInput) (*listOutput[A], error) {
+		pg, err := page(in.Limit, in.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		items, cursor, err := k.store(s.store).Approvals(ctx, s.tenant(ctx), in.ID, pg)
+		if err != nil {
+			return nil, err
+		}
+		return &listOutput[A]{Body: newList(items, cursor)}, nil
+	}
+}

@@ -1,0 +1,311 @@
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
+
+// Revisioned documents: recipes and SOPs live the same life — revisions of
+// a lineage, draft → approved → retired, an approval with an e-signature
+// over the revision's signed content, a new version copied from an
+// approved or retired revision. Revisions is that life, once; a
+// revisionKind names what differs between the kinds (tables, columns,
+// how a row scans, what a signature covers). Listing, creating and
+// editing differ in their content and filters and stay in recipes.go and
+// sops.go. Every method runs in the caller's tenant transaction; a
+// revision of another organization, or a soft-deleted one, is
+// CodeNotFound.
+
+// revisionKind describes one kind of revisioned document.
+type revisionKind[T spectra.Revisioned, A any] struct {
+	what      string // the kind in messages: "recipe", "SOP"
+	table     string // "recipes"
+	approvals string // the approvals table, "recipe_approvals"
+	ref       string // the column naming the revision in approvals and signatures, "recipe_id"
+	columns   string // the columns scan reads, in its order
+	scan      func(pgx.Row) (T, error)
+	// copied lists the content columns a new version copies, and
+	// copyArgs their values from the source revision, in that order.
+	copied   string
+	copyArgs func(T) []any
+	// signed is what an approval signature covers.
+	signed func(T) spectra.SignedContent
+	// approvalDest points at an approval's own columns (id, the revision,
+	// approver id, email, name, role, comment, approved at) and at its
+	// signature; approvalID is its id.
+	approvalDest func(*A) ([]any, **spectra.MethodSignature)
+	approvalID   func(A) uuid.UUID
+}
+
+// Revisions is the life of one kind of revisioned document:
+// db.Recipes() or db.SOPs().
+type Revisions[T spectra.Revisioned, A any] struct {
+	db   *DB
+	kind *revisionKind[T, A]
+}
+
+// Get returns one revision.
+func (r Revisions[T, A]) Get(ctx context.Context, t Tenant, id uuid.UUID) (T, error) {
+	var out T
+	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		var err error
+		out, err = r.kind.get(ctx, tx, t.OrgID, id, false)
+		return err
+	})
+	return out, err
+}
+
+func (k *revisionKind[T, A]) get(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (T, error) {
+	q := `SELECT ` + k.columns + ` FROM ` + k.table + ` WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	x, err := k.scan(tx.QueryRow(ctx, q, org, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return x, spectra.Errorf(spectra.CodeNotFound, "%s not found", k.what)
+	}
+	return x, err
+}
+
+// lockDraft locks a revision to edit it: ifMatch > 0 must be the row's
+// version (CodePrecondition otherwise), as must version > 0 (CodeConflict
+// otherwise); an approved or retired revision is CodeConflict.
+func (k *revisionKind[T, A]) lockDraft(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, ifMatch, version int) (T, error) {
+	cur, err := k.get(ctx, tx, org, id, true)
+	if err != nil {
+		return cur, err
+	}
+	h := cur.Head()
+	if err := methodVersion(h.Version, ifMatch, version, k.what); err != nil {
+		return cur, err
+	}
+	return cur, h.Status.CanEdit()
+}
+
+// methodVersion compares the row's version with an If-Match version
+// (CodePrecondition when stale) and a body version (CodeConflict).
+func methodVersion(current, ifMatch, version int, what string) error {
+	if ifMatch > 0 && ifMatch != current {
+		return spectra.Errorf(spectra.CodePrecondition, "the %s changed since version %d (now %d); reload it", what, ifMatch, current)
+	}
+	if version > 0 && version != current {
+		return spectra.Errorf(spectra.CodeConflict, "the %s changed since version %d (now %d); reload it", what, version, current)
+	}
+	return nil
+}
+
+// Approve approves a draft, in one transaction: an e-signature over the
+// revision's signed content (under CurrentScheme), the approval row, and
+// the revision set to approved. version is the version the approver
+// reviewed (and re-entered their password for): if the revision changed
+// since, CodeConflict, since the signature must cover what they saw. A
+// revision that is not a draft is CodeConflict.
+func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, version int, a spectra.Approval) (T, A, error) {
+	k := r.kind
+	var out T
+	var approval A
+	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		cur, err := k.get(ctx, tx, t.OrgID, id, true)
+		if err != nil {
+			return err
+		}
+		h := cur.Head()
+		if err := h.Status.CanApprove(); err != nil {
+			return err
+		}
+		if h.Version != version {
+			return spectra.Errorf(spectra.CodeConflict, "the %s changed while you were signing (version %d, now %d); review it again", k.what, version, h.Version)
+		}
+		sig, err := insertMethodSignature(ctx, tx, t, k.ref, id, a, k.signed(cur))
+		if err != nil {
+			return err
+		}
+		var approvalID uuid.UUID
+		if err := tx.QueryRow(ctx, `INSERT INTO `+k.approvals+` (organization_id, `+k.ref+`, approver_id, approver_role, comment, signature_id)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, t.OrgID, id, t.UserID, a.Role, a.Comment, sig).Scan(&approvalID); err != nil {
+			return mapError(err, "approval")
+		}
+		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = 'approved', approved_at = now(), approved_by = $3
+			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id, t.UserID))
+		if err != nil {
+			return mapError(err, k.what)
+		}
+		all, err := k.listApprovals(ctx, tx, t.OrgID, out, Page{Limit: MaxLimit})
+		for _, x := range all {
+			if k.approvalID(x) == approvalID {
+				approval = x
+			}
+		}
+		return err
+	})
+	return out, approval, err
+}
+
+// Retire retires an approved revision (CodeConflict otherwise); runs that
+// used it keep pointing at it. ifMatch > 0 must be the row's version.
+func (r Revisions[T, A]) Retire(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
+	k := r.kind
+	var out T
+	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		cur, err := k.get(ctx, tx, t.OrgID, id, true)
+		if err != nil {
+			return err
+		}
+		h := cur.Head()
+		if err := methodVersion(h.Version, ifMatch, 0, k.what); err != nil {
+			return err
+		}
+		if err := h.Status.CanRetire(); err != nil {
+			return err
+		}
+		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = 'retired', retired_at = now()
+			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id))
+		return mapError(err, k.what)
+	})
+	return out, err
+}
+
+// NewVersion starts a new draft from an approved or retired revision:
+// same lineage, the next revision number, the content copied. The source
+// stays as it is. A lineage has at most one open draft: while one exists,
+// or when another new version wins a race, CodeConflict.
+func (r Revisions[T, A]) NewVersion(ctx context.Context, t Tenant, id uuid.UUID) (T, error) {
+	k := r.kind
+	var out T
+	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		// The lock queues new versions of the same revision; versions
+		// started from different revisions of a lineage meet at the
+		// unique keys instead.
+		src, err := k.get(ctx, tx, t.OrgID, id, true)
+		if err != nil {
+			return err
+		}
+		h := src.Head()
+		if err := h.Status.CanVersion(); err != nil {
+			return err
+		}
+		var open uuid.UUID
+		var openRev int
+		err = tx.QueryRow(ctx, `SELECT id, revision FROM `+k.table+` WHERE organization_id = $1 AND lineage_id = $2
+			AND status = 'draft' AND deleted_at IS NULL`, t.OrgID, h.LineageID).Scan(&open, &openRev)
+		if err == nil {
+			return spectra.Errorf(spectra.CodeConflict, "revision %d of this %s (%s) is already an open draft: edit or approve it first", openRev, k.what, open)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		// Deleted revisions keep their numbers: the unique key counts them.
+		args := append([]any{t.OrgID, h.LineageID}, k.copyArgs(src)...)
+		marks := make([]string, 0, len(args)-1)
+		for i := 3; i <= len(args)+1; i++ {
+			marks = append(marks, fmt.Sprintf("$%d", i))
+		}
+		out, err = k.scan(tx.QueryRow(ctx, `INSERT INTO `+k.table+` (organization_id, lineage_id, revision, `+k.copied+`, created_by)
+			SELECT $1, $2, max(revision) + 1, `+strings.Join(marks, ", ")+` FROM `+k.table+` WHERE organization_id = $1 AND lineage_id = $2
+			RETURNING `+k.columns, append(args, t.UserID)...))
+		if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
+			return spectra.Errorf(spectra.CodeConflict, "another new version of this %s was started at the same time; reload the list", k.what)
+		}
+		return mapError(err, k.what)
+	})
+	return out, err
+}
+
+// Approvals lists a revision's approvals with their signatures, newest
+// first, and whether each signature still covers the revision's content.
+// A revision is approved at most once, so the list is short, but it pages
+// like every other.
+func (r Revisions[T, A]) Approvals(ctx context.Context, t Tenant, id uuid.UUID, p Page) ([]A, string, error) {
+	k := r.kind
+	var out []A
+	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		x, err := k.get(ctx, tx, t.OrgID, id, false)
+		if err != nil {
+			return err
+		}
+		out, err = k.listApprovals(ctx, tx, t.OrgID, x, p)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, cursor := next(out, p.Limit, k.approvalID)
+	return out, cursor, nil
+}
+
+func (k *revisionKind[T, A]) listApprovals(ctx context.Context, tx pgx.Tx, org uuid.UUID, x T, p Page) ([]A, error) {
+	// LEFT JOIN users: an approver who has since left the organization
+	// is no longer visible to it, but their approval still stands.
+	rows, err := tx.Query(ctx, `SELECT a.id, a.`+k.ref+`, a.approver_id, coalesce(u.email, ''), coalesce(u.display_name, ''),
+			a.approver_role, a.comment, a.approved_at,
+			s.id, s.signer_id, s.signer_role, s.meaning, s.auth_method, s.signed_at, s.scheme, s.content_sha256
+		FROM `+k.approvals+` a
+		LEFT JOIN users u ON u.id = a.approver_id
+		LEFT JOIN signatures s ON s.organization_id = a.organization_id AND s.id = a.signature_id
+		WHERE a.organization_id = $1 AND a.`+k.ref+` = $2 AND a.id < $3
+		ORDER BY a.id DESC LIMIT $4`, org, x.Head().ID, p.after(), p.Limit+1)
+	if err != nil {
+		return nil, err
+	}
+	content := k.signed(x)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (A, error) {
+		var a A
+		dest, signature := k.approvalDest(&a)
+		sig, err := scanMethodApproval(row, dest...)
+		if sig != nil {
+			sig.Matches = spectra.SignatureMatches(sig.Scheme, sig.stored, content)
+			*signature = &sig.MethodSignature
+		}
+		return a, err
+	})
+}
+
+// methodSignatureRow is a signature as read, with its raw digest.
+type methodSignatureRow struct {
+	spectra.MethodSignature
+	stored []byte
+}
+
+// scanMethodApproval scans an approval's own columns into dest and the joined
+// signature's into the result (nil when the approval has none).
+func scanMethodApproval(row pgx.Row, dest ...any) (*methodSignatureRow, error) {
+	var (
+		id, signer           *uuid.UUID
+		role, meaning, authM *string
+		scheme               *string
+		signedAt             *time.Time
+		digest               []byte
+	)
+	if err := row.Scan(append(dest, &id, &signer, &role, &meaning, &authM, &signedAt, &scheme, &digest)...); err != nil || id == nil {
+		return nil, err
+	}
+	s := &methodSignatureRow{stored: digest}
+	s.ID, s.SignerID, s.SignerRole, s.Meaning, s.AuthMethod, s.SignedAt = *id, *signer, spectra.Role(*role), *meaning, *authM, *signedAt
+	s.Scheme = spectra.SignatureScheme(*scheme)
+	s.ContentSHA256 = hex.EncodeToString(digest)
+	return s, nil
+}
+
+// insertMethodSignature writes the approval signature of a revision
+// (column names which kind) over its content, under the current scheme,
+// and returns its id.
+func insertMethodSignature(ctx context.Context, tx pgx.Tx, t Tenant, column string, id uuid.UUID, a spectra.Approval, c spectra.SignedContent) (uuid.UUID, error) {
+	sum, err := spectra.SignatureDigest(spectra.CurrentScheme, c)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	var sig uuid.UUID
+	err = tx.QueryRow(ctx, `INSERT INTO signatures (organization_id, `+column+`, signer_id, signer_role, meaning, scheme, content_sha256, auth_method)
+		VALUES ($1, $2, $3, $4, 'approved', $5, $6, $7) RETURNING id`,
+		t.OrgID, id, t.UserID, a.Role, spectra.CurrentScheme, sum[:], a.AuthMethod).Scan(&sig)
+	return sig, mapError(err, "signature")
+}

@@ -1,0 +1,213 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { $api, api } from '../../api/client';
+import { unwrap } from '../../api/problem';
+import type { MethodStatus } from '../../api/types';
+import { RoleGuard } from '../../auth/RoleGuard';
+import { Loading } from '../../components/Loading';
+import { ProblemMessage } from '../../components/ProblemMessage';
+import { formatTime } from '../../components/time';
+import type { MethodBase, MethodFields, MethodKind, MethodRevision } from './kind';
+import { ApproveDialog, Approvals, ConfirmDialog, StatusBadge } from './methodParts';
+
+function Revisions<T extends MethodRevision, F extends MethodFields>({ kind, current }: { kind: MethodKind<T, F>; current: T }) {
+  const q = $api.useQuery('get', kind.base, { params: { query: { lineage_id: current.lineage_id, limit: 50 } } });
+  if (q.isPending) return <Loading />;
+  if (q.isError) return <ProblemMessage error={q.error} />;
+  const revs = [...(q.data.items as T[])].sort((a, b) => b.revision - a.revision);
+  return (
+    <ul className="revisions" data-testid={`${kind.key}-revisions`}>
+      {revs.map((r) => (
+        <li key={r.id}>
+          {r.id === current.id ? (
+            <strong>Rev. {r.revision}</strong>
+          ) : (
+            <Link to={`${kind.route}/${r.id}`}>Rev. {r.revision}</Link>
+          )}{' '}
+          <StatusBadge status={r.status} /> <span className="muted small">{formatTime(r.updated_at, 'short')}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function RevisionApprovals({ base, id, status }: { base: MethodBase; id: string; status: MethodStatus }) {
+  const q = $api.useQuery('get', `${base}/{id}/approvals`, { params: { path: { id }, query: { limit: 50 } } });
+  if (q.isPending) return <Loading />;
+  if (q.isError) return <ProblemMessage error={q.error} />;
+  return <Approvals items={q.data.items} status={status} />;
+}
+
+/**
+ * The detail page of a revision of a revisioned document: its content (or
+ * the form, editing a draft), approve (an e-signature), retire, new
+ * version, its approvals and the lineage's revisions.
+ */
+export function MethodDetail<T extends MethodRevision, F extends MethodFields>({ kind }: { kind: MethodKind<T, F> }) {
+  const { id = '' } = useParams();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [editing, setEditing] = useState(false);
+  const [dialog, setDialog] = useState<'approve' | 'retire' | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const { base, key } = kind;
+  const q = $api.useQuery('get', `${base}/{id}`, { params: { path: { id } } });
+
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['get', `${base}/{id}`] }),
+      queryClient.invalidateQueries({ queryKey: ['get', `${base}/{id}/approvals`] }),
+      queryClient.invalidateQueries({ queryKey: ['get', base] }),
+    ]);
+
+  const back = (
+    <p>
+      <Link to={kind.route}>← {kind.title}</Link>
+    </p>
+  );
+  if (q.isPending) return <Loading />;
+  if (q.isError)
+    return (
+      <section className="page">
+        {back}
+        <ProblemMessage error={q.error} />
+      </section>
+    );
+  const x = q.data as T;
+  const ifMatch = { 'If-Match': `"${x.version}"` };
+
+  const run = async (action: () => Promise<void>) => {
+    setActionError(null);
+    setBusy(true);
+    try {
+      await action();
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const newVersion = () =>
+    run(async () => {
+      const next = unwrap(await api.POST(`${base}/{id}/versions`, { params: { path: { id } } }));
+      await queryClient.invalidateQueries({ queryKey: ['get', base] });
+      navigate(`${kind.route}/${next.id}`);
+    });
+
+  return (
+    <section className="page">
+      {back}
+      <div className="page-head">
+        <h1>
+          {kind.heading(x)} <span className="muted small">rev. {x.revision}</span>{' '}
+          <StatusBadge status={x.status} testId={`${key}-detail-status`} />
+        </h1>
+        <div className="actions">
+          {x.status === 'draft' && !editing && (
+            <RoleGuard permission={kind.draftPermission}>
+              <button type="button" className="secondary" data-testid={`edit-${key}`} onClick={() => setEditing(true)}>
+                Edit
+              </button>
+            </RoleGuard>
+          )}
+          {x.status === 'draft' && (
+            <RoleGuard permission={kind.approvePermission}>
+              <button type="button" data-testid="approve-button" onClick={() => setDialog('approve')}>
+                Approve
+              </button>
+            </RoleGuard>
+          )}
+          {x.status === 'approved' && (
+            <RoleGuard permission={kind.approvePermission}>
+              <button type="button" className="secondary" data-testid="retire-button" onClick={() => setDialog('retire')}>
+                Retire
+              </button>
+            </RoleGuard>
+          )}
+          {x.status !== 'draft' && (
+            <RoleGuard permission={kind.draftPermission}>
+              <button type="button" data-testid="new-version" disabled={busy} onClick={newVersion}>
+                New version
+              </button>
+            </RoleGuard>
+          )}
+        </div>
+      </div>
+
+      {actionError !== null && <ProblemMessage error={actionError} />}
+      {x.status !== 'draft' && (
+        <p className="muted small" data-testid={`${key}-immutable`}>
+          {x.status === 'approved' ? `Approved ${formatTime(x.approved_at)}` : `Retired ${formatTime(x.retired_at)}`}{' '}
+          — this revision can no longer change; start a new version to {kind.changeHint}.
+        </p>
+      )}
+
+      {editing
+        ? kind.form({
+            value: x,
+            onCancel: () => setEditing(false),
+            onSave: async (fields) => {
+              unwrap(
+                await api.PUT(`${base}/{id}`, {
+                  params: { path: { id }, header: ifMatch },
+                  body: { ...fields, version: x.version },
+                }),
+              );
+              await refresh();
+              setEditing(false);
+            },
+          })
+        : kind.view(x)}
+
+      <div className="grid">
+        <section className="card" aria-labelledby="approvals-h">
+          <h2 id="approvals-h">Approvals and signatures</h2>
+          <RevisionApprovals base={base} id={id} status={x.status} />
+        </section>
+        <section className="card" aria-labelledby="revisions-h">
+          <h2 id="revisions-h">Revisions</h2>
+          <Revisions kind={kind} current={x} />
+        </section>
+      </div>
+
+      <ApproveDialog
+        open={dialog === 'approve'}
+        what={kind.label(x)}
+        onClose={() => setDialog(null)}
+        onApprove={async (v) => {
+          unwrap(
+            await api.POST(`${base}/{id}/approve`, {
+              params: { path: { id }, header: ifMatch },
+              body: { password: v.password, comment: v.comment.trim() || undefined },
+            }),
+          );
+          await refresh();
+          setDialog(null);
+        }}
+      />
+      <ConfirmDialog
+        open={dialog === 'retire'}
+        title={`Retire ${kind.label(x)}?`}
+        text={kind.retireText}
+        confirm="Retire"
+        busy={busy}
+        testId="retire-dialog"
+        error={actionError !== null && dialog === 'retire' ? <ProblemMessage error={actionError} /> : undefined}
+        onClose={() => {
+          setDialog(null);
+          setActionError(null);
+        }}
+        onConfirm={() =>
+          run(async () => {
+            unwrap(await api.POST(`${base}/{id}/retire`, { params: { path: { id }, header: ifMatch } }));
+            await refresh();
+            setDialog(null);
+          })
+        }
+      />
+    </section>
+  );
+}
