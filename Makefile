@@ -44,11 +44,13 @@ test-pgbouncer: ## the API tests through PgBouncer (transaction pooling, default
 
 # PRODUCT.md §15: a managed database (RDS, Cloud SQL) whose owner is no
 # superuser. The harness owns every test database by a CREATEROLE-only
-# role, which migrates, seeds and runs the tests' owner connections
-# (pgtest.EnvOwner); a missing privilege fails, never skips.
+# role, which migrates, seeds and runs the product's owner work (seed,
+# operator commands); the server serves through spectra_server; the
+# tests' own checks read as the superuser (pgtest.Inspector). A missing
+# privilege fails, never skips. No -race: test-go ran the same code so.
 .PHONY: test-nonsuper
-test-nonsuper: ## the database tests with an owner that is only CREATEROLE (the API and command suites do not pass that way yet)
-	SPECTRA_TEST_OWNER=nonsuper $(GO) test -count=1 -race -timeout 15m ./internal/postgres/...
+test-nonsuper: ## the database, API and command tests with an owner that is only CREATEROLE
+	SPECTRA_TEST_OWNER=nonsuper $(GO) test -count=1 -timeout 15m ./internal/postgres/... ./internal/httpapi ./cmd/spectra
 
 # npm ci runs only when node_modules is missing or package-lock.json changed
 # (npm ci writes node_modules/.package-lock.json, the stamp).

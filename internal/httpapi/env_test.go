@@ -62,7 +62,7 @@ func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	t.Helper()
 	tt, _ := t.(*testing.T)
 	owner, runtime := pgtest.NewSeededDBs(t)
-	e := &apiEnv{t: tt, tb: t, db: owner, rt: runtime, secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
+	e := &apiEnv{t: tt, tb: t, db: pgtest.Inspector(t, owner), rt: runtime, secret: []byte(strings.Repeat("k", 32) + uuid.NewString()), clock: &clock{}, logs: &logSink{}}
 	var handler http.Handler
 	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.ts.Close)

@@ -311,6 +311,43 @@ func NewSeededDBs(t testing.TB) (owner, runtime *postgres.DB) {
 	return open(t, URL(name)), open(t, rt)
 }
 
+// Inspector opens db's database as the test server's superuser, for a
+// test's own set-up and checks (counting rows across organizations,
+// putting a row in a state), which are not the product's and need not obey
+// row-level security. With the superuser as owner it is the owner's pool;
+// with SPECTRA_TEST_OWNER=nonsuper the product still migrates, seeds and
+// serves as the non-superuser roles.
+func Inspector(t testing.TB, db *postgres.DB) *postgres.DB {
+	t.Helper()
+	if owner == "" {
+		return db
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	u.Path = "/" + db.Pool().Config().ConnConfig.Database
+	return open(t, u.String())
+}
+
+// InspectorURL is dbURL (a test database's) as the test server's
+// superuser: what Inspector connects to.
+func InspectorURL(dbURL string) string {
+	if owner == "" {
+		return dbURL
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		panic(err)
+	}
+	a, err := url.Parse(adminURL)
+	if err != nil {
+		panic(err)
+	}
+	u.User = a.User
+	return u.String()
+}
+
 func createSeeded() (string, error) {
 	ctx := context.Background()
 	name := prefix + "_seeded"
