@@ -155,8 +155,8 @@ func (db *DB) UpdateInstrument(ctx context.Context, t Tenant, id uuid.UUID, in s
 		if err != nil {
 			return err
 		}
-		if ifVersion > 0 && cur.Version != ifVersion {
-			return spectra.Errorf(spectra.CodePrecondition, "the instrument changed since version %d (now %d)", ifVersion, cur.Version)
+		if err := checkVersion(staleWording{what: "instrument", terse: true}, cur.Version, ifVersion, 0); err != nil {
+			return err
 		}
 		out, err = scanInstrument(tx.QueryRow(ctx, `UPDATE instruments SET name = $3, kind = $4, serial = $5, location = $6,
 				status = $7, calibration_required = $8

@@ -121,7 +121,7 @@ func (db *DB) UpdateFeatureSet(ctx context.Context, t Tenant, id uuid.UUID, d sp
 		if err != nil {
 			return err
 		}
-		if err := methodVersion(cur.Version, ifMatch, version, "feature set"); err != nil {
+		if err := checkVersion(staleWording{what: "feature set"}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		// Read again under the lock: a model created on the revision just
@@ -274,7 +274,7 @@ func (db *DB) UpdateModel(ctx context.Context, t Tenant, id uuid.UUID, d spectra
 		if err != nil {
 			return err
 		}
-		if err := methodVersion(cur.Version, ifMatch, version, "model"); err != nil {
+		if err := checkVersion(staleWording{what: "model"}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if err := spectra.CheckModelUpdate(cur, d); err != nil {

@@ -98,7 +98,7 @@ func (db *DB) UpdateProject(ctx context.Context, t Tenant, id uuid.UUID, d spect
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("project", cur.Version, ifMatch, version); err != nil {
+		if err := checkVersion(staleWording{what: "project", field: true}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if d.Status == "" {
@@ -122,7 +122,7 @@ func (db *DB) DeleteProject(ctx context.Context, t Tenant, id uuid.UUID, ifMatch
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("project", cur.Version, ifMatch, 0); err != nil {
+		if err := checkVersion(staleWording{what: "project", field: true}, cur.Version, ifMatch, 0); err != nil {
 			return err
 		}
 		var n int
@@ -137,21 +137,6 @@ func (db *DB) DeleteProject(ctx context.Context, t Tenant, id uuid.UUID, ifMatch
 		return err
 	})
 	return limsError(err, "project")
-}
-
-// limsVersion compares the version a client read with the row's: a stale
-// If-Match is CodePrecondition (412), a stale body version CodeConflict
-// (409); zero means the client did not say.
-func limsVersion(what string, current, ifMatch, version int) error {
-	if ifMatch > 0 && ifMatch != current {
-		return spectra.Errorf(spectra.CodePrecondition, "the %s changed since version %d (now %d); reload it", what, ifMatch, current)
-	}
-	if version > 0 && version != current {
-		return &spectra.Error{Code: spectra.CodeConflict,
-			Message: fmt.Sprintf("the %s changed since version %d (now %d); reload it", what, version, current),
-			Fields:  []spectra.FieldError{{Field: "version", Message: "stale"}}}
-	}
-	return nil
 }
 
 // limsConstraintFields names the body field behind each unique, check and

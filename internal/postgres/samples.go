@@ -170,7 +170,7 @@ func (db *DB) UpdateSample(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("sample", cur.Version, ifMatch, version); err != nil {
+		if err := checkVersion(staleWording{what: "sample", field: true}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if d.Status == "" {
@@ -201,7 +201,7 @@ func (db *DB) EditSampleStatus(ctx context.Context, t Tenant, id uuid.UUID, e sp
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("sample", cur.Version, ifMatch, 0); err != nil {
+		if err := checkVersion(staleWording{what: "sample", field: true}, cur.Version, ifMatch, 0); err != nil {
 			return err
 		}
 		status, location := cur.Status, cur.Location
@@ -229,7 +229,7 @@ func (db *DB) DeleteSample(ctx context.Context, t Tenant, id uuid.UUID, ifMatch 
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("sample", cur.Version, ifMatch, 0); err != nil {
+		if err := checkVersion(staleWording{what: "sample", field: true}, cur.Version, ifMatch, 0); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE samples SET deleted_at = now() WHERE organization_id = $1 AND id = $2`, t.OrgID, id)
@@ -388,7 +388,7 @@ func (db *DB) UpdateDevice(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("device", cur.Version, ifMatch, version); err != nil {
+		if err := checkVersion(staleWording{what: "device", field: true}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE devices SET name = $3, kind = $4, position = $5, metadata = $6
