@@ -200,7 +200,7 @@ func (r Revisions[T, A]) NewVersion(ctx context.Context, t Tenant, id uuid.UUID)
 		out, err = k.scan(tx.QueryRow(ctx, `INSERT INTO `+k.table+` (organization_id, lineage_id, revision, `+k.copied+`, created_by)
 			SELECT $1, $2, max(revision) + 1, `+strings.Join(marks, ", ")+` FROM `+k.table+` WHERE organization_id = $1 AND lineage_id = $2
 			RETURNING `+k.columns, append(args, t.UserID)...))
-		if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
+		if isUniqueViolation(err) {
 			return spectra.Errorf(spectra.CodeConflict, "another new version of this %s was started at the same time; reload the list", k.what)
 		}
 		return mapError(err, k.what)
