@@ -213,7 +213,8 @@ type constraintAnswer struct {
 // constraintAnswers names the body field behind the unique, check and
 // foreign-key constraints a client can break, so a 409 or 422 says which
 // value failed. Constraint names are per table, so each key here must be
-// unique in the schema (the LIMS and analysis ones are table-prefixed).
+// unique in the schema (all but check_cert_dates are table-prefixed, and
+// that one is the schema's only constraint of its name).
 var constraintAnswers = map[string]constraintAnswer{
 	// LIMS
 	"projects_organization_id_code_key":          {field: "code"},
@@ -246,10 +247,6 @@ var constraintAnswers = map[string]constraintAnswer{
 	"models_artifact_uri_check":           {field: "artifact_uri", fieldMessage: "is not an artifact URI this model's status allows"},
 	"models_artifact_required_check":      {field: "artifact_uri", fieldMessage: "is not an artifact URI this model's status allows"},
 	"models_metrics_numbers_check":        {field: "metrics", fieldMessage: "values must be numbers"},
-
-	// methods: the code is the only unique a write of an SOP can break
-	// (the revision is computed, the id generated)
-	"sops_organization_id_code_revision_key": {field: "code", fieldMessage: "taken", message: "another SOP already has this code"},
 }
 
 // msString is d as a PostgreSQL duration setting, in milliseconds.

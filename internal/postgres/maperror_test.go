@@ -51,8 +51,6 @@ func TestMapError(t *testing.T) {
 			"name already used by another series", []spectra.FieldError{{Field: "name", Message: "already used by another series"}}}},
 		{"model metrics", pg("23514", "models_metrics_numbers_check", ""), "model", &answer{spectra.CodeInvalid,
 			"metrics values must be numbers", []spectra.FieldError{{Field: "metrics", Message: "values must be numbers"}}}},
-		{"SOP code", pg("23505", "sops_organization_id_code_revision_key", ""), "SOP", &answer{spectra.CodeConflict,
-			"another SOP already has this code", []spectra.FieldError{{Field: "code", Message: "taken"}}}},
 		{"unnamed unique", pg("23505", "users_email_key", ""), "user", &answer{spectra.CodeConflict, "user already exists", nil}},
 		{"unnamed check", pg("23514", "runs_status_check", ""), "run", &answer{spectra.CodeInvalid, "run is invalid (runs_status_check)", nil}},
 		{"RLS refusal", pg("42501", "", `new row violates row-level security policy for table "samples"`), "sample",

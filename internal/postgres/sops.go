@@ -103,6 +103,9 @@ func (db *DB) CreateSOP(ctx context.Context, t Tenant, d spectra.SOPDraft) (spec
 		out, err = scanSOP(tx.QueryRow(ctx, `INSERT INTO sops (organization_id, lineage_id, code, title, body_markdown, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+sopColumns,
 			t.OrgID, lineage, d.Code, d.Title, d.BodyMarkdown, t.UserID))
+		if isUniqueViolation(err) { // the code: the revision is computed, the id generated
+			return sopCodeTaken(d.Code, err)
+		}
 		return mapError(err, "SOP")
 	})
 	return out, err
@@ -134,6 +137,9 @@ func (db *DB) UpdateSOP(ctx context.Context, t Tenant, id uuid.UUID, d spectra.S
 		out, err = scanSOP(tx.QueryRow(ctx, `UPDATE sops SET code = $3, title = $4, body_markdown = $5
 			WHERE organization_id = $1 AND id = $2 RETURNING `+sopColumns,
 			t.OrgID, id, d.Code, d.Title, d.BodyMarkdown))
+		if isUniqueViolation(err) { // the code: the revision is computed, the id generated
+			return sopCodeTaken(d.Code, err)
+		}
 		return mapError(err, "SOP")
 	})
 	return out, err
