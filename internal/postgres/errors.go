@@ -111,20 +111,16 @@ func mapError(err error, what string) error {
 	if err == nil || !errors.As(err, &pgErr) {
 		return err
 	}
-	if what == "" {
-		var se *spectra.Error
-		if errors.As(err, &se) {
-			return err
-		}
-		if e := valueRefusal(pgErr, what); e != nil {
-			e.Err = err
-			return e
-		}
+	var se *spectra.Error
+	if what == "" && errors.As(err, &se) {
 		return err
 	}
 	if e := valueRefusal(pgErr, what); e != nil {
 		e.Err = err
 		return e
+	}
+	if what == "" {
+		return err
 	}
 	var code spectra.Code
 	switch pgErr.Code {
