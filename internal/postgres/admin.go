@@ -3,12 +3,10 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -121,29 +119,4 @@ func (db *DB) ownerTxAs(ctx context.Context, org uuid.UUID, how string, fn func(
 		return fn(tx)
 	})
 	return unavailableError(ctx, err)
-}
-
-// mapError turns PostgreSQL errors into domain errors, in one place:
-// unique violation → conflict, check/foreign-key/not-null violation →
-// invalid, RLS violation → not found (another organization's row is
-// answered like a missing one). SQLSTATE 42501 is also PostgreSQL's code
-// for a missing privilege and an unreadable file: those stay internal
-// errors (500, logged), never a quiet 404.
-func mapError(err error, what string) error {
-	var pgErr *pgconn.PgError
-	if err == nil || !errors.As(err, &pgErr) {
-		return err
-	}
-	switch pgErr.Code {
-	case "23505":
-		return &spectra.Error{Code: spectra.CodeConflict, Message: fmt.Sprintf("%s already exists", what), Err: err}
-	case "23514", "23503", "23502", "22P02", "22001":
-		return &spectra.Error{Code: spectra.CodeInvalid, Message: fmt.Sprintf("%s is invalid (%s)", what, pgErr.ConstraintName), Err: err}
-	case "42501":
-		if !isRLSRefusal(pgErr) {
-			return err
-		}
-		return &spectra.Error{Code: spectra.CodeNotFound, Message: fmt.Sprintf("%s not found", what), Err: err}
-	}
-	return err
 }

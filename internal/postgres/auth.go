@@ -385,7 +385,7 @@ func (db *DB) ProvisionExternal(ctx context.Context, u spectra.ExternalUser, req
 		if create {
 			if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, display_name, oidc_issuer, oidc_subject, home_organization_id)
 				VALUES ($1, $2, $3, $4, $5, $6)`, user, email, name, u.Issuer, u.Subject, org); err != nil {
-				if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
+				if isUniqueViolation(err) {
 					return &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "invalid credentials",
 						Err: fmt.Errorf("identity provider user %s: email %s or subject taken meanwhile", u.Subject, email)}
 				}

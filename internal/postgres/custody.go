@@ -51,7 +51,7 @@ func (db *DB) ListCustody(ctx context.Context, t Tenant, f spectra.CustodyFilter
 		return err
 	})
 	if err != nil {
-		return nil, "", limsError(err, "custody event")
+		return nil, "", mapError(err, "custody event")
 	}
 	out, cursor := next(out, p.Limit, func(e spectra.CustodyEvent) uuid.UUID { return e.ID })
 	return out, cursor, nil
@@ -78,7 +78,7 @@ func (db *DB) SampleCustody(ctx context.Context, t Tenant, sampleID uuid.UUID, p
 		return err
 	})
 	if err != nil {
-		return nil, "", limsError(err, "custody event")
+		return nil, "", mapError(err, "custody event")
 	}
 	out, cursor := next(out, p.Limit, func(e spectra.CustodyEvent) uuid.UUID { return e.ID })
 	return out, cursor, nil
@@ -150,5 +150,5 @@ func (db *DB) RecordCustody(ctx context.Context, t Tenant, ev spectra.NewCustody
 			t.OrgID, id))
 		return err
 	})
-	return out, limsError(err, "custody event")
+	return out, mapError(err, "custody event")
 }

@@ -430,11 +430,8 @@ func (db *DB) UpdateELNEntry(ctx context.Context, t Tenant, id uuid.UUID, d spec
 		if err != nil {
 			return err
 		}
-		if ifMatch > 0 && cur.Version != ifMatch {
-			return spectra.Errorf(spectra.CodePrecondition, "the entry changed since version %d (now %d)", ifMatch, cur.Version)
-		}
-		if version > 0 && cur.Version != version {
-			return spectra.Errorf(spectra.CodeConflict, "the entry changed since version %d (now %d); reload it", version, cur.Version)
+		if err := checkVersion(staleWording{what: "entry", terse: true}, cur.Version, ifMatch, version); err != nil {
+			return err
 		}
 		if err := checkRefs(ctx, tx, t.OrgID, d); err != nil {
 			return err

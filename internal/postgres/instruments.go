@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -120,16 +119,6 @@ func lockInstrumentExclusive(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) 
 	return instrument(ctx, tx, org, id, "FOR UPDATE")
 }
 
-// instrumentError maps the unique name to a conflict that names the field.
-func instrumentError(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return &spectra.Error{Code: spectra.CodeConflict, Message: "an instrument with this name already exists",
-			Fields: []spectra.FieldError{{Field: "name", Message: "already used by another instrument"}}, Err: err}
-	}
-	return mapError(err, "instrument")
-}
-
 // CreateInstrument records a new instrument. A name already used in the
 // organization is CodeConflict.
 func (db *DB) CreateInstrument(ctx context.Context, t Tenant, in spectra.Instrument) (spectra.Instrument, error) {
@@ -140,7 +129,7 @@ func (db *DB) CreateInstrument(ctx context.Context, t Tenant, in spectra.Instrum
 			(organization_id, name, kind, serial, location, status, calibration_required, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+instrumentColumns,
 			t.OrgID, in.Name, in.Kind, in.Serial, in.Location, in.Status, in.CalibrationRequired, analysisNullUUID(t.UserID)))
-		return instrumentError(err)
+		return mapError(err, "instrument")
 	})
 	return out, err
 }
@@ -155,14 +144,14 @@ func (db *DB) UpdateInstrument(ctx context.Context, t Tenant, id uuid.UUID, in s
 		if err != nil {
 			return err
 		}
-		if ifVersion > 0 && cur.Version != ifVersion {
-			return spectra.Errorf(spectra.CodePrecondition, "the instrument changed since version %d (now %d)", ifVersion, cur.Version)
+		if err := checkVersion(staleWording{what: "instrument", terse: true}, cur.Version, ifVersion, 0); err != nil {
+			return err
 		}
 		out, err = scanInstrument(tx.QueryRow(ctx, `UPDATE instruments SET name = $3, kind = $4, serial = $5, location = $6,
 				status = $7, calibration_required = $8
 			WHERE organization_id = $1 AND id = $2 RETURNING `+instrumentColumns,
 			t.OrgID, id, in.Name, in.Kind, in.Serial, in.Location, in.Status, in.CalibrationRequired))
-		return instrumentError(err)
+		return mapError(err, "instrument")
 	})
 	return out, err
 }
@@ -248,15 +237,6 @@ func (db *DB) CreateCalibration(ctx context.Context, t Tenant, c spectra.Calibra
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			t.OrgID, c.InstrumentID, c.CertificateNumber, c.Provider, c.IssuedAt, c.ExpiresAt, c.Notes, analysisNullUUID(t.UserID)).Scan(&id)
 		if err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) {
-				switch {
-				case pgErr.ConstraintName == "check_cert_dates":
-					return analysisFieldErr(spectra.CodeInvalid, "expires_at", "must be after issued_at")
-				case pgErr.Code == "23505":
-					return analysisFieldErr(spectra.CodeConflict, "certificate_number", "already recorded for this instrument")
-				}
-			}
 			return mapError(err, "calibration")
 		}
 		out, err = calibration(ctx, tx, t.OrgID, id)

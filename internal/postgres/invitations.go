@@ -198,7 +198,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, a spectra.Acceptance) (spect
 		if tag.RowsAffected() == 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO memberships (organization_id, user_id, role, created_by) VALUES ($1, $2, $3, $4)`,
 				a.OrgID, user, role, invitedBy); err != nil {
-				if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
+				if isUniqueViolation(err) {
 					return spectra.Errorf(spectra.CodeConflict, "you are already a member of this organization")
 				}
 				return mapError(err, "membership")

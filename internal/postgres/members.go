@@ -97,8 +97,8 @@ func (db *DB) UpdateMember(ctx context.Context, t Tenant, user uuid.UUID, u spec
 		if err != nil {
 			return err
 		}
-		if ifVersion > 0 && cur.Version != ifVersion {
-			return spectra.Errorf(spectra.CodePrecondition, "the member changed since version %d (now %d)", ifVersion, cur.Version)
+		if err := checkVersion(staleWording{what: "member", terse: true}, cur.Version, ifVersion, 0); err != nil {
+			return err
 		}
 		losesAdmin := cur.Role == spectra.RoleAdmin && cur.Active &&
 			((u.Role != nil && *u.Role != spectra.RoleAdmin) || (u.Active != nil && !*u.Active))

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -121,7 +120,7 @@ func (db *DB) UpdateFeatureSet(ctx context.Context, t Tenant, id uuid.UUID, d sp
 		if err != nil {
 			return err
 		}
-		if err := methodVersion(cur.Version, ifMatch, version, "feature set"); err != nil {
+		if err := checkVersion(staleWording{what: "feature set"}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		// Read again under the lock: a model created on the revision just
@@ -220,21 +219,6 @@ func shareFeatureSet(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) error {
 	return err
 }
 
-// modelError names the field of a constraint the domain's validation
-// should have caught first.
-func modelError(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.ConstraintName {
-		case "models_artifact_uri_check", "models_artifact_required_check":
-			return analysisFieldErr(spectra.CodeInvalid, "artifact_uri", "is not an artifact URI this model's status allows")
-		case "models_metrics_numbers_check":
-			return analysisFieldErr(spectra.CodeInvalid, "metrics", "values must be numbers")
-		}
-	}
-	return mapError(err, "model")
-}
-
 // CreateModel stores a draft model on a feature-set revision: revision 1
 // of a new name, or the next revision of a name already used. An unknown
 // feature set is CodeInvalid naming feature_set_id.
@@ -254,7 +238,7 @@ func (db *DB) CreateModel(ctx context.Context, t Tenant, d spectra.ModelDraft) (
 			RETURNING id`, t.OrgID, d.Name, d.FeatureSetID, d.Algorithm, jsonb(d.Hyperparameters), jsonb(d.Metrics), d.ArtifactURI, d.TrainedAt,
 			analysisNullUUID(t.UserID)).Scan(&id)
 		if err != nil {
-			return modelError(err)
+			return mapError(err, "model")
 		}
 		out, err = model(ctx, tx, t.OrgID, id, "")
 		return err
@@ -274,7 +258,7 @@ func (db *DB) UpdateModel(ctx context.Context, t Tenant, id uuid.UUID, d spectra
 		if err != nil {
 			return err
 		}
-		if err := methodVersion(cur.Version, ifMatch, version, "model"); err != nil {
+		if err := checkVersion(staleWording{what: "model"}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if err := spectra.CheckModelUpdate(cur, d); err != nil {
@@ -289,7 +273,7 @@ func (db *DB) UpdateModel(ctx context.Context, t Tenant, id uuid.UUID, d spectra
 				artifact_uri = $7, status = $8, trained_at = $9
 			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, d.FeatureSetID, d.Algorithm, jsonb(d.Hyperparameters), jsonb(d.Metrics),
 			d.ArtifactURI, string(d.Status), d.TrainedAt); err != nil {
-			return modelError(err)
+			return mapError(err, "model")
 		}
 		out, err = model(ctx, tx, t.OrgID, id, "")
 		return err

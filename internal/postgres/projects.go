@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -40,7 +38,7 @@ func (db *DB) ListProjects(ctx context.Context, t Tenant, f spectra.ProjectFilte
 		return err
 	})
 	if err != nil {
-		return nil, "", limsError(err, "project")
+		return nil, "", mapError(err, "project")
 	}
 	out, cursor := next(out, p.Limit, func(p spectra.Project) uuid.UUID { return p.ID })
 	return out, cursor, nil
@@ -84,7 +82,7 @@ func (db *DB) CreateProject(ctx context.Context, t Tenant, d spectra.ProjectDraf
 			t.OrgID, d.Code, d.Name, d.Description, string(d.Status), nilUUID(t.UserID)))
 		return err
 	})
-	return p, limsError(err, "project")
+	return p, mapError(err, "project")
 }
 
 // UpdateProject replaces a project's fields; an empty status keeps the
@@ -98,7 +96,7 @@ func (db *DB) UpdateProject(ctx context.Context, t Tenant, id uuid.UUID, d spect
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("project", cur.Version, ifMatch, version); err != nil {
+		if err := checkVersion(staleWording{what: "project", field: true}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if d.Status == "" {
@@ -109,7 +107,7 @@ func (db *DB) UpdateProject(ctx context.Context, t Tenant, id uuid.UUID, d spect
 			t.OrgID, id, d.Code, d.Name, d.Description, string(d.Status)))
 		return err
 	})
-	return p, limsError(err, "project")
+	return p, mapError(err, "project")
 }
 
 // DeleteProject soft-deletes a project (an admin can restore it). A
@@ -122,7 +120,7 @@ func (db *DB) DeleteProject(ctx context.Context, t Tenant, id uuid.UUID, ifMatch
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("project", cur.Version, ifMatch, 0); err != nil {
+		if err := checkVersion(staleWording{what: "project", field: true}, cur.Version, ifMatch, 0); err != nil {
 			return err
 		}
 		var n int
@@ -136,72 +134,5 @@ func (db *DB) DeleteProject(ctx context.Context, t Tenant, id uuid.UUID, ifMatch
 		_, err = tx.Exec(ctx, `UPDATE projects SET deleted_at = now() WHERE organization_id = $1 AND id = $2`, t.OrgID, id)
 		return err
 	})
-	return limsError(err, "project")
-}
-
-// limsVersion compares the version a client read with the row's: a stale
-// If-Match is CodePrecondition (412), a stale body version CodeConflict
-// (409); zero means the client did not say.
-func limsVersion(what string, current, ifMatch, version int) error {
-	if ifMatch > 0 && ifMatch != current {
-		return spectra.Errorf(spectra.CodePrecondition, "the %s changed since version %d (now %d); reload it", what, ifMatch, current)
-	}
-	if version > 0 && version != current {
-		return &spectra.Error{Code: spectra.CodeConflict,
-			Message: fmt.Sprintf("the %s changed since version %d (now %d); reload it", what, version, current),
-			Fields:  []spectra.FieldError{{Field: "version", Message: "stale"}}}
-	}
-	return nil
-}
-
-// limsConstraintFields names the body field behind each unique, check and
-// foreign key of the LIMS tables, so a 409 or 422 says which value failed.
-var limsConstraintFields = map[string]string{
-	"projects_organization_id_code_key":          "code",
-	"projects_code_check":                        "code",
-	"projects_name_check":                        "name",
-	"projects_status_check":                      "status",
-	"samples_organization_id_barcode_key":        "barcode",
-	"samples_barcode_check":                      "barcode",
-	"samples_name_check":                         "name",
-	"samples_status_check":                       "status",
-	"samples_metadata_check":                     "metadata",
-	"samples_organization_id_project_id_fkey":    "project_id",
-	"wafers_organization_id_sample_id_label_key": "label",
-	"wafers_label_check":                         "label",
-	"wafers_diameter_mm_check":                   "diameter_mm",
-	"wafers_metadata_check":                      "metadata",
-	"devices_organization_id_wafer_id_name_key":  "name",
-	"devices_name_check":                         "name",
-	"devices_metadata_check":                     "metadata",
-	"devices_organization_id_wafer_id_fkey":      "wafer_id",
-	"custody_events_event_type_check":            "event_type",
-}
-
-// limsError maps a LIMS store error: like mapError, naming the field of
-// the constraint that failed, and answering text PostgreSQL cannot store
-// (a NUL character) as CodeInvalid rather than an internal error.
-func limsError(err error, what string) error {
-	var pgErr *pgconn.PgError
-	if err == nil || !errors.As(err, &pgErr) {
-		return err
-	}
-	switch pgErr.Code {
-	case "22P05": // jsonb: the only JSON columns here are the metadata
-		return &spectra.Error{Code: spectra.CodeInvalid, Message: "metadata may not contain NUL characters", Err: err,
-			Fields: []spectra.FieldError{{Field: "metadata", Message: "may not contain NUL characters"}}}
-	case "22021":
-		return &spectra.Error{Code: spectra.CodeInvalid, Message: "text may not contain NUL characters", Err: err}
-	}
-	mapped := mapError(err, what)
-	var se *spectra.Error
-	if field := limsConstraintFields[pgErr.ConstraintName]; field != "" && errors.As(mapped, &se) {
-		msg := "invalid"
-		if se.Code == spectra.CodeConflict {
-			msg = "already used"
-			se.Message = fmt.Sprintf("this %s is already used by another %s (a deleted %s keeps its %s: restore it instead)", field, what, what, field)
-		}
-		se.Fields = []spectra.FieldError{{Field: field, Message: msg}}
-	}
-	return mapped
+	return mapError(err, "project")
 }

@@ -85,22 +85,10 @@ func (k *revisionKind[T, A]) lockDraft(ctx context.Context, tx pgx.Tx, org, id u
 		return cur, err
 	}
 	h := cur.Head()
-	if err := methodVersion(h.Version, ifMatch, version, k.what); err != nil {
+	if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, version); err != nil {
 		return cur, err
 	}
 	return cur, h.Status.CanEdit()
-}
-
-// methodVersion compares the row's version with an If-Match version
-// (CodePrecondition when stale) and a body version (CodeConflict).
-func methodVersion(current, ifMatch, version int, what string) error {
-	if ifMatch > 0 && ifMatch != current {
-		return spectra.Errorf(spectra.CodePrecondition, "the %s changed since version %d (now %d); reload it", what, ifMatch, current)
-	}
-	if version > 0 && version != current {
-		return spectra.Errorf(spectra.CodeConflict, "the %s changed since version %d (now %d); reload it", what, version, current)
-	}
-	return nil
 }
 
 // Approve approves a draft, in one transaction: an e-signature over the
@@ -161,7 +149,7 @@ func (r Revisions[T, A]) Retire(ctx context.Context, t Tenant, id uuid.UUID, ifM
 			return err
 		}
 		h := cur.Head()
-		if err := methodVersion(h.Version, ifMatch, 0, k.what); err != nil {
+		if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, 0); err != nil {
 			return err
 		}
 		if err := h.Status.CanRetire(); err != nil {
@@ -212,7 +200,7 @@ func (r Revisions[T, A]) NewVersion(ctx context.Context, t Tenant, id uuid.UUID)
 		out, err = k.scan(tx.QueryRow(ctx, `INSERT INTO `+k.table+` (organization_id, lineage_id, revision, `+k.copied+`, created_by)
 			SELECT $1, $2, max(revision) + 1, `+strings.Join(marks, ", ")+` FROM `+k.table+` WHERE organization_id = $1 AND lineage_id = $2
 			RETURNING `+k.columns, append(args, t.UserID)...))
-		if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
+		if isUniqueViolation(err) {
 			return spectra.Errorf(spectra.CodeConflict, "another new version of this %s was started at the same time; reload the list", k.what)
 		}
 		return mapError(err, k.what)

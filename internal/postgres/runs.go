@@ -349,8 +349,8 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 		if err != nil {
 			return err
 		}
-		if c.IfVersion > 0 && c.IfVersion != run.Version {
-			return spectra.Errorf(spectra.CodePrecondition, "the run changed since version %d (now %d)", c.IfVersion, run.Version)
+		if err := checkVersion(staleWording{what: "run", terse: true}, run.Version, c.IfVersion, 0); err != nil {
+			return err
 		}
 		if err := run.Check(t.principal(), c.Action); err != nil {
 			return err

@@ -77,7 +77,7 @@ func (db *DB) ListSamples(ctx context.Context, t Tenant, f spectra.SampleFilter,
 		return err
 	})
 	if err != nil {
-		return nil, "", limsError(err, "sample")
+		return nil, "", mapError(err, "sample")
 	}
 	out, cursor := next(out, p.Limit, func(s spectra.Sample) uuid.UUID { return s.ID })
 	return out, cursor, nil
@@ -155,7 +155,7 @@ func (db *DB) CreateSample(ctx context.Context, t Tenant, d spectra.SampleDraft)
 			t.OrgID, d.Barcode, d.Name, d.Material, d.ProjectID, string(d.Status), d.Location, jsonObject(d.Metadata), nilUUID(t.UserID)))
 		return err
 	})
-	return s, limsError(err, "sample")
+	return s, mapError(err, "sample")
 }
 
 // UpdateSample replaces a sample's fields (not its holder, which custody
@@ -170,7 +170,7 @@ func (db *DB) UpdateSample(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("sample", cur.Version, ifMatch, version); err != nil {
+		if err := checkVersion(staleWording{what: "sample", field: true}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if d.Status == "" {
@@ -188,7 +188,7 @@ func (db *DB) UpdateSample(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 			t.OrgID, id, d.Barcode, d.Name, d.Material, d.ProjectID, string(d.Status), d.Location, jsonObject(d.Metadata)))
 		return err
 	})
-	return s, limsError(err, "sample")
+	return s, mapError(err, "sample")
 }
 
 // EditSampleStatus is a technician's limited edit: status and/or
@@ -201,7 +201,7 @@ func (db *DB) EditSampleStatus(ctx context.Context, t Tenant, id uuid.UUID, e sp
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("sample", cur.Version, ifMatch, 0); err != nil {
+		if err := checkVersion(staleWording{what: "sample", field: true}, cur.Version, ifMatch, 0); err != nil {
 			return err
 		}
 		status, location := cur.Status, cur.Location
@@ -218,7 +218,7 @@ func (db *DB) EditSampleStatus(ctx context.Context, t Tenant, id uuid.UUID, e sp
 			WHERE s.organization_id = $1 AND s.id = $2 RETURNING `+sampleColumns, t.OrgID, id, string(status), location))
 		return err
 	})
-	return s, limsError(err, "sample")
+	return s, mapError(err, "sample")
 }
 
 // DeleteSample soft-deletes a sample, and with it (for readers) its
@@ -229,13 +229,13 @@ func (db *DB) DeleteSample(ctx context.Context, t Tenant, id uuid.UUID, ifMatch 
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("sample", cur.Version, ifMatch, 0); err != nil {
+		if err := checkVersion(staleWording{what: "sample", field: true}, cur.Version, ifMatch, 0); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE samples SET deleted_at = now() WHERE organization_id = $1 AND id = $2`, t.OrgID, id)
 		return err
 	})
-	return limsError(err, "sample")
+	return mapError(err, "sample")
 }
 
 const waferColumns = `w.id, w.sample_id, w.label, w.diameter_mm::float8, w.notes, w.metadata, w.created_by, w.created_at, w.updated_at, w.version`
@@ -264,7 +264,7 @@ func (db *DB) ListWafers(ctx context.Context, t Tenant, sampleID uuid.UUID, p Pa
 		return err
 	})
 	if err != nil {
-		return nil, "", limsError(err, "wafer")
+		return nil, "", mapError(err, "wafer")
 	}
 	out, cursor := next(out, p.Limit, func(w spectra.Wafer) uuid.UUID { return w.ID })
 	return out, cursor, nil
@@ -285,7 +285,7 @@ func (db *DB) CreateWafer(ctx context.Context, t Tenant, sampleID uuid.UUID, d s
 			t.OrgID, sampleID, d.Label, d.DiameterMM, d.Notes, jsonObject(d.Metadata), nilUUID(t.UserID)))
 		return err
 	})
-	return w, limsError(err, "wafer")
+	return w, mapError(err, "wafer")
 }
 
 // A device is live when it, its wafer and the wafer's sample are.
@@ -321,7 +321,7 @@ func (db *DB) ListDevices(ctx context.Context, t Tenant, f spectra.DeviceFilter,
 		return err
 	})
 	if err != nil {
-		return nil, "", limsError(err, "device")
+		return nil, "", mapError(err, "device")
 	}
 	out, cursor := next(out, p.Limit, func(d spectra.Device) uuid.UUID { return d.ID })
 	return out, cursor, nil
@@ -376,7 +376,7 @@ func (db *DB) CreateDevice(ctx context.Context, t Tenant, d spectra.DeviceDraft)
 		out, err = device(ctx, tx, t.OrgID, id, false)
 		return err
 	})
-	return out, limsError(err, "device")
+	return out, mapError(err, "device")
 }
 
 // UpdateDevice replaces a device's name, kind, position and metadata (its
@@ -388,7 +388,7 @@ func (db *DB) UpdateDevice(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 		if err != nil {
 			return err
 		}
-		if err := limsVersion("device", cur.Version, ifMatch, version); err != nil {
+		if err := checkVersion(staleWording{what: "device", field: true}, cur.Version, ifMatch, version); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE devices SET name = $3, kind = $4, position = $5, metadata = $6
@@ -398,5 +398,5 @@ func (db *DB) UpdateDevice(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 		out, err = device(ctx, tx, t.OrgID, id, false)
 		return err
 	})
-	return out, limsError(err, "device")
+	return out, mapError(err, "device")
 }

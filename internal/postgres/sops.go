@@ -76,15 +76,6 @@ func sopCodeTaken(code string, cause error) error {
 		Fields: []spectra.FieldError{{Field: "code", Message: "taken"}}}
 }
 
-// mapSOPError maps a write's error; a unique violation can only be the code
-// (the revision is computed, the id generated).
-func mapSOPError(err error, code string) error {
-	if spectra.ErrorCode(mapError(err, "")) == spectra.CodeConflict {
-		return sopCodeTaken(code, err)
-	}
-	return mapError(err, "SOP")
-}
-
 // sopCodeUsed reports whether any SOP revision has code.
 func sopCodeUsed(ctx context.Context, tx pgx.Tx, org uuid.UUID, code string) (bool, error) {
 	var taken bool
@@ -112,7 +103,10 @@ func (db *DB) CreateSOP(ctx context.Context, t Tenant, d spectra.SOPDraft) (spec
 		out, err = scanSOP(tx.QueryRow(ctx, `INSERT INTO sops (organization_id, lineage_id, code, title, body_markdown, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+sopColumns,
 			t.OrgID, lineage, d.Code, d.Title, d.BodyMarkdown, t.UserID))
-		return mapSOPError(err, d.Code)
+		if isUniqueViolation(err) { // the code: the revision is computed, the id generated
+			return sopCodeTaken(d.Code, err)
+		}
+		return mapError(err, "SOP")
 	})
 	return out, err
 }
@@ -143,7 +137,10 @@ func (db *DB) UpdateSOP(ctx context.Context, t Tenant, id uuid.UUID, d spectra.S
 		out, err = scanSOP(tx.QueryRow(ctx, `UPDATE sops SET code = $3, title = $4, body_markdown = $5
 			WHERE organization_id = $1 AND id = $2 RETURNING `+sopColumns,
 			t.OrgID, id, d.Code, d.Title, d.BodyMarkdown))
-		return mapSOPError(err, d.Code)
+		if isUniqueViolation(err) { // the code: the revision is computed, the id generated
+			return sopCodeTaken(d.Code, err)
+		}
+		return mapError(err, "SOP")
 	})
 	return out, err
 }

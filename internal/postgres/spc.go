@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -117,10 +116,6 @@ func (db *DB) CreateSeries(ctx context.Context, t Tenant, s spectra.SPCSeries, b
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+seriesColumns,
 			t.OrgID, s.Name, s.Metric, s.Unit, s.InstrumentID, s.RecipeID, s.CenterLine, s.Sigma,
 			ucl, lcl, size, analysisNullUUID(t.UserID)))
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			return analysisFieldErr(spectra.CodeConflict, "name", "already used by another series")
-		}
 		return mapError(err, "SPC series")
 	})
 	return out, err

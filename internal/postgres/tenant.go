@@ -92,29 +92,9 @@ func (db *DB) inTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // after Commit: a no-op
 	if err := fn(tx); err != nil {
-		return inputError(err)
+		return mapError(err, "")
 	}
 	return tx.Commit(ctx)
-}
-
-// inputError turns the database's refusals of a value itself, whichever
-// statement met them, into CodeInvalid: a NUL character or a byte sequence
-// PostgreSQL text cannot hold, or a value beyond a built-in limit (a
-// tsvector over 1 MB). Bad input is the client's to fix, never a 500.
-func inputError(err error) error {
-	var se *spectra.Error
-	var pgErr *pgconn.PgError
-	if errors.As(err, &se) || !errors.As(err, &pgErr) {
-		return err
-	}
-	switch pgErr.Code {
-	case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
-		return &spectra.Error{Code: spectra.CodeInvalid,
-			Message: "the text holds a character that cannot be stored (such as NUL)", Err: err}
-	case "54000": // program_limit_exceeded
-		return &spectra.Error{Code: spectra.CodeInvalid, Message: "a value is too large to store", Err: err}
-	}
-	return err
 }
 
 // tenantBegin builds "BEGIN; SELECT set_config(…)", the statement and
