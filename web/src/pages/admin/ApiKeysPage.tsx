@@ -8,6 +8,7 @@ import {
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { $api, api } from '../../api/client';
+import { adminQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useAuth } from '../../auth/context';
@@ -128,7 +129,7 @@ export default function ApiKeysPage() {
   const [created, setCreated] = useState<Created | null>(null);
   const [error, setError] = useState<unknown>(null);
   const list = $api.useQuery('get', '/api/admin/api-keys');
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/api-keys'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: adminQueries.apiKeys() });
 
   async function revoke(k: APIKey) {
     if (!window.confirm(`Revoke the key “${k.name}” (${k.prefix}…)? Programs using it stop working at once.`)) return;

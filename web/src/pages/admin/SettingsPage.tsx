@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { $api, api } from '../../api/client';
+import { adminQueries, calibrationQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { Field } from '../../components/Field';
@@ -41,8 +42,8 @@ function SettingsForm({ settings }: { settings: Settings }) {
       const next = unwrap(await api.PUT('/api/admin/organization', { body: { ...v, name: v.name.trim(), version: settings.version } }));
       form.reset(next);
       setSaved(true);
-      await queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/organization'] });
-      await queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/calibrations/status'] });
+      await queryClient.invalidateQueries({ queryKey: adminQueries.organization() });
+      await queryClient.invalidateQueries({ queryKey: calibrationQueries.status() });
     } catch (err) {
       applyServerErrors(err, form.setError, fields);
     }

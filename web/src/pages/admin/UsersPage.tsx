@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { adminQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import type { InvitationCreated } from '../../api/types';
@@ -163,7 +164,7 @@ export default function UsersPage() {
     { params: { query: { q: q || undefined, role: role || undefined, active: active || undefined, cursor: pager.cursor, limit: 25 } } },
     { placeholderData: (prev) => prev },
   );
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/users'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: adminQueries.users() });
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);

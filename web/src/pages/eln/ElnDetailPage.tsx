@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { elnQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { ELNEntry } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -87,9 +88,9 @@ export default function ElnDetailPage() {
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln/{id}'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln/{id}/signatures'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln'] }),
+      queryClient.invalidateQueries({ queryKey: elnQueries.detail() }),
+      queryClient.invalidateQueries({ queryKey: elnQueries.signatures() }),
+      queryClient.invalidateQueries({ queryKey: elnQueries.all() }),
     ]);
 
   const back = (

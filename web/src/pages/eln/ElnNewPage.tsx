@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api/client';
+import { elnQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import { EntryForm } from './EntryForm';
 
@@ -26,7 +27,7 @@ export default function ElnNewPage() {
               },
             }),
           );
-          await queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln'] });
+          await queryClient.invalidateQueries({ queryKey: elnQueries.all() });
           navigate(`/eln/${created.id}`);
         }}
       />

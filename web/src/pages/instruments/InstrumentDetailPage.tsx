@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { calibrationQueries, instrumentQueries, invalidate } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -118,11 +119,7 @@ export default function InstrumentDetailPage() {
   const q = $api.useQuery('get', '/api/analysis/instruments/{id}', { params: { path: { id } } });
 
   const refresh = () =>
-    Promise.all(
-      ['/api/analysis/instruments/{id}', '/api/analysis/instruments', '/api/analysis/calibrations', '/api/analysis/calibrations/status'].map(
-        (p) => queryClient.invalidateQueries({ queryKey: ['get', p] }),
-      ),
-    );
+    invalidate(queryClient, instrumentQueries.detail(), instrumentQueries.all(), calibrationQueries.all(), calibrationQueries.status());
 
   if (q.isPending) return <Loading />;
   if (q.isError)

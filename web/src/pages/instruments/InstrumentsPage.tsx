@@ -3,6 +3,7 @@ import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/re
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { calibrationQueries, instrumentQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -100,8 +101,8 @@ export default function InstrumentsPage() {
           onSave={async (v) => {
             const created = unwrap(await api.POST('/api/analysis/instruments', { body: v }));
             await Promise.all([
-              queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/instruments'] }),
-              queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/calibrations/status'] }),
+              queryClient.invalidateQueries({ queryKey: instrumentQueries.all() }),
+              queryClient.invalidateQueries({ queryKey: calibrationQueries.status() }),
             ]);
             setCreating(false);
             navigate(`/instruments/${created.id}`);

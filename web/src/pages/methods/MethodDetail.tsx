@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { methodQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { MethodStatus } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -53,13 +54,14 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const { base, key } = kind;
+  const keys = methodQueries(base);
   const q = $api.useQuery('get', `${base}/{id}`, { params: { path: { id } } });
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', `${base}/{id}`] }),
-      queryClient.invalidateQueries({ queryKey: ['get', `${base}/{id}/approvals`] }),
-      queryClient.invalidateQueries({ queryKey: ['get', base] }),
+      queryClient.invalidateQueries({ queryKey: keys.detail() }),
+      queryClient.invalidateQueries({ queryKey: keys.approvals() }),
+      queryClient.invalidateQueries({ queryKey: keys.all() }),
     ]);
 
   const back = (
@@ -93,7 +95,7 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
   const newVersion = () =>
     run(async () => {
       const next = unwrap(await api.POST(`${base}/{id}/versions`, { params: { path: { id } } }));
-      await queryClient.invalidateQueries({ queryKey: ['get', base] });
+      await queryClient.invalidateQueries({ queryKey: keys.all() });
       navigate(`${kind.route}/${next.id}`);
     });
 

@@ -3,6 +3,7 @@ import { getCoreRowModel, useReactTable, type ColumnDef } from '@tanstack/react-
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { $api } from '../../api/client';
+import { methodQueries } from '../../api/queries';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { DataTable } from '../../components/DataTable';
 import { Loading } from '../../components/Loading';
@@ -70,7 +71,7 @@ export function MethodList<T extends MethodRevision, F extends MethodFields>({
           onCancel: () => setCreating(false),
           onSave: async (fields) => {
             const created = await create(fields);
-            await queryClient.invalidateQueries({ queryKey: ['get', kind.base] });
+            await queryClient.invalidateQueries({ queryKey: methodQueries(kind.base).all() });
             setCreating(false);
             navigate(`${kind.route}/${created.id}`);
           },

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { modelQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -61,8 +62,8 @@ export default function ModelDetailPage() {
         }),
       );
       await Promise.all([
-        queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/models/{id}'] }),
-        queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/models'] }),
+        queryClient.invalidateQueries({ queryKey: modelQueries.detail() }),
+        queryClient.invalidateQueries({ queryKey: modelQueries.all() }),
       ]);
     } catch (err) {
       setError(err);

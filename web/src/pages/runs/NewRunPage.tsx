@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useForm, useWatch, type Path } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router';
 import { $api, api } from '../../api/client';
+import { runQueries } from '../../api/queries';
 import { toProblem, unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { Badge } from '../../components/Badge';
@@ -94,7 +95,7 @@ export default function NewRunPage() {
           },
         }),
       );
-      await queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/runs'] });
+      await queryClient.invalidateQueries({ queryKey: runQueries.all() });
       navigate(`/runs/${run.id}`);
     } catch (err) {
       const lapsed = lockoutInstruments(err);

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { sampleQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { Device, Sample } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -51,8 +52,8 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
   if (devices.isError) return <ProblemMessage error={devices.error} />;
   const done = async () => {
     await Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}/wafers'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/devices'] }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.wafers() }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.devices() }),
     ]);
     setEdit(null);
   };
@@ -182,9 +183,9 @@ export default function SampleDetailPage() {
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}/custody'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples'] }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.detail() }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.custody() }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.all() }),
     ]);
 
   if (q.isPending) return <Loading />;

@@ -3,6 +3,7 @@ import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/re
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { sampleQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { Sample } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -71,7 +72,7 @@ export default function SamplesPage() {
                 body: { barcode: v.barcode.trim(), name: v.name.trim(), material: v.material, location: v.location },
               }),
             );
-            await queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples'] });
+            await queryClient.invalidateQueries({ queryKey: sampleQueries.all() });
             setCreating(false);
             navigate(`/samples/${created.id}`);
           }}

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link } from 'react-router';
 import { $api, api } from '../../api/client';
+import { spcQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { Badge } from '../../components/Badge';
@@ -140,7 +141,7 @@ export function AlertList({ seriesId, seriesNames }: { seriesId?: string; series
                   onCancel={() => setAcking(null)}
                   onDone={async () => {
                     setAcking(null);
-                    await queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/spc/alerts'] });
+                    await queryClient.invalidateQueries({ queryKey: spcQueries.alerts() });
                   }}
                 />
               )}
