@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { $api, api } from '../../api/client';
@@ -36,10 +36,14 @@ function SettingsForm({ settings }: { settings: Settings }) {
   const form = useForm<SettingsValues>({ defaultValues: settings });
   const { errors, isSubmitting, isDirty } = form.formState;
   const [access, refresh] = form.watch(['access_token_ttl_seconds', 'refresh_token_ttl_seconds']);
+  const save = useMutation({
+    mutationFn: async (v: SettingsValues) =>
+      unwrap(await api.PUT('/api/admin/organization', { body: { ...v, name: v.name.trim(), version: settings.version } })),
+  });
   const submit = form.handleSubmit(async (v) => {
     setSaved(false);
     try {
-      const next = unwrap(await api.PUT('/api/admin/organization', { body: { ...v, name: v.name.trim(), version: settings.version } }));
+      const next = await save.mutateAsync(v);
       form.reset(next);
       setSaved(true);
       await queryClient.invalidateQueries({ queryKey: adminQueries.organization() });

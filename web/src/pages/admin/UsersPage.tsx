@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
@@ -18,45 +18,42 @@ import { InvitationList, InviteForm, NewInvitation } from './Invitations';
 type Member = components['schemas']['Member'];
 function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promise<unknown> }) {
   const { me } = useAuth();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [resetting, setResetting] = useState(false);
   const [password, setPassword] = useState('');
   const [done, setDone] = useState('');
   const grantable = grantableRoles(me?.role ?? '');
-
-  async function patch(body: { role?: Role; active?: boolean }) {
-    setBusy(true);
-    setError(null);
-    setDone('');
-    try {
+  const update = useMutation({
+    mutationFn: async (body: { role?: Role; active?: boolean }) =>
       unwrap(
         await api.PATCH('/api/admin/users/{id}', {
           params: { path: { id: member.id }, header: { 'If-Match': `"${member.version}"` } },
           body,
         }),
-      );
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-      await onChanged();
-    }
+      ),
+  });
+  const setPasswordMutation = useMutation({
+    mutationFn: async (pw: string) =>
+      unwrap(await api.POST('/api/admin/users/{id}/password', { params: { path: { id: member.id } }, body: { password: pw } })),
+  });
+  // One row, one message: each write clears the other's error as it starts.
+  const busy = update.isPending || setPasswordMutation.isPending;
+  const error: unknown = update.error ?? setPasswordMutation.error;
+
+  function patch(body: { role?: Role; active?: boolean }) {
+    setPasswordMutation.reset();
+    setDone('');
+    update.mutate(body, { onSettled: () => void onChanged() });
   }
 
-  async function resetPassword() {
-    setBusy(true);
-    setError(null);
-    try {
-      unwrap(await api.POST('/api/admin/users/{id}/password', { params: { path: { id: member.id } }, body: { password } }));
-      setResetting(false);
-      setPassword('');
-      setDone('Password changed.');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  function resetPassword() {
+    update.reset();
+    setPasswordMutation.mutate(password, {
+      onSuccess: () => {
+        setResetting(false);
+        setPassword('');
+        setDone('Password changed.');
+      },
+    });
   }
 
   return (
@@ -77,7 +74,7 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
             className="role-select"
             value={member.role}
             disabled={busy || !grantable.includes(member.role as Role)}
-            onChange={(e) => void patch({ role: e.target.value as Role })}
+            onChange={(e) => patch({ role: e.target.value as Role })}
           >
             {roles.map((r) => (
               <option key={r} value={r} disabled={!grantable.includes(r)}>
@@ -93,11 +90,11 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
         <td>
           <div className="actions">
             {member.active ? (
-              <button type="button" className="secondary" data-testid="deactivate-user" disabled={busy} onClick={() => void patch({ active: false })}>
+              <button type="button" className="secondary" data-testid="deactivate-user" disabled={busy} onClick={() => patch({ active: false })}>
                 Deactivate
               </button>
             ) : (
-              <button type="button" className="secondary" data-testid="reactivate-user" disabled={busy} onClick={() => void patch({ active: true })}>
+              <button type="button" className="secondary" data-testid="reactivate-user" disabled={busy} onClick={() => patch({ active: true })}>
                 Reactivate
               </button>
             )}
@@ -117,7 +114,7 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
                 className="inline-form"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  void resetPassword();
+                  resetPassword();
                 }}
               >
                 <div className="field">
