@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
@@ -12,7 +12,7 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { useCan } from '../../auth/context';
 import { CustodyForm } from './CustodyForm';
-import { SampleForm } from './SampleForm';
+import { SampleForm, type SampleValues } from './SampleForm';
 import { DeviceForm, StatusForm, WaferForm } from './WaferForms';
 
 function Details({ sample }: { sample: Sample }) {
@@ -180,6 +180,24 @@ export default function SampleDetailPage() {
   const [moving, setMoving] = useState(false);
   const can = useCan();
   const q = $api.useQuery('get', '/api/lims/samples/{id}', { params: { path: { id } } });
+  const save = useMutation({
+    mutationFn: async ({ sample, v }: { sample: Sample; v: SampleValues }) =>
+      unwrap(
+        await api.PUT('/api/lims/samples/{id}', {
+          params: { path: { id }, header: { 'If-Match': `"${sample.version}"` } },
+          body: {
+            barcode: v.barcode.trim(),
+            name: v.name.trim(),
+            material: v.material,
+            location: v.location,
+            status: v.status,
+            project_id: sample.project_id,
+            metadata: sample.metadata,
+            version: sample.version,
+          },
+        }),
+      ),
+  });
 
   const refresh = () =>
     Promise.all([
@@ -235,21 +253,7 @@ export default function SampleDetailPage() {
           sample={sample}
           onCancel={() => setEditing(false)}
           onSave={async (v) => {
-            unwrap(
-              await api.PUT('/api/lims/samples/{id}', {
-                params: { path: { id }, header: { 'If-Match': `"${sample.version}"` } },
-                body: {
-                  barcode: v.barcode.trim(),
-                  name: v.name.trim(),
-                  material: v.material,
-                  location: v.location,
-                  status: v.status,
-                  project_id: sample.project_id,
-                  metadata: sample.metadata,
-                  version: sample.version,
-                },
-              }),
-            );
+            await save.mutateAsync({ sample, v });
             await refresh();
             setEditing(false);
           }}

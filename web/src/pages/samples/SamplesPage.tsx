@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -13,7 +13,7 @@ import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
-import { SampleForm } from './SampleForm';
+import { SampleForm, type SampleValues } from './SampleForm';
 
 const PAGE_SIZE = 25;
 const col = createColumnHelper<Sample>();
@@ -41,6 +41,14 @@ export default function SamplesPage() {
   const [creating, setCreating] = useState(false);
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const create = useMutation({
+    mutationFn: async (v: SampleValues) =>
+      unwrap(
+        await api.POST('/api/lims/samples', {
+          body: { barcode: v.barcode.trim(), name: v.name.trim(), material: v.material, location: v.location },
+        }),
+      ),
+  });
 
   const list = $api.useQuery(
     'get',
@@ -67,11 +75,7 @@ export default function SamplesPage() {
         <SampleForm
           onCancel={() => setCreating(false)}
           onSave={async (v) => {
-            const created = unwrap(
-              await api.POST('/api/lims/samples', {
-                body: { barcode: v.barcode.trim(), name: v.name.trim(), material: v.material, location: v.location },
-              }),
-            );
+            const created = await create.mutateAsync(v);
             await queryClient.invalidateQueries({ queryKey: sampleQueries.all() });
             setCreating(false);
             navigate(`/samples/${created.id}`);
