@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link } from 'react-router';
@@ -26,14 +26,18 @@ export const ruleNames: Record<SPCAlert['rule'], string> = {
 function AckForm({ alert, onDone, onCancel }: { alert: SPCAlert; onDone: () => Promise<unknown>; onCancel: () => void }) {
   const form = useForm<{ comment: string }>({ defaultValues: { comment: '' } });
   const { errors, isSubmitting } = form.formState;
-  const submit = form.handleSubmit(async (v) => {
-    try {
+  const acknowledge = useMutation({
+    mutationFn: async (v: { comment: string }) =>
       unwrap(
         await api.POST('/api/analysis/spc/alerts/{id}/acknowledge', {
           params: { path: { id: alert.id } },
           body: { comment: v.comment.trim() },
         }),
-      );
+      ),
+  });
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await acknowledge.mutateAsync(v);
       await onDone();
     } catch (err) {
       applyServerErrors(err, form.setError, ['comment']);
