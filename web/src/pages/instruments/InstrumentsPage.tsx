@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -14,7 +14,7 @@ import { Pager, useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { daysLeftText } from './calibrationText';
-import { InstrumentForm } from './InstrumentForm';
+import { InstrumentForm, type InstrumentValues } from './InstrumentForm';
 import './instruments.css';
 
 type S = components['schemas'];
@@ -66,6 +66,9 @@ export default function InstrumentsPage() {
   const pager = useCursor();
   const [creating, setCreating] = useState(false);
   const queryClient = useQueryClient();
+  const create = useMutation({
+    mutationFn: async (v: InstrumentValues) => unwrap(await api.POST('/api/analysis/instruments', { body: v })),
+  });
   const navigate = useNavigate();
 
   const list = $api.useQuery(
@@ -99,7 +102,7 @@ export default function InstrumentsPage() {
         <InstrumentForm
           onCancel={() => setCreating(false)}
           onSave={async (v) => {
-            const created = unwrap(await api.POST('/api/analysis/instruments', { body: v }));
+            const created = await create.mutateAsync(v);
             await Promise.all([
               queryClient.invalidateQueries({ queryKey: instrumentQueries.all() }),
               queryClient.invalidateQueries({ queryKey: calibrationQueries.status() }),
