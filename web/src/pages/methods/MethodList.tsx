@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { getCoreRowModel, useReactTable, type ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
@@ -38,6 +38,7 @@ export function MethodList<T extends MethodRevision, F extends MethodFields>({
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { key } = kind;
+  const createDraft = useMutation({ mutationFn: create });
 
   const list = $api.useQuery(
     'get',
@@ -70,7 +71,7 @@ export function MethodList<T extends MethodRevision, F extends MethodFields>({
         kind.form({
           onCancel: () => setCreating(false),
           onSave: async (fields) => {
-            const created = await create(fields);
+            const created = await createDraft.mutateAsync(fields);
             await queryClient.invalidateQueries({ queryKey: methodQueries(kind.base).all() });
             setCreating(false);
             navigate(`${kind.route}/${created.id}`);
