@@ -2,6 +2,7 @@ import { Link, useSearchParams } from 'react-router';
 import { $api } from '../../api/client';
 import type { ELNEntry } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
+import { SearchForm } from '../../components/ListPage';
 import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
@@ -68,30 +69,15 @@ export default function ElnPage() {
       </div>
 
       <div className="search-bar">
-        <form
-          className="search"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setFilter({ q: String(new FormData(e.currentTarget).get('q') ?? '').trim() });
-          }}
-        >
-          <label htmlFor="eln-q" className="visually-hidden">
-            Search the notebook
-          </label>
-          <input
-            id="eln-q"
-            name="q"
-            type="search"
-            placeholder='Full-text search: words, "a phrase", -exclude'
-            defaultValue={q}
-            key={q}
-            data-testid="eln-search"
-          />
-          <button type="submit" className="secondary" data-testid="eln-search-submit">
-            Search
-          </button>
-        </form>
+        <SearchForm
+          id="eln-q"
+          label="Search the notebook"
+          placeholder='Full-text search: words, "a phrase", -exclude'
+          q={q}
+          testId="eln-search"
+          submitTestId="eln-search-submit"
+          onSearch={(value) => setFilter({ q: value })}
+        />
         <div className="status-filter">
           <label htmlFor="eln-project-filter">Project</label>
           <select

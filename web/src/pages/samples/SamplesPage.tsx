@@ -9,9 +9,8 @@ import type { Sample } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
-import { ProblemMessage } from '../../components/ProblemMessage';
+import { ListResults, SearchForm } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import { formatTime } from '../../components/time';
 import { SampleForm, type SampleValues } from './SampleForm';
 
@@ -83,48 +82,31 @@ export default function SamplesPage() {
         />
       )}
 
-      <form
-        className="search"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const value = String(new FormData(e.currentTarget).get('q') ?? '').trim();
+      <SearchForm
+        id="sample-q"
+        label="Search samples"
+        placeholder="Search by barcode or name"
+        q={q}
+        testId="sample-search"
+        submitTestId="sample-search-submit"
+        onSearch={(value) => {
           pager.reset();
           setParams(value ? { q: value } : {});
         }}
-      >
-        <label htmlFor="sample-q" className="visually-hidden">
-          Search samples
-        </label>
-        <input
-          id="sample-q"
-          name="q"
-          type="search"
-          placeholder="Search by barcode or name"
-          defaultValue={q}
-          key={q}
-          data-testid="sample-search"
-        />
-        <button type="submit" className="secondary" data-testid="sample-search-submit">
-          Search
-        </button>
-      </form>
+      />
 
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          <DataTable table={table} testId="samples-table" rowTestId="sample-row" />
-          {table.getRowModel().rows.length === 0 && (
-            <p className="muted" data-testid="samples-empty">
-              {q ? `No samples match “${q}”.` : 'No samples yet.'}
-            </p>
-          )}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+      <ListResults list={list} pager={pager}>
+        {() => (
+          <>
+            <DataTable table={table} testId="samples-table" rowTestId="sample-row" />
+            {table.getRowModel().rows.length === 0 && (
+              <p className="muted" data-testid="samples-empty">
+                {q ? `No samples match “${q}”.` : 'No samples yet.'}
+              </p>
+            )}
+          </>
+        )}
+      </ListResults>
     </section>
   );
 }
