@@ -8,8 +8,8 @@ import type { components } from '../../api/schema';
 import type { InvitationCreated } from '../../api/types';
 import { useAuth } from '../../auth/context';
 import { Badge } from '../../components/Badge';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
+import { ListResults } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { AdminNav, grantableRoles, roles, type Role } from './AdminNav';
@@ -236,35 +236,32 @@ export default function UsersPage() {
           </button>
         </div>
       </form>
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table" data-testid="users-table">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Email</th>
-                  <th>Role</th>
-                  <th>State</th>
-                  <th>Member since</th>
-                  <th>Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(list.data.items ?? []).map((m) => (
-                  <UserRow key={`${m.id}-${m.version}`} member={m} onChanged={refresh} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {(list.data.items ?? []).length === 0 && <p className="muted">No users match.</p>}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+      <ListResults list={list} pager={pager}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table className="table" data-testid="users-table">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Email</th>
+                    <th>Role</th>
+                    <th>State</th>
+                    <th>Member since</th>
+                    <th>Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {(data.items ?? []).map((m) => (
+                    <UserRow key={`${m.id}-${m.version}`} member={m} onChanged={refresh} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {(data.items ?? []).length === 0 && <p className="muted">No users match.</p>}
+          </>
+        )}
+      </ListResults>
       <InvitationList />
     </section>
   );
