@@ -4,6 +4,9 @@ import { useState } from 'react';
  * Cursor pagination for the API's {items, next_cursor} lists: remembers
  * the cursors of the pages before so Previous works.
  */
+/** The state useCursor keeps: the page's cursor and the moves between pages. */
+export type Cursor = ReturnType<typeof useCursor>;
+
 export function useCursor() {
   const [stack, setStack] = useState<string[]>([]);
   const cursor = stack.at(-1);

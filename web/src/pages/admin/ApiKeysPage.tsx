@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import {
   createColumnHelper,
   getCoreRowModel,
@@ -8,6 +8,7 @@ import {
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { $api, api } from '../../api/client';
+import { adminQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useAuth } from '../../auth/context';
@@ -69,14 +70,17 @@ function NewKeyForm({ onCreated, onCancel }: { onCreated: (k: Created) => Promis
   const { me } = useAuth();
   const form = useForm<KeyValues>({ defaultValues: { name: '', role: 'viewer', expires_at: inDays(90) } });
   const { errors, isSubmitting } = form.formState;
-  const submit = form.handleSubmit(async (v) => {
-    try {
-      const created = unwrap(
+  const create = useMutation({
+    mutationFn: async (v: KeyValues) =>
+      unwrap(
         await api.POST('/api/admin/api-keys', {
           body: { name: v.name.trim(), role: v.role, expires_at: `${v.expires_at}T00:00:00Z` },
         }),
-      );
-      await onCreated(created);
+      ),
+  });
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await onCreated(await create.mutateAsync(v));
     } catch (err) {
       applyServerErrors(err, form.setError, ['name', 'role', 'expires_at']);
     }
@@ -126,19 +130,15 @@ export default function ApiKeysPage() {
   const queryClient = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<Created | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const list = $api.useQuery('get', '/api/admin/api-keys');
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/api-keys'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: adminQueries.apiKeys() });
+  const revokeKey = useMutation({
+    mutationFn: async (k: APIKey) => unwrap(await api.DELETE('/api/admin/api-keys/{id}', { params: { path: { id: k.id } } })),
+  });
 
-  async function revoke(k: APIKey) {
+  function revoke(k: APIKey) {
     if (!window.confirm(`Revoke the key “${k.name}” (${k.prefix}…)? Programs using it stop working at once.`)) return;
-    setError(null);
-    try {
-      unwrap(await api.DELETE('/api/admin/api-keys/{id}', { params: { path: { id: k.id } } }));
-    } catch (err) {
-      setError(err);
-    }
-    await refresh();
+    revokeKey.mutate(k, { onSettled: () => void refresh() });
   }
 
   const columns = [
@@ -154,7 +154,7 @@ export default function ApiKeysPage() {
       header: '',
       cell: (c) =>
         !c.row.original.revoked_at && (
-          <button type="button" className="secondary" data-testid="revoke-api-key" onClick={() => void revoke(c.row.original)}>
+          <button type="button" className="secondary" data-testid="revoke-api-key" onClick={() => revoke(c.row.original)}>
             Revoke
           </button>
         ),
@@ -197,7 +197,7 @@ export default function ApiKeysPage() {
           }}
         />
       )}
-      {error !== null && <ProblemMessage error={error} />}
+      {revokeKey.error !== null && <ProblemMessage error={revokeKey.error} />}
       {list.isPending ? (
         <Loading />
       ) : list.isError ? (

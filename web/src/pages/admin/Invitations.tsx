@@ -7,6 +7,7 @@ import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/re
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { $api } from '../../api/client';
+import { adminQueries } from '../../api/queries';
 import type { Invitation, InvitationCreated } from '../../api/types';
 import { useAuth } from '../../auth/context';
 import { Badge } from '../../components/Badge';
@@ -90,7 +91,7 @@ export function InviteForm({ onCreated, onCancel }: { onCreated: (inv: Invitatio
   const form = useForm<InviteValues>({ defaultValues: { email: '', role: 'viewer' } });
   const { errors, isSubmitting } = form.formState;
   const invite = $api.useMutation('post', listPath, {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['get', listPath] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: adminQueries.invitations() }),
   });
   const submit = form.handleSubmit(async (v) => {
     try {
@@ -141,7 +142,7 @@ export function InvitationList() {
   const pager = useCursor();
   const list = $api.useQuery('get', listPath, { params: { query: { limit: 25, cursor: pager.cursor } } }, { placeholderData: (prev) => prev });
   const withdraw = $api.useMutation('delete', '/api/admin/invitations/{id}', {
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['get', listPath] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: adminQueries.invitations() }),
   });
 
   const columns = [

@@ -1,7 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { $api, api } from '../../api/client';
+import { adminQueries, calibrationQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { Field } from '../../components/Field';
@@ -35,14 +36,18 @@ function SettingsForm({ settings }: { settings: Settings }) {
   const form = useForm<SettingsValues>({ defaultValues: settings });
   const { errors, isSubmitting, isDirty } = form.formState;
   const [access, refresh] = form.watch(['access_token_ttl_seconds', 'refresh_token_ttl_seconds']);
+  const save = useMutation({
+    mutationFn: async (v: SettingsValues) =>
+      unwrap(await api.PUT('/api/admin/organization', { body: { ...v, name: v.name.trim(), version: settings.version } })),
+  });
   const submit = form.handleSubmit(async (v) => {
     setSaved(false);
     try {
-      const next = unwrap(await api.PUT('/api/admin/organization', { body: { ...v, name: v.name.trim(), version: settings.version } }));
+      const next = await save.mutateAsync(v);
       form.reset(next);
       setSaved(true);
-      await queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/organization'] });
-      await queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/calibrations/status'] });
+      await queryClient.invalidateQueries({ queryKey: adminQueries.organization() });
+      await queryClient.invalidateQueries({ queryKey: calibrationQueries.status() });
     } catch (err) {
       applyServerErrors(err, form.setError, fields);
     }

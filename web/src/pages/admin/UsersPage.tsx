@@ -1,14 +1,15 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { adminQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import type { InvitationCreated } from '../../api/types';
 import { useAuth } from '../../auth/context';
 import { Badge } from '../../components/Badge';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
+import { ListResults } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { AdminNav, grantableRoles, roles, type Role } from './AdminNav';
@@ -17,45 +18,42 @@ import { InvitationList, InviteForm, NewInvitation } from './Invitations';
 type Member = components['schemas']['Member'];
 function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promise<unknown> }) {
   const { me } = useAuth();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [resetting, setResetting] = useState(false);
   const [password, setPassword] = useState('');
   const [done, setDone] = useState('');
   const grantable = grantableRoles(me?.role ?? '');
-
-  async function patch(body: { role?: Role; active?: boolean }) {
-    setBusy(true);
-    setError(null);
-    setDone('');
-    try {
+  const update = useMutation({
+    mutationFn: async (body: { role?: Role; active?: boolean }) =>
       unwrap(
         await api.PATCH('/api/admin/users/{id}', {
           params: { path: { id: member.id }, header: { 'If-Match': `"${member.version}"` } },
           body,
         }),
-      );
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-      await onChanged();
-    }
+      ),
+  });
+  const setPasswordMutation = useMutation({
+    mutationFn: async (pw: string) =>
+      unwrap(await api.POST('/api/admin/users/{id}/password', { params: { path: { id: member.id } }, body: { password: pw } })),
+  });
+  // One row, one message: each write clears the other's error as it starts.
+  const busy = update.isPending || setPasswordMutation.isPending;
+  const error: unknown = update.error ?? setPasswordMutation.error;
+
+  function patch(body: { role?: Role; active?: boolean }) {
+    setPasswordMutation.reset();
+    setDone('');
+    update.mutate(body, { onSettled: () => void onChanged() });
   }
 
-  async function resetPassword() {
-    setBusy(true);
-    setError(null);
-    try {
-      unwrap(await api.POST('/api/admin/users/{id}/password', { params: { path: { id: member.id } }, body: { password } }));
-      setResetting(false);
-      setPassword('');
-      setDone('Password changed.');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  function resetPassword() {
+    update.reset();
+    setPasswordMutation.mutate(password, {
+      onSuccess: () => {
+        setResetting(false);
+        setPassword('');
+        setDone('Password changed.');
+      },
+    });
   }
 
   return (
@@ -76,7 +74,7 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
             className="role-select"
             value={member.role}
             disabled={busy || !grantable.includes(member.role as Role)}
-            onChange={(e) => void patch({ role: e.target.value as Role })}
+            onChange={(e) => patch({ role: e.target.value as Role })}
           >
             {roles.map((r) => (
               <option key={r} value={r} disabled={!grantable.includes(r)}>
@@ -92,11 +90,11 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
         <td>
           <div className="actions">
             {member.active ? (
-              <button type="button" className="secondary" data-testid="deactivate-user" disabled={busy} onClick={() => void patch({ active: false })}>
+              <button type="button" className="secondary" data-testid="deactivate-user" disabled={busy} onClick={() => patch({ active: false })}>
                 Deactivate
               </button>
             ) : (
-              <button type="button" className="secondary" data-testid="reactivate-user" disabled={busy} onClick={() => void patch({ active: true })}>
+              <button type="button" className="secondary" data-testid="reactivate-user" disabled={busy} onClick={() => patch({ active: true })}>
                 Reactivate
               </button>
             )}
@@ -116,7 +114,7 @@ function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promi
                 className="inline-form"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  void resetPassword();
+                  resetPassword();
                 }}
               >
                 <div className="field">
@@ -163,7 +161,7 @@ export default function UsersPage() {
     { params: { query: { q: q || undefined, role: role || undefined, active: active || undefined, cursor: pager.cursor, limit: 25 } } },
     { placeholderData: (prev) => prev },
   );
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['get', '/api/admin/users'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: adminQueries.users() });
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
@@ -238,35 +236,32 @@ export default function UsersPage() {
           </button>
         </div>
       </form>
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table" data-testid="users-table">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Email</th>
-                  <th>Role</th>
-                  <th>State</th>
-                  <th>Member since</th>
-                  <th>Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(list.data.items ?? []).map((m) => (
-                  <UserRow key={`${m.id}-${m.version}`} member={m} onChanged={refresh} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {(list.data.items ?? []).length === 0 && <p className="muted">No users match.</p>}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+      <ListResults list={list} pager={pager}>
+        {(data) => (
+          <>
+            <div className="table-wrap">
+              <table className="table" data-testid="users-table">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Email</th>
+                    <th>Role</th>
+                    <th>State</th>
+                    <th>Member since</th>
+                    <th>Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {(data.items ?? []).map((m) => (
+                    <UserRow key={`${m.id}-${m.version}`} member={m} onChanged={refresh} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {(data.items ?? []).length === 0 && <p className="muted">No users match.</p>}
+          </>
+        )}
+      </ListResults>
       <InvitationList />
     </section>
   );

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { $api } from '../../api/client';
+import { authQueries } from '../../api/queries';
 import type { PendingInvitation } from '../../api/types';
 import { useAuth } from '../../auth/context';
 import { ProblemMessage } from '../../components/ProblemMessage';
@@ -23,7 +24,7 @@ export function MyInvitations() {
     onSuccess: async () => {
       await reloadMe();
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['get', listPath] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: authQueries.myInvitations() }),
   });
 
   const items = list.data?.items ?? [];

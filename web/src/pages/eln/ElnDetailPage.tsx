@@ -1,7 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { elnQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { ELNEntry } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -10,10 +11,13 @@ import { Markdown } from '../../components/Markdown';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { AmendForm, Amendments } from './Amendments';
-import { EntryForm } from './EntryForm';
+import { EntryForm, type EntryValues } from './EntryForm';
 import { Manifest } from './Manifest';
 import { SignDialog } from './SignDialog';
 import '../methods/methods.css';
+
+type AmendValues = Parameters<Parameters<typeof AmendForm>[0]['onSave']>[0];
+type SignValues = Parameters<Parameters<typeof SignDialog>[0]['onSign']>[0];
 
 function ProjectName({ id }: { id: string }) {
   const q = $api.useQuery('get', '/api/lims/projects/{id}', { params: { path: { id } } });
@@ -84,12 +88,40 @@ export default function ElnDetailPage() {
   const [mode, setMode] = useState<'view' | 'edit' | 'amend'>('view');
   const [signing, setSigning] = useState(false);
   const q = $api.useQuery('get', '/api/lims/eln/{id}', { params: { path: { id } } });
+  const save = useMutation({
+    mutationFn: async ({ version, v }: { version: number; v: EntryValues }) =>
+      unwrap(
+        await api.PUT('/api/lims/eln/{id}', {
+          params: { path: { id }, header: { 'If-Match': `"${version}"` } },
+          body: {
+            title: v.title,
+            body_markdown: v.body_markdown,
+            project_id: v.project_id || undefined,
+            sample_ids: v.sample_ids,
+            run_ids: v.run_ids,
+            version,
+          },
+        }),
+      ),
+  });
+  const amend = useMutation({
+    mutationFn: async (v: AmendValues) =>
+      unwrap(
+        await api.POST('/api/lims/eln/{id}/amendments', {
+          params: { path: { id } },
+          body: { body_markdown: v.body_markdown, title: v.title || undefined },
+        }),
+      ),
+  });
+  const sign = useMutation({
+    mutationFn: async (v: SignValues) => unwrap(await api.POST('/api/lims/eln/{id}/sign', { params: { path: { id } }, body: v })),
+  });
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln/{id}'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln/{id}/signatures'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/eln'] }),
+      queryClient.invalidateQueries({ queryKey: elnQueries.detail() }),
+      queryClient.invalidateQueries({ queryKey: elnQueries.signatures() }),
+      queryClient.invalidateQueries({ queryKey: elnQueries.all() }),
     ]);
 
   const back = (
@@ -150,19 +182,7 @@ export default function ElnDetailPage() {
           entry={entry}
           onCancel={() => setMode('view')}
           onSave={async (v) => {
-            unwrap(
-              await api.PUT('/api/lims/eln/{id}', {
-                params: { path: { id }, header: { 'If-Match': `"${entry.version}"` } },
-                body: {
-                  title: v.title,
-                  body_markdown: v.body_markdown,
-                  project_id: v.project_id || undefined,
-                  sample_ids: v.sample_ids,
-                  run_ids: v.run_ids,
-                  version: entry.version,
-                },
-              }),
-            );
+            await save.mutateAsync({ version: entry.version, v });
             await refresh();
             setMode('view');
           }}
@@ -183,12 +203,7 @@ export default function ElnDetailPage() {
           originalTitle={entry.title}
           onCancel={() => setMode('view')}
           onSave={async (v) => {
-            unwrap(
-              await api.POST('/api/lims/eln/{id}/amendments', {
-                params: { path: { id } },
-                body: { body_markdown: v.body_markdown, title: v.title || undefined },
-              }),
-            );
+            await amend.mutateAsync(v);
             await refresh();
             setMode('view');
           }}
@@ -209,7 +224,7 @@ export default function ElnDetailPage() {
         title={entry.title}
         onClose={() => setSigning(false)}
         onSign={async (v) => {
-          unwrap(await api.POST('/api/lims/eln/{id}/sign', { params: { path: { id } }, body: v }));
+          await sign.mutateAsync(v);
           await refresh();
           setSigning(false);
         }}

@@ -2,9 +2,8 @@ import { Link, useSearchParams } from 'react-router';
 import { $api } from '../../api/client';
 import type { ELNEntry } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
-import { ProblemMessage } from '../../components/ProblemMessage';
+import { ListResults, SearchForm } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import { formatTime } from '../../components/time';
 import { excerpt } from './excerpt';
 import { Snippet } from './snippet';
@@ -68,30 +67,15 @@ export default function ElnPage() {
       </div>
 
       <div className="search-bar">
-        <form
-          className="search"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setFilter({ q: String(new FormData(e.currentTarget).get('q') ?? '').trim() });
-          }}
-        >
-          <label htmlFor="eln-q" className="visually-hidden">
-            Search the notebook
-          </label>
-          <input
-            id="eln-q"
-            name="q"
-            type="search"
-            placeholder='Full-text search: words, "a phrase", -exclude'
-            defaultValue={q}
-            key={q}
-            data-testid="eln-search"
-          />
-          <button type="submit" className="secondary" data-testid="eln-search-submit">
-            Search
-          </button>
-        </form>
+        <SearchForm
+          id="eln-q"
+          label="Search the notebook"
+          placeholder='Full-text search: words, "a phrase", -exclude'
+          q={q}
+          testId="eln-search"
+          submitTestId="eln-search-submit"
+          onSearch={(value) => setFilter({ q: value })}
+        />
         <div className="status-filter">
           <label htmlFor="eln-project-filter">Project</label>
           <select
@@ -110,36 +94,33 @@ export default function ElnPage() {
         </div>
       </div>
 
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          {q && (
-            <p className="muted small search-summary" aria-live="polite" data-testid="eln-search-summary">
-              <span>{list.data.items.length === 0 ? `No entries match “${q}”.` : `Best matches for “${q}” first.`}</span>
-              <button type="button" className="secondary" onClick={() => setFilter({ q: '' })}>
-                Clear search
-              </button>
-            </p>
-          )}
-          {list.data.items.length > 0 ? (
-            <ol className="hits" data-testid="eln-list">
-              {list.data.items.map((e) => (
-                <Hit key={e.id} entry={e} searching={!!q} />
-              ))}
-            </ol>
-          ) : (
-            !q && (
-              <p className="muted" data-testid="eln-empty">
-                No entries yet.
+      <ListResults list={list} pager={pager}>
+        {(data) => (
+          <>
+            {q && (
+              <p className="muted small search-summary" aria-live="polite" data-testid="eln-search-summary">
+                <span>{data.items.length === 0 ? `No entries match “${q}”.` : `Best matches for “${q}” first.`}</span>
+                <button type="button" className="secondary" onClick={() => setFilter({ q: '' })}>
+                  Clear search
+                </button>
               </p>
-            )
-          )}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+            )}
+            {data.items.length > 0 ? (
+              <ol className="hits" data-testid="eln-list">
+                {data.items.map((e) => (
+                  <Hit key={e.id} entry={e} searching={!!q} />
+                ))}
+              </ol>
+            ) : (
+              !q && (
+                <p className="muted" data-testid="eln-empty">
+                  No entries yet.
+                </p>
+              )
+            )}
+          </>
+        )}
+      </ListResults>
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/problem';
@@ -40,8 +41,8 @@ export function CalibrationForm({
   });
   const { errors, isSubmitting } = form.formState;
 
-  const submit = form.handleSubmit(async (v) => {
-    try {
+  const record = useMutation({
+    mutationFn: async (v: CalibrationValues) =>
       unwrap(
         await api.POST('/api/analysis/calibrations', {
           body: {
@@ -53,7 +54,12 @@ export function CalibrationForm({
             notes: v.notes.trim() || undefined,
           },
         }),
-      );
+      ),
+  });
+
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await record.mutateAsync(v);
       onDone();
     } catch (err) {
       applyServerErrors(err, form.setError, fields);

@@ -1,7 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { calibrationQueries, instrumentQueries, invalidate } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -12,7 +13,7 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { CalibrationForm } from './CalibrationForm';
 import { daysLeftText } from './calibrationText';
-import { InstrumentForm } from './InstrumentForm';
+import { InstrumentForm, type InstrumentValues } from './InstrumentForm';
 import './instruments.css';
 
 type Instrument = components['schemas']['Instrument'];
@@ -116,13 +117,18 @@ export default function InstrumentDetailPage() {
   const [editing, setEditing] = useState(false);
   const [recording, setRecording] = useState(false);
   const q = $api.useQuery('get', '/api/analysis/instruments/{id}', { params: { path: { id } } });
+  const save = useMutation({
+    mutationFn: async ({ version, v }: { version: number; v: InstrumentValues }) =>
+      unwrap(
+        await api.PUT('/api/analysis/instruments/{id}', {
+          params: { path: { id }, header: { 'If-Match': `"${version}"` } },
+          body: v,
+        }),
+      ),
+  });
 
   const refresh = () =>
-    Promise.all(
-      ['/api/analysis/instruments/{id}', '/api/analysis/instruments', '/api/analysis/calibrations', '/api/analysis/calibrations/status'].map(
-        (p) => queryClient.invalidateQueries({ queryKey: ['get', p] }),
-      ),
-    );
+    invalidate(queryClient, instrumentQueries.detail(), instrumentQueries.all(), calibrationQueries.all(), calibrationQueries.status());
 
   if (q.isPending) return <Loading />;
   if (q.isError)
@@ -166,12 +172,7 @@ export default function InstrumentDetailPage() {
           instrument={instrument}
           onCancel={() => setEditing(false)}
           onSave={async (v) => {
-            unwrap(
-              await api.PUT('/api/analysis/instruments/{id}', {
-                params: { path: { id }, header: { 'If-Match': `"${instrument.version}"` } },
-                body: v,
-              }),
-            );
+            await save.mutateAsync({ version: instrument.version, v });
             await refresh();
             setEditing(false);
           }}

@@ -1,19 +1,20 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { calibrationQueries, instrumentQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
+import { ListResults, SearchForm } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { daysLeftText } from './calibrationText';
-import { InstrumentForm } from './InstrumentForm';
+import { InstrumentForm, type InstrumentValues } from './InstrumentForm';
 import './instruments.css';
 
 type S = components['schemas'];
@@ -65,6 +66,9 @@ export default function InstrumentsPage() {
   const pager = useCursor();
   const [creating, setCreating] = useState(false);
   const queryClient = useQueryClient();
+  const create = useMutation({
+    mutationFn: async (v: InstrumentValues) => unwrap(await api.POST('/api/analysis/instruments', { body: v })),
+  });
   const navigate = useNavigate();
 
   const list = $api.useQuery(
@@ -98,10 +102,10 @@ export default function InstrumentsPage() {
         <InstrumentForm
           onCancel={() => setCreating(false)}
           onSave={async (v) => {
-            const created = unwrap(await api.POST('/api/analysis/instruments', { body: v }));
+            const created = await create.mutateAsync(v);
             await Promise.all([
-              queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/instruments'] }),
-              queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/calibrations/status'] }),
+              queryClient.invalidateQueries({ queryKey: instrumentQueries.all() }),
+              queryClient.invalidateQueries({ queryKey: calibrationQueries.status() }),
             ]);
             setCreating(false);
             navigate(`/instruments/${created.id}`);
@@ -119,44 +123,26 @@ export default function InstrumentsPage() {
       )}
       {status.isError && <ProblemMessage error={status.error} title="Calibration states unavailable" />}
 
-      <form
-        className="search"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const value = String(new FormData(e.currentTarget).get('q') ?? '').trim();
+      <SearchForm
+        id="instrument-q"
+        label="Search instruments"
+        placeholder="Search by name or serial"
+        q={q}
+        testId="instrument-search"
+        onSearch={(value) => {
           pager.reset();
           setParams(value ? { q: value } : {});
         }}
-      >
-        <label htmlFor="instrument-q" className="visually-hidden">
-          Search instruments
-        </label>
-        <input
-          id="instrument-q"
-          name="q"
-          type="search"
-          placeholder="Search by name or serial"
-          defaultValue={q}
-          key={q}
-          data-testid="instrument-search"
-        />
-        <button type="submit" className="secondary">
-          Search
-        </button>
-      </form>
+      />
 
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          <DataTable table={table} testId="instruments-table" rowTestId="instrument-row" />
-          {rows.length === 0 && <p className="muted">{q ? `No instruments match “${q}”.` : 'No instruments yet.'}</p>}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+      <ListResults list={list} pager={pager}>
+        {() => (
+          <>
+            <DataTable table={table} testId="instruments-table" rowTestId="instrument-row" />
+            {rows.length === 0 && <p className="muted">{q ? `No instruments match “${q}”.` : 'No instruments yet.'}</p>}
+          </>
+        )}
+      </ListResults>
     </section>
   );
 }

@@ -2,8 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Navigate, useSearchParams } from 'react-router';
-import { api } from '../../api/client';
-import { unwrap } from '../../api/problem';
+import { authQueries } from '../../api/queries';
 import { safeNext } from '../../auth/RequireAuth';
 import { useAuth } from '../../auth/context';
 import { Field } from '../../components/Field';
@@ -23,11 +22,7 @@ export default function LoginPage() {
   const [error, setError] = useState<unknown>(null);
   const form = useForm<LoginForm>({ defaultValues: { username: '', password: '' } });
   const { errors, isSubmitting } = form.formState;
-  const config = useQuery({
-    queryKey: ['get', '/auth/config'],
-    queryFn: async () => unwrap(await api.GET('/auth/config')),
-    staleTime: Infinity,
-  });
+  const config = useQuery({ ...authQueries.config(), staleTime: Infinity });
 
   if (state.status === 'authenticated') return <Navigate to={next} replace />;
 

@@ -1,7 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { methodQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { MethodStatus } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -50,17 +51,57 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
   const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
   const [dialog, setDialog] = useState<'approve' | 'retire' | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<unknown>(null);
   const { base, key } = kind;
+  const keys = methodQueries(base);
   const q = $api.useQuery('get', `${base}/{id}`, { params: { path: { id } } });
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', `${base}/{id}`] }),
-      queryClient.invalidateQueries({ queryKey: ['get', `${base}/{id}/approvals`] }),
-      queryClient.invalidateQueries({ queryKey: ['get', base] }),
+      queryClient.invalidateQueries({ queryKey: keys.detail() }),
+      queryClient.invalidateQueries({ queryKey: keys.approvals() }),
+      queryClient.invalidateQueries({ queryKey: keys.all() }),
     ]);
+
+  const newVersionMutation = useMutation({
+    mutationFn: async () => unwrap(await api.POST(`${base}/{id}/versions`, { params: { path: { id } } })),
+    onSuccess: async (next) => {
+      await queryClient.invalidateQueries({ queryKey: keys.all() });
+      navigate(`${kind.route}/${next.id}`);
+    },
+  });
+  const retireMutation = useMutation({
+    mutationFn: async (version: number) =>
+      unwrap(await api.POST(`${base}/{id}/retire`, { params: { path: { id }, header: { 'If-Match': `"${version}"` } } })),
+    onSuccess: async () => {
+      await refresh();
+      setDialog(null);
+    },
+  });
+  const save = useMutation({
+    mutationFn: async ({ fields, version }: { fields: F; version: number }) =>
+      unwrap(
+        await api.PUT(`${base}/{id}`, {
+          params: { path: { id }, header: { 'If-Match': `"${version}"` } },
+          body: { ...fields, version },
+        }),
+      ),
+  });
+  const approve = useMutation({
+    mutationFn: async ({ v, version }: { v: { password: string; comment: string }; version: number }) =>
+      unwrap(
+        await api.POST(`${base}/{id}/approve`, {
+          params: { path: { id }, header: { 'If-Match': `"${version}"` } },
+          body: { password: v.password, comment: v.comment.trim() || undefined },
+        }),
+      ),
+  });
+  // New version and retire share one busy flag and one message, as one action at a time.
+  const busy = newVersionMutation.isPending || retireMutation.isPending;
+  const actionError: unknown = newVersionMutation.error ?? retireMutation.error;
+  const clearActionError = () => {
+    newVersionMutation.reset();
+    retireMutation.reset();
+  };
 
   const back = (
     <p>
@@ -76,26 +117,11 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
       </section>
     );
   const x = q.data as T;
-  const ifMatch = { 'If-Match': `"${x.version}"` };
 
-  const run = async (action: () => Promise<void>) => {
-    setActionError(null);
-    setBusy(true);
-    try {
-      await action();
-    } catch (err) {
-      setActionError(err);
-    } finally {
-      setBusy(false);
-    }
+  const newVersion = () => {
+    retireMutation.reset();
+    newVersionMutation.mutate();
   };
-
-  const newVersion = () =>
-    run(async () => {
-      const next = unwrap(await api.POST(`${base}/{id}/versions`, { params: { path: { id } } }));
-      await queryClient.invalidateQueries({ queryKey: ['get', base] });
-      navigate(`${kind.route}/${next.id}`);
-    });
 
   return (
     <section className="page">
@@ -150,12 +176,7 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
             value: x,
             onCancel: () => setEditing(false),
             onSave: async (fields) => {
-              unwrap(
-                await api.PUT(`${base}/{id}`, {
-                  params: { path: { id }, header: ifMatch },
-                  body: { ...fields, version: x.version },
-                }),
-              );
+              await save.mutateAsync({ fields, version: x.version });
               await refresh();
               setEditing(false);
             },
@@ -178,12 +199,7 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
         what={kind.label(x)}
         onClose={() => setDialog(null)}
         onApprove={async (v) => {
-          unwrap(
-            await api.POST(`${base}/{id}/approve`, {
-              params: { path: { id }, header: ifMatch },
-              body: { password: v.password, comment: v.comment.trim() || undefined },
-            }),
-          );
+          await approve.mutateAsync({ v, version: x.version });
           await refresh();
           setDialog(null);
         }}
@@ -198,15 +214,12 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
         error={actionError !== null && dialog === 'retire' ? <ProblemMessage error={actionError} /> : undefined}
         onClose={() => {
           setDialog(null);
-          setActionError(null);
+          clearActionError();
         }}
-        onConfirm={() =>
-          run(async () => {
-            unwrap(await api.POST(`${base}/{id}/retire`, { params: { path: { id }, header: ifMatch } }));
-            await refresh();
-            setDialog(null);
-          })
-        }
+        onConfirm={() => {
+          newVersionMutation.reset();
+          retireMutation.mutate(x.version);
+        }}
       />
     </section>
   );

@@ -1,13 +1,13 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { getCoreRowModel, useReactTable, type ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { $api } from '../../api/client';
+import { methodQueries } from '../../api/queries';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { DataTable } from '../../components/DataTable';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
-import { ProblemMessage } from '../../components/ProblemMessage';
+import { ListResults, SearchForm } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import type { MethodFields, MethodKind, MethodRevision } from './kind';
 import { isMethodStatus, methodStatuses } from './methodParts';
 
@@ -37,6 +37,7 @@ export function MethodList<T extends MethodRevision, F extends MethodFields>({
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { key } = kind;
+  const createDraft = useMutation({ mutationFn: create });
 
   const list = $api.useQuery(
     'get',
@@ -69,38 +70,23 @@ export function MethodList<T extends MethodRevision, F extends MethodFields>({
         kind.form({
           onCancel: () => setCreating(false),
           onSave: async (fields) => {
-            const created = await create(fields);
-            await queryClient.invalidateQueries({ queryKey: ['get', kind.base] });
+            const created = await createDraft.mutateAsync(fields);
+            await queryClient.invalidateQueries({ queryKey: methodQueries(kind.base).all() });
             setCreating(false);
             navigate(`${kind.route}/${created.id}`);
           },
         })}
 
       <div className="search-bar">
-        <form
-          className="search"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setFilter({ q: String(new FormData(e.currentTarget).get('q') ?? '').trim() });
-          }}
-        >
-          <label htmlFor={`${key}-q`} className="visually-hidden">
-            Search {kind.nouns}
-          </label>
-          <input
-            id={`${key}-q`}
-            name="q"
-            type="search"
-            placeholder={kind.searchPlaceholder}
-            defaultValue={q}
-            key={q}
-            data-testid={`${key}-search`}
-          />
-          <button type="submit" className="secondary" data-testid={`${key}-search-submit`}>
-            Search
-          </button>
-        </form>
+        <SearchForm
+          id={`${key}-q`}
+          label={`Search ${kind.nouns}`}
+          placeholder={kind.searchPlaceholder}
+          q={q}
+          testId={`${key}-search`}
+          submitTestId={`${key}-search-submit`}
+          onSearch={(value) => setFilter({ q: value })}
+        />
         <div className="status-filter">
           <label htmlFor={`${key}-status`}>Status</label>
           <select
@@ -119,21 +105,18 @@ export function MethodList<T extends MethodRevision, F extends MethodFields>({
         </div>
       </div>
 
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          <DataTable table={table} testId={`${key}s-table`} rowTestId={`${key}-row`} />
-          {table.getRowModel().rows.length === 0 && (
-            <p className="muted" data-testid={`${key}s-empty`}>
-              {q || status ? `No ${kind.nouns} match.` : `No ${kind.nouns} yet.`}
-            </p>
-          )}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+      <ListResults list={list} pager={pager}>
+        {() => (
+          <>
+            <DataTable table={table} testId={`${key}s-table`} rowTestId={`${key}-row`} />
+            {table.getRowModel().rows.length === 0 && (
+              <p className="muted" data-testid={`${key}s-empty`}>
+                {q || status ? `No ${kind.nouns} match.` : `No ${kind.nouns} yet.`}
+              </p>
+            )}
+          </>
+        )}
+      </ListResults>
     </section>
   );
 }

@@ -1,7 +1,7 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { modelQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -26,25 +26,9 @@ const verb: Record<ModelStatus, string> = { draft: 'Draft', validated: 'Validate
 export default function ModelDetailPage() {
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const q = $api.useQuery('get', '/api/analysis/models/{id}', { params: { path: { id } } });
-  if (q.isPending) return <Loading />;
-  if (q.isError)
-    return (
-      <section className="page">
-        <p>
-          <Link to="/models">← Models</Link>
-        </p>
-        <ProblemMessage error={q.error} />
-      </section>
-    );
-  const m = q.data;
-
-  const move = async (to: ModelStatus) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const change = useMutation({
+    mutationFn: async ({ m, to }: { m: Model; to: ModelStatus }) =>
       unwrap(
         await api.PUT('/api/analysis/models/{id}', {
           params: { path: { id }, header: { 'If-Match': `"${m.version}"` } },
@@ -59,17 +43,28 @@ export default function ModelDetailPage() {
             version: m.version,
           },
         }),
-      );
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/models/{id}'] }),
-        queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/models'] }),
-      ]);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+      ),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: modelQueries.detail() }),
+        queryClient.invalidateQueries({ queryKey: modelQueries.all() }),
+      ]),
+  });
+  const busy = change.isPending;
+  const error: unknown = change.error;
+  if (q.isPending) return <Loading />;
+  if (q.isError)
+    return (
+      <section className="page">
+        <p>
+          <Link to="/models">← Models</Link>
+        </p>
+        <ProblemMessage error={q.error} />
+      </section>
+    );
+  const m = q.data;
+
+  const move = (to: ModelStatus) => change.mutate({ m, to });
 
   return (
     <section className="page">
@@ -89,7 +84,7 @@ export default function ModelDetailPage() {
                 className={to === 'retired' ? 'secondary' : undefined}
                 data-testid={`model-${to}`}
                 disabled={busy}
-                onClick={() => void move(to)}
+                onClick={() => move(to)}
               >
                 {verb[to]}
               </button>

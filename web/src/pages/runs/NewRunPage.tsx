@@ -1,8 +1,9 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm, useWatch, type Path } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router';
 import { $api, api } from '../../api/client';
+import { runQueries } from '../../api/queries';
 import { toProblem, unwrap } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { Badge } from '../../components/Badge';
@@ -80,21 +81,21 @@ export default function NewRunPage() {
   const params = recipe?.parameters ?? [];
   const kinds = new Set((recipe?.instrument_kinds ?? []).map((k) => k.toLowerCase()));
 
+  const create = useMutation({
+    mutationFn: async (body: components['schemas']['CreateRunInputBody']) => unwrap(await api.POST('/api/analysis/runs', { body })),
+  });
+
   const submit = form.handleSubmit(async (v) => {
     setLockout(null);
     try {
-      const run = unwrap(
-        await api.POST('/api/analysis/runs', {
-          body: {
-            recipe_id: v.recipe_id,
-            sample_id: v.sample_id,
-            instrument_ids: v.instrument_ids,
-            parameters: parameterValues(params, v.parameters),
-            notes: v.notes.trim() || undefined,
-          },
-        }),
-      );
-      await queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/runs'] });
+      const run = await create.mutateAsync({
+        recipe_id: v.recipe_id,
+        sample_id: v.sample_id,
+        instrument_ids: v.instrument_ids,
+        parameters: parameterValues(params, v.parameters),
+        notes: v.notes.trim() || undefined,
+      });
+      await queryClient.invalidateQueries({ queryKey: runQueries.all() });
       navigate(`/runs/${run.id}`);
     } catch (err) {
       const lapsed = lockoutInstruments(err);

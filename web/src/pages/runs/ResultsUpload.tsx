@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { toProblem, unwrap } from '../../api/problem';
@@ -14,11 +15,24 @@ type Alert = components['schemas']['SPCAlert'];
 export function ResultsUpload({ runId, onDone }: { runId: string; onDone: (alerts: Alert[]) => void }) {
   const id = useId();
   const file = useRef<HTMLInputElement>(null);
-  const [busy, setBusy] = useState(false);
+  const send = useMutation({
+    mutationFn: async (f: File) => {
+      const text = await f.text();
+      return unwrap(
+        await api.POST('/api/analysis/runs/{id}/results', {
+          params: { path: { id: runId } },
+          body: text,
+          bodySerializer: (b) => b,
+          headers: { 'Content-Type': 'text/csv' },
+        }),
+      );
+    },
+  });
+  const busy = send.isPending;
   const [problem, setProblem] = useState<Problem | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
-  async function upload(e: FormEvent) {
+  function upload(e: FormEvent) {
     e.preventDefault();
     setProblem(null);
     setDone(null);
@@ -27,27 +41,16 @@ export function ResultsUpload({ runId, onDone }: { runId: string; onDone: (alert
       setProblem({ type: 'about:blank', title: 'No file', status: 0, code: 'invalid', detail: 'Choose a CSV file first.' });
       return;
     }
-    setBusy(true);
-    try {
-      const text = await f.text();
-      const out = unwrap(
-        await api.POST('/api/analysis/runs/{id}/results', {
-          params: { path: { id: runId } },
-          body: text,
-          bodySerializer: (b) => b,
-          headers: { 'Content-Type': 'text/csv' },
-        }),
-      );
-      const n = out.results?.length ?? 0;
-      const alerts = out.alerts ?? [];
-      setDone(`${n} result${n === 1 ? '' : 's'} added${alerts.length ? `; ${alerts.length} SPC alert(s) raised` : ''}.`);
-      if (file.current) file.current.value = '';
-      onDone(alerts);
-    } catch (err) {
-      setProblem(toProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    send.mutate(f, {
+      onSuccess: (out) => {
+        const n = out.results?.length ?? 0;
+        const alerts = out.alerts ?? [];
+        setDone(`${n} result${n === 1 ? '' : 's'} added${alerts.length ? `; ${alerts.length} SPC alert(s) raised` : ''}.`);
+        if (file.current) file.current.value = '';
+        onDone(alerts);
+      },
+      onError: (err) => setProblem(toProblem(err)),
+    });
   }
 
   return (

@@ -1,4 +1,6 @@
-import { render, screen } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render as rtlRender, screen } from '@testing-library/react';
+import type { ReactElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import type { components } from '../../api/schema';
 import { lifeActions, RunActions } from './RunActions';
@@ -8,6 +10,9 @@ type RunDetail = components['schemas']['RunDetail'];
 function run(status: RunDetail['status'], actions: RunDetail['actions']): RunDetail {
   return { id: 'r1', version: 3, status, actions } as RunDetail;
 }
+
+// RunActions sends its writes through useMutation: it needs a QueryClient.
+const render = (ui: ReactElement) => rtlRender(<QueryClientProvider client={new QueryClient()}>{ui}</QueryClientProvider>);
 
 const shown = () => ['start', 'complete', 'fail', 'abort'].filter((a) => screen.queryByTestId(`${a}-run`));
 

@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/problem';
@@ -24,31 +25,31 @@ export function lifeActions(run: Pick<RunDetail, 'actions'>): Action[] {
 export function RunActions({ run, onChanged }: { run: RunDetail; onChanged: () => Promise<unknown> }) {
   const [asking, setAsking] = useState<Action | null>(null);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [lockout, setLockout] = useState<LapsedInstrument[] | null>(null);
-
-  async function act(action: Action, why?: string) {
-    setBusy(true);
-    setError(null);
-    setLockout(null);
-    try {
+  const change = useMutation({
+    mutationFn: async ({ action, why }: { action: Action; why?: string }) =>
       unwrap(
         await api.POST(`/api/analysis/runs/{id}/${action}`, {
           params: { path: { id: run.id }, header: { 'If-Match': `"${run.version}"` } },
           body: why ? { reason: why } : {},
         }),
-      );
-      setAsking(null);
-      setReason('');
-    } catch (err) {
-      const lapsed = lockoutInstruments(err);
-      if (lapsed) setLockout(lapsed);
-      else setError(err);
-    } finally {
-      setBusy(false);
-      await onChanged();
-    }
+      ),
+  });
+  const busy = change.isPending;
+  // A refusal naming lapsed calibrations is shown as the lockout, any other as the error.
+  const lockout: LapsedInstrument[] | null = change.error ? lockoutInstruments(change.error) : null;
+  const error: unknown = lockout ? null : change.error;
+
+  function act(action: Action, why?: string) {
+    change.mutate(
+      { action, why },
+      {
+        onSuccess: () => {
+          setAsking(null);
+          setReason('');
+        },
+        onSettled: () => void onChanged(),
+      },
+    );
   }
 
   const actions = lifeActions(run);
@@ -63,7 +64,7 @@ export function RunActions({ run, onChanged }: { run: RunDetail; onChanged: () =
             className={a === 'start' || a === 'complete' ? undefined : 'secondary'}
             data-testid={`${a}-run`}
             disabled={busy}
-            onClick={() => (a === 'fail' || a === 'abort' ? setAsking(a) : void act(a))}
+            onClick={() => (a === 'fail' || a === 'abort' ? setAsking(a) : act(a))}
           >
             {labels[a]}
           </button>
@@ -74,7 +75,7 @@ export function RunActions({ run, onChanged }: { run: RunDetail; onChanged: () =
           className="card form inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            void act(asking, reason.trim());
+            act(asking, reason.trim());
           }}
         >
           <div className="field">

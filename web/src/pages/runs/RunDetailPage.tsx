@@ -8,6 +8,7 @@ import {
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api } from '../../api/client';
+import { runQueries } from '../../api/queries';
 import { toProblem } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -97,8 +98,8 @@ export default function RunDetailPage() {
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/runs/{id}'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/runs'] }),
+      queryClient.invalidateQueries({ queryKey: runQueries.detail() }),
+      queryClient.invalidateQueries({ queryKey: runQueries.all() }),
     ]);
 
   if (q.isPending) return <Loading />;

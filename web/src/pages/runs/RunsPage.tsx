@@ -6,9 +6,8 @@ import type { Run } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
-import { ProblemMessage } from '../../components/ProblemMessage';
+import { ListResults } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import { formatTime } from '../../components/time';
 import '../instruments/instruments.css';
 
@@ -108,17 +107,14 @@ export default function RunsPage() {
         </div>
       </div>
 
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          <DataTable table={table} testId="runs-table" rowTestId="run-row" />
-          {rows.length === 0 && <p className="muted">{status ? `No ${status} runs.` : 'No runs yet.'}</p>}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+      <ListResults list={list} pager={pager}>
+        {() => (
+          <>
+            <DataTable table={table} testId="runs-table" rowTestId="run-row" />
+            {rows.length === 0 && <p className="muted">{status ? `No ${status} runs.` : 'No runs yet.'}</p>}
+          </>
+        )}
+      </ListResults>
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { useForm, useWatch } from 'react-hook-form';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/problem';
@@ -25,8 +26,8 @@ export function CustodyForm({ sampleId, onDone, onCancel }: { sampleId: string; 
   const { errors, isSubmitting } = form.formState;
   const type = useWatch({ control: form.control, name: 'event_type' });
 
-  const submit = form.handleSubmit(async (v) => {
-    try {
+  const record = useMutation({
+    mutationFn: async (v: CustodyValues) =>
       unwrap(
         await api.POST('/api/lims/custody', {
           body: {
@@ -38,7 +39,11 @@ export function CustodyForm({ sampleId, onDone, onCancel }: { sampleId: string; 
             notes: v.notes.trim() || undefined,
           },
         }),
-      );
+      ),
+  });
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await record.mutateAsync(v);
       onDone();
     } catch (err) {
       applyServerErrors(err, form.setError, fields);

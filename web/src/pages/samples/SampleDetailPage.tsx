@@ -1,7 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { sampleQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { Device, Sample } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
@@ -11,7 +12,7 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { useCan } from '../../auth/context';
 import { CustodyForm } from './CustodyForm';
-import { SampleForm } from './SampleForm';
+import { SampleForm, type SampleValues } from './SampleForm';
 import { DeviceForm, StatusForm, WaferForm } from './WaferForms';
 
 function Details({ sample }: { sample: Sample }) {
@@ -51,8 +52,8 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
   if (devices.isError) return <ProblemMessage error={devices.error} />;
   const done = async () => {
     await Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}/wafers'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/devices'] }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.wafers() }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.devices() }),
     ]);
     setEdit(null);
   };
@@ -179,12 +180,30 @@ export default function SampleDetailPage() {
   const [moving, setMoving] = useState(false);
   const can = useCan();
   const q = $api.useQuery('get', '/api/lims/samples/{id}', { params: { path: { id } } });
+  const save = useMutation({
+    mutationFn: async ({ sample, v }: { sample: Sample; v: SampleValues }) =>
+      unwrap(
+        await api.PUT('/api/lims/samples/{id}', {
+          params: { path: { id }, header: { 'If-Match': `"${sample.version}"` } },
+          body: {
+            barcode: v.barcode.trim(),
+            name: v.name.trim(),
+            material: v.material,
+            location: v.location,
+            status: v.status,
+            project_id: sample.project_id,
+            metadata: sample.metadata,
+            version: sample.version,
+          },
+        }),
+      ),
+  });
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples/{id}/custody'] }),
-      queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples'] }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.detail() }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.custody() }),
+      queryClient.invalidateQueries({ queryKey: sampleQueries.all() }),
     ]);
 
   if (q.isPending) return <Loading />;
@@ -234,21 +253,7 @@ export default function SampleDetailPage() {
           sample={sample}
           onCancel={() => setEditing(false)}
           onSave={async (v) => {
-            unwrap(
-              await api.PUT('/api/lims/samples/{id}', {
-                params: { path: { id }, header: { 'If-Match': `"${sample.version}"` } },
-                body: {
-                  barcode: v.barcode.trim(),
-                  name: v.name.trim(),
-                  material: v.material,
-                  location: v.location,
-                  status: v.status,
-                  project_id: sample.project_id,
-                  metadata: sample.metadata,
-                  version: sample.version,
-                },
-              }),
-            );
+            await save.mutateAsync({ sample, v });
             await refresh();
             setEditing(false);
           }}

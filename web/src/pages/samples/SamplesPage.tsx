@@ -1,18 +1,18 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
+import { sampleQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { Sample } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
-import { Loading } from '../../components/Loading';
-import { Pager, useCursor } from '../../components/Pager';
-import { ProblemMessage } from '../../components/ProblemMessage';
+import { ListResults, SearchForm } from '../../components/ListPage';
+import { useCursor } from '../../components/Pager';
 import { formatTime } from '../../components/time';
-import { SampleForm } from './SampleForm';
+import { SampleForm, type SampleValues } from './SampleForm';
 
 const PAGE_SIZE = 25;
 const col = createColumnHelper<Sample>();
@@ -40,6 +40,14 @@ export default function SamplesPage() {
   const [creating, setCreating] = useState(false);
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const create = useMutation({
+    mutationFn: async (v: SampleValues) =>
+      unwrap(
+        await api.POST('/api/lims/samples', {
+          body: { barcode: v.barcode.trim(), name: v.name.trim(), material: v.material, location: v.location },
+        }),
+      ),
+  });
 
   const list = $api.useQuery(
     'get',
@@ -66,60 +74,39 @@ export default function SamplesPage() {
         <SampleForm
           onCancel={() => setCreating(false)}
           onSave={async (v) => {
-            const created = unwrap(
-              await api.POST('/api/lims/samples', {
-                body: { barcode: v.barcode.trim(), name: v.name.trim(), material: v.material, location: v.location },
-              }),
-            );
-            await queryClient.invalidateQueries({ queryKey: ['get', '/api/lims/samples'] });
+            const created = await create.mutateAsync(v);
+            await queryClient.invalidateQueries({ queryKey: sampleQueries.all() });
             setCreating(false);
             navigate(`/samples/${created.id}`);
           }}
         />
       )}
 
-      <form
-        className="search"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const value = String(new FormData(e.currentTarget).get('q') ?? '').trim();
+      <SearchForm
+        id="sample-q"
+        label="Search samples"
+        placeholder="Search by barcode or name"
+        q={q}
+        testId="sample-search"
+        submitTestId="sample-search-submit"
+        onSearch={(value) => {
           pager.reset();
           setParams(value ? { q: value } : {});
         }}
-      >
-        <label htmlFor="sample-q" className="visually-hidden">
-          Search samples
-        </label>
-        <input
-          id="sample-q"
-          name="q"
-          type="search"
-          placeholder="Search by barcode or name"
-          defaultValue={q}
-          key={q}
-          data-testid="sample-search"
-        />
-        <button type="submit" className="secondary" data-testid="sample-search-submit">
-          Search
-        </button>
-      </form>
+      />
 
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ProblemMessage error={list.error} />
-      ) : (
-        <>
-          <DataTable table={table} testId="samples-table" rowTestId="sample-row" />
-          {table.getRowModel().rows.length === 0 && (
-            <p className="muted" data-testid="samples-empty">
-              {q ? `No samples match “${q}”.` : 'No samples yet.'}
-            </p>
-          )}
-          <Pager page={pager.page} nextCursor={list.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
-        </>
-      )}
+      <ListResults list={list} pager={pager}>
+        {() => (
+          <>
+            <DataTable table={table} testId="samples-table" rowTestId="sample-row" />
+            {table.getRowModel().rows.length === 0 && (
+              <p className="muted" data-testid="samples-empty">
+                {q ? `No samples match “${q}”.` : 'No samples yet.'}
+              </p>
+            )}
+          </>
+        )}
+      </ListResults>
     </section>
   );
 }

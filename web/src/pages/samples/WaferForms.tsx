@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { useForm, type FieldValues, type Path, type UseFormSetError } from 'react-hook-form';
 import { api } from '../../api/client';
 import { toProblem, unwrap } from '../../api/problem';
@@ -53,8 +54,8 @@ const waferFields = ['label', 'diameter_mm', 'notes'] as const;
 export function WaferForm({ sampleId, onDone, onCancel }: { sampleId: string } & Done) {
   const form = useForm<WaferValues>({ defaultValues: { label: '', diameter_mm: '', notes: '' } });
   const { errors, isSubmitting } = form.formState;
-  const submit = form.handleSubmit(async (v) => {
-    try {
+  const add = useMutation({
+    mutationFn: async (v: WaferValues) =>
       unwrap(
         await api.POST('/api/lims/samples/{id}/wafers', {
           params: { path: { id: sampleId } },
@@ -64,7 +65,11 @@ export function WaferForm({ sampleId, onDone, onCancel }: { sampleId: string } &
             notes: v.notes.trim() || undefined,
           },
         }),
-      );
+      ),
+  });
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await add.mutateAsync(v);
       await onDone();
     } catch (err) {
       showServerErrors(err, form.setError, waferFields);
@@ -112,19 +117,23 @@ export function DeviceForm({ waferId, device, onDone, onCancel }: { waferId: str
     defaultValues: { name: device?.name ?? '', kind: device?.kind ?? '', position: device?.position ?? '' },
   });
   const { errors, isSubmitting } = form.formState;
-  const submit = form.handleSubmit(async (v) => {
-    const body = { name: v.name.trim(), kind: v.kind.trim(), position: v.position.trim() };
-    try {
+  const save = useMutation({
+    mutationFn: async (v: DeviceValues) => {
+      const body = { name: v.name.trim(), kind: v.kind.trim(), position: v.position.trim() };
       if (device) {
-        unwrap(
+        return unwrap(
           await api.PUT('/api/lims/devices/{id}', {
             params: { path: { id: device.id }, header: { 'If-Match': `"${device.version}"` } },
             body: { ...body, metadata: device.metadata, version: device.version },
           }),
         );
-      } else {
-        unwrap(await api.POST('/api/lims/devices', { body: { ...body, wafer_id: waferId } }));
       }
+      return unwrap(await api.POST('/api/lims/devices', { body: { ...body, wafer_id: waferId } }));
+    },
+  });
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await save.mutateAsync(v);
       await onDone();
     } catch (err) {
       showServerErrors(err, form.setError, deviceFields);
@@ -179,14 +188,18 @@ export function StatusForm({ sample, onDone, onCancel }: { sample: Sample } & Do
   const form = useForm<StatusValues>({ defaultValues: { status: sample.status, location: sample.location } });
   const { errors, isSubmitting } = form.formState;
   const final = !directlySettable[sample.status];
-  const submit = form.handleSubmit(async (v) => {
-    try {
+  const update = useMutation({
+    mutationFn: async (v: StatusValues) =>
       unwrap(
         await api.PATCH('/api/lims/samples/{id}', {
           params: { path: { id: sample.id }, header: { 'If-Match': `"${sample.version}"` } },
           body: { status: final ? undefined : v.status, location: v.location.trim() },
         }),
-      );
+      ),
+  });
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await update.mutateAsync(v);
       await onDone();
     } catch (err) {
       showServerErrors(err, form.setError, ['status', 'location'] as const);

@@ -1,8 +1,9 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link } from 'react-router';
 import { $api, api } from '../../api/client';
+import { spcQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { Badge } from '../../components/Badge';
@@ -25,14 +26,18 @@ export const ruleNames: Record<SPCAlert['rule'], string> = {
 function AckForm({ alert, onDone, onCancel }: { alert: SPCAlert; onDone: () => Promise<unknown>; onCancel: () => void }) {
   const form = useForm<{ comment: string }>({ defaultValues: { comment: '' } });
   const { errors, isSubmitting } = form.formState;
-  const submit = form.handleSubmit(async (v) => {
-    try {
+  const acknowledge = useMutation({
+    mutationFn: async (v: { comment: string }) =>
       unwrap(
         await api.POST('/api/analysis/spc/alerts/{id}/acknowledge', {
           params: { path: { id: alert.id } },
           body: { comment: v.comment.trim() },
         }),
-      );
+      ),
+  });
+  const submit = form.handleSubmit(async (v) => {
+    try {
+      await acknowledge.mutateAsync(v);
       await onDone();
     } catch (err) {
       applyServerErrors(err, form.setError, ['comment']);
@@ -140,7 +145,7 @@ export function AlertList({ seriesId, seriesNames }: { seriesId?: string; series
                   onCancel={() => setAcking(null)}
                   onDone={async () => {
                     setAcking(null);
-                    await queryClient.invalidateQueries({ queryKey: ['get', '/api/analysis/spc/alerts'] });
+                    await queryClient.invalidateQueries({ queryKey: spcQueries.alerts() });
                   }}
                 />
               )}
