@@ -167,26 +167,7 @@ func TestSingleSignOnFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/samples?q=si" {
 		t.Fatalf("callback: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	var refresh string
-	for _, c := range resp.Cookies() {
-		if c.Name == refreshCookie && c.Value != "" {
-			refresh = c.Value
-		}
-	}
-	if refresh == "" {
-		t.Fatal("no session cookie after sign-in")
-	}
-
-	// The session is ours: refresh by cookie, then use the access token.
-	s := e.call(http.MethodPost, "/auth/refresh", "", nil, "Cookie", refreshCookie+"="+refresh)
-	if s.Status != http.StatusOK {
-		t.Fatalf("refresh after sign-in: %d %s", s.Status, s.Raw)
-	}
-	me := e.call(http.MethodGet, "/auth/me", s.str("access_token"), nil)
-	if me.Status != http.StatusOK || me.Body["auth"] != "oidc" || me.Body["role"] != "engineer" ||
-		me.Body["organization"].(map[string]any)["slug"] != "test-org" {
-		t.Fatalf("/auth/me after sign-in: %d %s", me.Status, me.Raw)
-	}
+	e.signedInAs(t, resp, "engineer", "test-org")
 	// Replaying the callback: the code is spent.
 	req, _ = http.NewRequest(http.MethodGet, callback, nil)
 	req.AddCookie(stateCookie)
@@ -307,5 +288,30 @@ func TestSSOReason(t *testing.T) {
 		if got := ssoReason(tt.err, tt.otherwise); got != tt.want {
 			t.Errorf("ssoReason(%v) = %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+// signedInAs checks that the single sign-on callback's answer resp set
+// our session cookie, and that the session is ours: refreshed by the
+// cookie, its access token is an OIDC principal with role in org.
+func (e *apiEnv) signedInAs(t *testing.T, resp *http.Response, role, org string) {
+	t.Helper()
+	var refresh string
+	for _, c := range resp.Cookies() {
+		if c.Name == refreshCookie && c.Value != "" {
+			refresh = c.Value
+		}
+	}
+	if refresh == "" {
+		t.Fatal("no session cookie after sign-in")
+	}
+	s := e.call(http.MethodPost, "/auth/refresh", "", nil, "Cookie", refreshCookie+"="+refresh)
+	if s.Status != http.StatusOK {
+		t.Fatalf("refresh after sign-in: %d %s", s.Status, s.Raw)
+	}
+	me := e.call(http.MethodGet, "/auth/me", s.str("access_token"), nil)
+	if me.Status != http.StatusOK || me.Body["auth"] != "oidc" || me.Body["role"] != role ||
+		me.Body["organization"].(map[string]any)["slug"] != org {
+		t.Fatalf("/auth/me after sign-in: %d %s", me.Status, me.Raw)
 	}
 }

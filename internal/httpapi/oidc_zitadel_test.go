@@ -49,24 +49,7 @@ func TestSingleSignOnWithZitadelExampleProvider(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/samples" {
 		t.Fatalf("callback: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	var refresh string
-	for _, c := range resp.Cookies() {
-		if c.Name == refreshCookie && c.Value != "" {
-			refresh = c.Value
-		}
-	}
-	if refresh == "" {
-		t.Fatal("no session cookie after sign-in")
-	}
-	s := e.call(http.MethodPost, "/auth/refresh", "", nil, "Cookie", refreshCookie+"="+refresh)
-	if s.Status != http.StatusOK {
-		t.Fatalf("refresh after sign-in: %d %s", s.Status, s.Raw)
-	}
-	me := e.call(http.MethodGet, "/auth/me", s.str("access_token"), nil)
-	if me.Status != http.StatusOK || me.Body["auth"] != "oidc" || me.Body["role"] != "engineer" ||
-		me.Body["organization"].(map[string]any)["slug"] != "test-org" {
-		t.Fatalf("/auth/me after sign-in: %d %s", me.Status, me.Raw)
-	}
+	e.signedInAs(t, resp, "engineer", "test-org")
 	if n := e.count(`SELECT count(*) FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`, z.Issuer, oidctest.ZitadelSubject); n != 1 {
 		t.Fatalf("%d users for the provider's subject", n)
 	}
