@@ -108,6 +108,56 @@ func TestOIDCWithZitadelExampleProvider(t *testing.T) {
 	})
 }
 
+func TestOIDCJWTAccessTokensFromZitadel(t *testing.T) {
+	t.Parallel()
+	const redirect = "http://127.0.0.1:9/auth/oidc/callback"
+	z := oidctest.StartZitadel(t, redirect)
+	o, _ := newTestOIDC(t, OIDCConfig{Issuer: z.Issuer, Audience: oidctest.ZitadelJWTClient,
+		ClientID: oidctest.ZitadelJWTClient, ClientSecret: oidctest.ZitadelJWTSecret, RedirectURL: redirect,
+		Scopes: []string{"openid", oidctest.ZitadelCustomScope}, GroupsClaim: oidctest.ZitadelCustomClaim + ".other",
+		GroupMap: map[string]OrgRole{"stuff": {Org: "lab-a", Role: spectra.RoleEngineer}}})
+	verifier := NewPKCEVerifier()
+	back, err := url.Parse(z.SignIn(t, oidctest.NewBrowser(), o.AuthCodeURL("st-j", "n-j", verifier), redirect))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := o.oauth.Exchange(t.Context(), back.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The provider's JWT access token: signed with its JWKS key, aud = the
+	// client id, client_id, no nonce or at_hash: an access token by the
+	// last rule, and the identity its claims carry.
+	header, claims := jwtParts(t, tok.AccessToken)
+	if claims["client_id"] != oidctest.ZitadelJWTClient || claims["nonce"] != nil || claims["at_hash"] != nil {
+		t.Fatalf("the provider's JWT access token changed shape: %v %v", header, claims)
+	}
+	if kind, rule := classifyOIDCToken(header, claims, oidctest.ZitadelJWTClient, oidctest.ZitadelJWTClient); kind != oidcAccessToken {
+		t.Fatalf("its access token classified as %s (%s)", kind, rule)
+	}
+	id, err := o.VerifyAccessToken(t.Context(), tok.AccessToken)
+	if err != nil {
+		t.Fatalf("its access token refused: %v", err)
+	}
+	if id.Issuer != z.Issuer || id.Subject != oidctest.ZitadelSubject || id.Org != "lab-a" || id.Role != spectra.RoleEngineer {
+		t.Fatalf("identity %+v", id)
+	}
+
+	// The same token with its signature's last byte changed, and the ID
+	// token issued with it, are refused.
+	sig := tok.AccessToken[strings.LastIndex(tok.AccessToken, ".")+1:]
+	b, _ := base64.RawURLEncoding.DecodeString(sig)
+	b[len(b)-1] ^= 1
+	forged := tok.AccessToken[:len(tok.AccessToken)-len(sig)] + base64.RawURLEncoding.EncodeToString(b)
+	if _, err := o.VerifyAccessToken(t.Context(), forged); err == nil {
+		t.Error("a forged signature was accepted")
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	_, err = o.VerifyAccessToken(t.Context(), raw)
+	oidcRejected(t, err, errOIDCNotAccessToken)
+}
+
 // jwtParts decodes a JWT's header and claims without verifying them.
 func jwtParts(t *testing.T, raw string) (header, claims map[string]any) {
 	t.Helper()

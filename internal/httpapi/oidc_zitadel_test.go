@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -18,10 +20,16 @@ import (
 // custom_claim (custom_scope), whose "other" field ("stuff") serves as
 // the group here.
 func withZitadel(z **oidctest.Zitadel, scopes ...string) envOption {
+	return withZitadelClient(z, oidctest.ZitadelWebClient, oidctest.ZitadelWebSecret, scopes...)
+}
+
+// withZitadelClient is withZitadel with another of its clients, whose id
+// is also the API audience (its access tokens' aud).
+func withZitadelClient(z **oidctest.Zitadel, client, secret string, scopes ...string) envOption {
 	return func(e *apiEnv, o *auth.Options) {
 		*z = oidctest.StartZitadel(e.t, e.ts.URL+"/auth/oidc/callback")
 		idp, err := auth.NewOIDC(e.t.Context(), auth.OIDCConfig{Issuer: (*z).Issuer,
-			Audience: oidctest.ZitadelWebClient, ClientID: oidctest.ZitadelWebClient, ClientSecret: oidctest.ZitadelWebSecret,
+			Audience: client, ClientID: client, ClientSecret: secret,
 			RedirectURL: e.ts.URL + "/auth/oidc/callback", Scopes: scopes,
 			GroupsClaim: oidctest.ZitadelCustomClaim + ".other",
 			GroupMap:    map[string]auth.OrgRole{"stuff": {Org: "test-org", Role: spectra.RoleEngineer}}})
@@ -90,5 +98,62 @@ func TestSingleSignOnWithZitadelWithoutTheScope(t *testing.T) {
 	resp.Body.Close()
 	if got := resp.Header.Get("Location"); got != "/login?error=sso_failed&reason=no_organization" {
 		t.Fatalf("callback sent the browser to %q", got)
+	}
+}
+
+// A provider that issues JWT access tokens (its "jwt" client): after the
+// user signed in once through the browser, the provider's access token
+// is a bearer token for the same account, role and organization; its ID
+// token and a forged copy are not.
+func TestBearerJWTAccessTokensFromZitadel(t *testing.T) {
+	var z *oidctest.Zitadel
+	e := newAPIEnv(t, withZitadelClient(&z, oidctest.ZitadelJWTClient, oidctest.ZitadelJWTSecret,
+		"openid", "profile", "email", oidctest.ZitadelCustomScope))
+	callback := e.ts.URL + "/auth/oidc/callback"
+	browser := oidctest.NewBrowser()
+	resp, err := browser.Get(z.SignIn(t, browser, e.ts.URL+"/auth/oidc/login", callback))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	e.signedInAs(t, resp, "engineer", "test-org")
+
+	cfg := oauth2.Config{ClientID: oidctest.ZitadelJWTClient, ClientSecret: oidctest.ZitadelJWTSecret, RedirectURL: callback,
+		Scopes:   []string{"openid", oidctest.ZitadelCustomScope},
+		Endpoint: oauth2.Endpoint{AuthURL: z.URL + "/auth", TokenURL: z.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	verifier := oauth2.GenerateVerifier()
+	back := z.SignIn(t, oidctest.NewBrowser(), cfg.AuthCodeURL("st-j", oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("nonce", "n-j")), callback)
+	u, _ := url.Parse(back)
+	tok, err := cfg.Exchange(t.Context(), u.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(tok.AccessToken, ".") != 2 {
+		t.Fatalf("the jwt client's access token is not a JWT: %s", tok.AccessToken)
+	}
+	me := e.call(http.MethodGet, "/auth/me", tok.AccessToken, nil)
+	if me.Status != http.StatusOK || me.Body["auth"] != "oidc" || me.Body["role"] != "engineer" ||
+		me.Body["organization"].(map[string]any)["slug"] != "test-org" {
+		t.Fatalf("/auth/me with the provider's access token: %d %s", me.Status, me.Raw)
+	}
+	if got := e.call(http.MethodGet, "/api/lims/samples", tok.AccessToken, nil); got.Status != http.StatusOK {
+		t.Fatalf("a list with the provider's access token: %d %s", got.Status, got.Raw)
+	}
+	if n := e.count(`SELECT count(*) FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`, z.Issuer, oidctest.ZitadelSubject); n != 1 {
+		t.Fatalf("%d users for the provider's subject after bearer use", n)
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+	dot := strings.LastIndex(tok.AccessToken, ".")
+	sig, err := base64.RawURLEncoding.DecodeString(tok.AccessToken[dot+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig[0] ^= 1
+	forged := tok.AccessToken[:dot+1] + base64.RawURLEncoding.EncodeToString(sig)
+	for name, bearer := range map[string]string{"its ID token": idToken, "a forged copy": forged} {
+		if r := e.call(http.MethodGet, "/auth/me", bearer, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s as a bearer token: %d %s", name, r.Status, r.Raw)
+		}
 	}
 }

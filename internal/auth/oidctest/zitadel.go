@@ -3,6 +3,7 @@ package oidctest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,17 +23,23 @@ import (
 )
 
 // The third-party provider the tests also run against: the example
-// OpenID provider of github.com/zitadel/oidc, built from the Go module
-// proxy at a pinned version as an external binary (go.mod does not grow).
+// OpenID provider of github.com/zitadel/oidc at a pinned version, built
+// from the Go module proxy as an external binary (spectra's go.mod does
+// not grow). zitadelop/ is its main: the example's own, plus one client
+// whose access tokens are JWTs.
 const (
-	ZitadelPackage = "github.com/zitadel/oidc/v3/example/server"
-	ZitadelVersion = "v3.52.0"
+	ZitadelModule  = "github.com/zitadel/oidc/v3"
+	ZitadelVersion = "v3.52.0" // zitadelop/go.mod requires exactly this
 
 	// Clients the example registers (example/server/main.go): "web" is a
-	// confidential client (HTTP Basic), "native" a public one (PKCE only).
+	// confidential client (HTTP Basic), "native" a public one (PKCE only);
+	// both get opaque access tokens. "jwt" (zitadelop/main.go) is "web"
+	// with JWT access tokens.
 	ZitadelWebClient    = "web"
 	ZitadelWebSecret    = "secret"
 	ZitadelNativeClient = "native"
+	ZitadelJWTClient    = "jwt"
+	ZitadelJWTSecret    = "secret"
 	// ZitadelUser is its first test user (example/server/storage/user.go)
 	// on an issuer at localhost; ZitadelSubject is that user's sub.
 	ZitadelUser     = "test-user@localhost"
@@ -50,12 +58,23 @@ var zitadelBuild struct {
 	err  error
 }
 
-// zitadelBinary builds the example provider once per test process, into
-// the user's cache directory; the Go build cache makes later builds a link
-// at most.
+// zitadelBinary builds zitadelop once per test process, into the user's
+// cache directory under a name that changes with its source; the Go build
+// cache makes later builds a link at most.
 func zitadelBinary() (string, error) {
 	b := &zitadelBuild
 	b.once.Do(func() {
+		_, self, _, _ := runtime.Caller(0)
+		src := filepath.Join(filepath.Dir(self), "zitadelop")
+		sum := sha256.New()
+		for _, f := range []string{"main.go", "go.mod", "go.sum"} {
+			data, err := os.ReadFile(filepath.Join(src, f))
+			if err != nil {
+				b.err = fmt.Errorf("the provider's source: %w", err)
+				return
+			}
+			sum.Write(data)
+		}
 		cache, err := os.UserCacheDir()
 		if err != nil {
 			cache = os.TempDir()
@@ -65,7 +84,11 @@ func zitadelBinary() (string, error) {
 			b.err = err
 			return
 		}
-		// Each process installs into its own directory and renames the
+		b.path = filepath.Join(dir, fmt.Sprintf("zitadelop-%s-%x", ZitadelVersion, sum.Sum(nil)[:6]))
+		if _, err := os.Stat(b.path); err == nil {
+			return
+		}
+		// Each process builds into its own directory and renames the
 		// result into place, so parallel test packages never see half a file.
 		tmp, err := os.MkdirTemp(dir, "build-")
 		if err != nil {
@@ -75,15 +98,14 @@ func zitadelBinary() (string, error) {
 		defer os.RemoveAll(tmp)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "install", ZitadelPackage+"@"+ZitadelVersion)
-		// go install pkg@version builds outside any module: no -mod flags.
-		cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=", "GOWORK=off")
+		cmd := exec.CommandContext(ctx, "go", "build", "-mod=readonly", "-o", filepath.Join(tmp, "zitadelop"), ".")
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("go install %s@%s: %w\n%s", ZitadelPackage, ZitadelVersion, err, out)
+			b.err = fmt.Errorf("go build %s (%s@%s): %w\n%s", src, ZitadelModule, ZitadelVersion, err, out)
 			return
 		}
-		b.path = filepath.Join(dir, "zitadel-oidc-example-"+ZitadelVersion)
-		b.err = os.Rename(filepath.Join(tmp, "server"), b.path)
+		b.err = os.Rename(filepath.Join(tmp, "zitadelop"), b.path)
 	})
 	return b.path, b.err
 }
