@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -270,4 +273,113 @@ func asClusterOwner(t *testing.T, cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	cmd.Dir = "/"
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C", "HOME=" + u.HomeDir}
+}
+
+// TestManagedClusterDiskFull fills the file system of the managed
+// cluster's data directory (a tmpfs of its own) under the real `spectra
+// demo` (issue 11.4): /readyz says 503 with the reason while the disk is
+// full, /healthz stays 200 (a restart frees nothing), writes answer 201 or
+// 503 with Retry-After, never 500, and once space is freed the instance
+// is ready again.
+func TestManagedClusterDiskFull(t *testing.T) {
+	mnt := traversableDir(t)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=192m,mode=0711", "tmpfs", mnt).CombinedOutput(); err != nil {
+		// A file system that can be filled is the test; CI runs as root.
+		if os.Getenv("CI") != "" {
+			t.Fatalf("mount a tmpfs for the data directory: %v %s", err, out)
+		}
+		t.Skipf("this test mounts a tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+	dir := filepath.Join(mnt, "data")
+	vars := map[string]string{"SPECTRA_DATA_DIR": dir, "SPECTRA_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo"}, envOf(vars), strings.NewReader(""), &out, &errOut) }()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Error("demo did not stop within 60 s of cancel")
+		}
+	}()
+	base := waitFor(t, done, &out, &errOut)
+	token := loginToken(t, base, "engineer@demo.lab", "eng123")
+	if code, _ := answer(base+"/readyz", ""); code != http.StatusOK {
+		t.Fatalf("/readyz before the disk filled: %d", code)
+	}
+
+	// Fill it: one file, written until the file system says no.
+	filler := filepath.Join(mnt, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 1<<20)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling the disk: %v", err)
+			}
+			break
+		}
+	}
+	f.Close()
+
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "disk is full") || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("/readyz with the disk full: %d %s (Retry-After %q)", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	if code, _ := answer(base+"/healthz", ""); code != http.StatusOK {
+		t.Errorf("/healthz with the disk full: %d (a restart would not free space)", code)
+	}
+	// Writes big enough to need new pages: each is stored or refused as
+	// unavailable, never a 500.
+	pad := strings.Repeat("x", 1800)
+	seen := map[int]int{}
+	for i := range 40 {
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/lims/samples", strings.NewReader(
+			fmt.Sprintf(`{"barcode":"FULL-%d","name":"disk full %d","metadata":{"pad":"%s%d"}}`, i, i, pad, i)))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatalf("write %d with the disk full: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		seen[resp.StatusCode]++
+		switch {
+		case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") == "":
+			t.Errorf("write %d: 503 without Retry-After: %s", i, b)
+		case resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusServiceUnavailable:
+			t.Errorf("write %d with the disk full: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	t.Logf("40 writes with the disk full: %v", seen)
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	freed := time.Now()
+	var code int
+	for deadline := freed.Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if code, _ = answer(base+"/readyz", ""); code == http.StatusOK {
+			break
+		}
+	}
+	if code != http.StatusOK {
+		t.Fatalf("/readyz %d 90 s after space was freed\n%s", code, errOut.String())
+	}
+	t.Logf("/readyz 200 again %s after space was freed", time.Since(freed).Round(time.Millisecond))
+	if code, _ := answer(base+"/api/lims/samples", token); code != http.StatusOK {
+		t.Errorf("a list after space was freed: %d", code)
+	}
 }

@@ -140,7 +140,7 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	}
 	metrics := httpapi.NewMetrics(db)
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
-		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster),
+		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster), Readiness: e.readiness(e.cluster),
 		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil})
 	addr := ln.Addr().String()
 	if svc.OIDC() != nil {
@@ -214,6 +214,33 @@ func (e *env) liveness(c *pgcluster.Cluster) func() error {
 			msg += fmt.Sprintf(" (attempt %d)", h.Restarts)
 		}
 		return &spectra.Error{Code: spectra.CodeUnavailable, Message: msg, RetryAfter: 2 * time.Second, Err: h.Err}
+	}
+}
+
+// managedMinFree is the free space on the managed cluster's disk below
+// which the instance reports itself not ready: room for a few WAL
+// segments and a checkpoint, so that PostgreSQL refuses no write yet.
+const managedMinFree = 64 << 20
+
+// readiness is /readyz's view of the managed cluster's disk: with less
+// than managedMinFree left, writes are about to fail (or already do), so
+// the instance asks to be taken out of rotation. It does not touch
+// /healthz: a restart would not free any space. With an external
+// database (c nil), the database's own refusals tell (postgres.DB.Ready).
+func (e *env) readiness(c *pgcluster.Cluster) func() error {
+	if c == nil {
+		return nil
+	}
+	return func() error {
+		free, err := c.FreeBytes()
+		if err != nil {
+			return &spectra.Error{Code: spectra.CodeUnavailable, Message: "the managed PostgreSQL's disk cannot be read", Err: err}
+		}
+		if free < managedMinFree {
+			return &spectra.Error{Code: spectra.CodeUnavailable, RetryAfter: 30 * time.Second,
+				Message: fmt.Sprintf("the managed PostgreSQL's disk is full: %d MiB free, %d MiB needed", free>>20, managedMinFree>>20)}
+		}
+		return nil
 	}
 }
 

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
@@ -33,7 +32,10 @@ func (s *server) healthz(context.Context, *struct{}) (*statusOutput, error) {
 	return &statusOutput{Body: statusBody{Status: "ok"}}, nil
 }
 
-// readyz answers 200 when the database does, else 503, so a load balancer
+// readyz answers 200 when the database can serve requests (Pinger.Ready:
+// it answers, and has not lately refused a write for want of space) and
+// the server's own readiness check passes (Deps.Readiness: the managed
+// cluster's disk has room), else 503 with the reason, so a load balancer
 // sends traffic only to instances that can serve it.
 func (s *server) readyz(ctx context.Context, _ *struct{}) (*statusOutput, error) {
 	if s.db == nil {
@@ -41,9 +43,13 @@ func (s *server) readyz(ctx context.Context, _ *struct{}) (*statusOutput, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
-		return nil, &spectra.Error{Code: spectra.CodeUnavailable, Message: "database unavailable",
-			Err: fmt.Errorf("readyz: ping: %w", err)}
+	if err := s.db.Ready(ctx); err != nil {
+		return nil, err
+	}
+	if s.ready != nil {
+		if err := s.ready(); err != nil {
+			return nil, err
+		}
 	}
 	return &statusOutput{Body: statusBody{Status: "ready"}}, nil
 }

@@ -22,9 +22,10 @@ import (
 // DefaultMaxBodyBytes caps request bodies when Deps.MaxBodyBytes is unset.
 const DefaultMaxBodyBytes int64 = 1 << 20
 
-// Pinger reports whether the database answers; *postgres.DB is one.
+// Pinger reports whether the database can serve requests; *postgres.DB
+// is one (it answers, and has not lately run out of space).
 type Pinger interface {
-	Ping(ctx context.Context) error
+	Ready(ctx context.Context) error
 }
 
 // Deps is everything the server uses, passed in rather than read from
@@ -35,7 +36,11 @@ type Deps struct {
 	// Liveness, if set, is asked by /healthz: an error (a *spectra.Error
 	// with CodeUnavailable) is answered instead of ok. nil: the process
 	// answering is enough.
-	Liveness     func() error
+	Liveness func() error
+	// Readiness, if set, is asked by /readyz after DB: an error (a
+	// *spectra.Error with CodeUnavailable) is answered instead of ready.
+	// The managed cluster's free disk space is one.
+	Readiness    func() error
 	MaxBodyBytes int64  // request body limit; 0 means DefaultMaxBodyBytes
 	Version      string // the version the OpenAPI document states
 
@@ -61,6 +66,7 @@ type server struct {
 	log      *slog.Logger
 	db       Pinger
 	liveness func() error
+	ready    func() error
 	maxBody  int64
 	mux      *http.ServeMux
 	api      huma.API
@@ -80,7 +86,7 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 
 func newServer(d Deps) *server {
 	installHumaDefaults()
-	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
+	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
 		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Store)

@@ -349,6 +349,16 @@ func (c *Cluster) Pid() int {
 	return c.pid
 }
 
+// FreeBytes is the space left to PostgreSQL on the file system of its data
+// directory (what an unprivileged user may still write).
+func (c *Cluster) FreeBytes() (uint64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(c.pgdata, &st); err != nil {
+		return 0, fmt.Errorf("pgcluster: statfs %s: %w", c.pgdata, err)
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
+
 // Health is the supervisor's view of the server.
 func (c *Cluster) Health() Health {
 	c.mu.Lock()

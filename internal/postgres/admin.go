@@ -97,7 +97,7 @@ func (db *DB) orgBySlug(ctx context.Context, slug string) (uuid.UUID, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return uuid.Nil, spectra.Errorf(spectra.CodeNotFound, "no organization %q", slug)
 	}
-	return id, unavailableError(ctx, err)
+	return id, db.unavailable(ctx, err)
 }
 
 // ownerTx runs fn as the connecting (owner) role with app.org_id and
@@ -118,5 +118,5 @@ func (db *DB) ownerTxAs(ctx context.Context, org uuid.UUID, how string, fn func(
 		}
 		return fn(tx)
 	})
-	return unavailableError(ctx, err)
+	return db.unavailable(ctx, err)
 }

@@ -25,7 +25,7 @@ var errBadCredentials = &spectra.Error{Code: spectra.CodeUnauthenticated, Messag
 // memberships across organizations, and record login attempts.
 func (db *DB) authTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	begin := "BEGIN; SET LOCAL ROLE spectra_auth; " + db.timeouts.setLocal()
-	return unavailableError(ctx, pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: begin}, fn))
+	return db.unavailable(ctx, pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: begin}, fn))
 }
 
 // FindAccount returns the user with this email and their active

@@ -5,13 +5,18 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // AppRole is the NOLOGIN, NOBYPASSRLS role every tenant transaction runs as.
@@ -21,6 +26,9 @@ const AppRole = "spectra_app"
 type DB struct {
 	pool     *pgxpool.Pool
 	timeouts Timeouts
+	// outOfSpace is when a statement last failed for want of storage
+	// space (SQLSTATE 53100), in Unix nanoseconds; 0: never.
+	outOfSpace atomic.Int64
 }
 
 // PoolOptions tune the connection pool.
@@ -117,6 +125,38 @@ func parseConfig(url string) (*pgxpool.Config, error) {
 
 // Ping reports whether the database answers (readiness).
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// OutOfSpaceHold is how long Ready reports a database that refused a
+// write for want of storage space as not ready: a load balancer then
+// sends writes elsewhere for a while, and the probe tries again after it.
+const OutOfSpaceHold = 15 * time.Second
+
+// Ready is the readiness check: the database answers, and no statement
+// ran out of storage space (SQLSTATE 53100) within OutOfSpaceHold. A
+// database may answer a ping with a full disk; only its writes tell.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return &spectra.Error{Code: spectra.CodeUnavailable, Message: "database unavailable", RetryAfter: retryOutage,
+			Err: fmt.Errorf("ready: ping: %w", err)}
+	}
+	if at := db.outOfSpace.Load(); at != 0 {
+		if since := time.Since(time.Unix(0, at)); since < OutOfSpaceHold {
+			return &spectra.Error{Code: spectra.CodeUnavailable, RetryAfter: OutOfSpaceHold - since,
+				Message: fmt.Sprintf("the database ran out of storage space %s ago", since.Round(time.Second))}
+		}
+	}
+	return nil
+}
+
+// unavailable is unavailableError, remembering a refusal for want of
+// space for Ready. Every transaction entry point returns through it.
+func (db *DB) unavailable(ctx context.Context, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "53100" {
+		db.outOfSpace.Store(time.Now().UnixNano())
+	}
+	return unavailableError(ctx, err)
+}
 
 // Pool exposes the pool to this module's tests and tools.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }

@@ -63,7 +63,7 @@ var safeSetting = regexp.MustCompile(`^[A-Za-z0-9._:/@+-]{0,128}$`)
 // database that cannot be reached, or a timeout, is CodeUnavailable
 // (unavailableError).
 func (db *DB) InTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) error {
-	return unavailableError(ctx, db.inTenant(ctx, t, fn))
+	return db.unavailable(ctx, db.inTenant(ctx, t, fn))
 }
 
 func (db *DB) inTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) error {
