@@ -568,3 +568,46 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 func pemEncode(kind string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der})
 }
+
+// TestDemoOnAnExternalDatabase runs `spectra demo` against a database it
+// does not manage (SPECTRA_DATABASE_URL, empty): migrations, demo data and
+// the server, then a read and a write as a demo user. Under `make
+// test-nonsuper` the owner is only CREATEROLE, as on a managed service.
+func TestDemoOnAnExternalDatabase(t *testing.T) {
+	vars := map[string]string{"SPECTRA_DATABASE_URL": pgtest.NewDatabase(t, true),
+		"SPECTRA_DATA_DIR": filepath.Join(traversableDir(t), "data"), "SPECTRA_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo"}, envOf(vars), strings.NewReader(""), &out, &errOut) }()
+	base := waitFor(t, done, &out, &errOut)
+	if code := get(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz = %d", code)
+	}
+	token := loginToken(t, base, "engineer@demo.lab", "eng123")
+	if code, _ := answer(base+"/api/lims/samples", token); code != http.StatusOK {
+		t.Fatalf("GET samples as the demo engineer: %d\n%s", code, errOut.String())
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/lims/samples", strings.NewReader(`{"barcode":"EXT-1","name":"on an external database"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST a sample: %d %s", resp.StatusCode, b)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("demo returned %v after cancel\n%s", err, errOut.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("demo did not stop within 60 s of cancel")
+	}
+}
