@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -35,8 +36,12 @@ func (e *apiEnv) scrape(t *testing.T) map[string]*dto.MetricFamily {
 	if err != nil {
 		t.Fatalf("the metrics do not parse: %v\n%s", err, body)
 	}
-	// Prometheus's own linter too, where it is installed (Debian's
-	// prometheus package has it).
+	// Prometheus's own linter: promlint is what `promtool check metrics`
+	// runs, so it runs everywhere; promtool itself too where installed.
+	problems, err := promlint.New(bytes.NewReader(body)).Lint()
+	if err != nil || len(problems) > 0 {
+		t.Errorf("promlint: %v %v", err, problems)
+	}
 	if promtool, err := exec.LookPath("promtool"); err == nil {
 		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = bytes.NewReader(body)
