@@ -18,10 +18,12 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -609,5 +611,53 @@ func TestDemoOnAnExternalDatabase(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("demo did not stop within 60 s of cancel")
+	}
+}
+
+// TestPrecreatedRoles follows docs/operations.md's second way of setting
+// up a managed database: an administrator makes spectra's NOLOGIN roles
+// beforehand and grants them to an owner that has neither SUPERUSER nor
+// CREATEROLE, WITH ADMIN OPTION. That owner runs every operator command:
+// migrate up, seed, migrate down to zero and up again.
+func TestPrecreatedRoles(t *testing.T) {
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, pgtest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	owner := fmt.Sprintf("spectra_plain_owner_%d", time.Now().UnixNano())
+	dbName := owner + "_db"
+	password := "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	for _, sql := range []string{
+		// The roles exist in this cluster already (the template's
+		// migrations made them); on a fresh one the administrator runs the
+		// documented CREATE ROLE statements first.
+		fmt.Sprintf(`CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '%s'`, owner, password),
+		fmt.Sprintf(`GRANT spectra_app, spectra_auth, spectra_search TO %s WITH ADMIN OPTION`, owner),
+		fmt.Sprintf(`CREATE DATABASE %s OWNER %s`, dbName, owner),
+	} {
+		if _, err := admin.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(ctx, `DROP DATABASE IF EXISTS `+dbName+` WITH (FORCE)`)
+		_, _ = admin.Exec(ctx, `DROP ROLE IF EXISTS `+owner)
+	})
+	u, err := url.Parse(pgtest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User, u.Path = url.UserPassword(owner, password), "/"+dbName
+	vars := map[string]string{"SPECTRA_DATABASE_URL": u.String()}
+	for _, args := range [][]string{{"migrate", "up"}, {"seed"}, {"migrate", "down", "--to", "0"}, {"migrate", "up"}, {"seed"}} {
+		if out, err := runCmd(t, vars, "", args...); err != nil {
+			t.Fatalf("spectra %s as an owner without CREATEROLE: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	var super, createRole bool
+	if err := admin.QueryRow(ctx, `SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = $1`, owner).Scan(&super, &createRole); err != nil || super || createRole {
+		t.Fatalf("the owner gained rights: super %v, createrole %v, %v", super, createRole, err)
 	}
 }
