@@ -119,7 +119,7 @@ func (s *server) invite(ctx context.Context, in *inviteInput) (*inviteOutput, er
 	if err != nil {
 		return nil, err
 	}
-	inv, err := s.store.Invite(ctx, s.tenant(ctx), o.ID, in.Body.Email, in.Body.Role, o.Hash(), time.Now().Add(spectra.InvitationTTL))
+	inv, err := s.store.Invite(ctx, s.tenant(ctx), o.ID, in.Body.Email, in.Body.Role, o.Hash(), s.now().Add(spectra.InvitationTTL))
 	if err != nil {
 		return nil, err
 	}

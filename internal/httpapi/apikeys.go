@@ -43,7 +43,7 @@ type apiKeyIDInput struct {
 
 func (s *server) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*createAPIKeyOutput, error) {
 	p, _ := PrincipalFrom(ctx)
-	now := time.Now()
+	now := s.now()
 	switch {
 	case !in.Body.ExpiresAt.After(now):
 		return nil, invalid("expires_at", "must be in the future")

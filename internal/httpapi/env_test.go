@@ -78,7 +78,7 @@ func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(Deps{DB: e.rt, Store: e.rt, Auth: e.svc, MetricsToken: testMetricsToken, Logger: newTestLogger(e.logs)})
+	srv := newServer(Deps{DB: e.rt, Store: e.rt, Auth: e.svc, MetricsToken: testMetricsToken, Logger: newTestLogger(e.logs), Now: e.clock.now})
 	e.api, handler = srv.api, srv.handler()
 	return e
 }

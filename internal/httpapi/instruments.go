@@ -179,7 +179,7 @@ func (s *server) revokeCalibration(ctx context.Context, in *revokeCalibrationInp
 }
 
 func (s *server) calibrationStatus(ctx context.Context, _ *struct{}) (*calibrationStatusOutput, error) {
-	st, err := s.store.CalibrationStatus(ctx, s.tenant(ctx), time.Now())
+	st, err := s.store.CalibrationStatus(ctx, s.tenant(ctx), s.now())
 	if err != nil {
 		return nil, err
 	}

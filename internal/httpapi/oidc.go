@@ -57,7 +57,7 @@ func (s *server) oidcLogin(ctx context.Context, in *oidcLoginInput) (*huma.Strea
 		return nil, spectra.Errorf(spectra.CodeNotFound, "single sign-on is not configured")
 	}
 	st := oidcState{State: randomToken(), Nonce: randomToken(), Verifier: auth.NewPKCEVerifier(),
-		ReturnTo: safeReturn(in.ReturnTo), Expires: time.Now().Add(oidcMaxAge)}
+		ReturnTo: safeReturn(in.ReturnTo), Expires: s.now().Add(oidcMaxAge)}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (s *server) oidcCallback(ctx context.Context, in *oidcCallbackInput) (*huma
 	if err != nil || json.Unmarshal(raw, &st) != nil {
 		return fail(ssoStateMismatch, fmt.Errorf("no or forged sign-in cookie: %w", err))
 	}
-	if time.Now().After(st.Expires) || subtle.ConstantTimeCompare([]byte(st.State), []byte(in.State)) != 1 || in.Code == "" {
+	if s.now().After(st.Expires) || subtle.ConstantTimeCompare([]byte(st.State), []byte(in.State)) != 1 || in.Code == "" {
 		return fail(ssoStateMismatch, errors.New("state mismatch, no code or expired"))
 	}
 	id, err := idp.Exchange(ctx, in.Code, st.Verifier, st.Nonce)

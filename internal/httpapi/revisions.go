@@ -38,7 +38,7 @@ func addRevisionRoutes[I any, P revisionIDInput[I], T spectra.Revisioned, A, B, 
 	list func(context.Context, *LI) (*listOutput[T], error),
 	create func(context.Context, *CI) (*revisionOutput[T], error),
 	update func(context.Context, *UI) (*revisionOutput[T], error)) {
-	read, draft, approve := string(k.readPerm), string(k.draftPerm), string(k.approvePerm)
+	read, draft, approve := k.readPerm, k.draftPerm, k.approvePerm
 	one := k.path + "/{id}"
 	register(s, Route{Method: http.MethodGet, Path: k.path, Permission: read,
 		OperationID: "list-" + k.slug + "s", Summary: "List " + k.what + " revisions, newest first"}, list)

@@ -18,14 +18,14 @@ import (
 // not. It is spelled out rather than left as the zero value, so that a
 // route whose permission was forgotten fails at start-up instead of
 // opening up.
-const PermPublic = "public"
+const PermPublic spectra.Permission = "public"
 
 // Route is one operation of the API as data, for tests that walk every
 // route for every role.
 type Route struct {
 	Method      string
-	Path        string // a ServeMux pattern path, e.g. /api/lims/samples/{id}
-	Permission  string // e.g. "sample.create", or PermPublic
+	Path        string             // a ServeMux pattern path, e.g. /api/lims/samples/{id}
+	Permission  spectra.Permission // e.g. spectra.PermSampleCreate, or PermPublic
 	OperationID string
 	Summary     string
 	Status      int // the success status, when not 200
@@ -59,27 +59,27 @@ func (s *server) addRoutes() {
 		OperationID: "login", Summary: "Log in with a password; starts a session"}, s.login)
 	register(s, Route{Method: http.MethodPost, Path: "/auth/refresh", Permission: PermPublic,
 		OperationID: "refresh", Summary: "Trade a refresh token (body or cookie) for new tokens"}, s.refresh)
-	register(s, Route{Method: http.MethodPost, Path: "/auth/logout", Permission: string(spectra.PermProfileRead),
+	register(s, Route{Method: http.MethodPost, Path: "/auth/logout", Permission: spectra.PermProfileRead,
 		OperationID: "logout", Summary: "End the session: refresh family revoked, access token denied", Status: http.StatusNoContent}, s.logout)
-	register(s, Route{Method: http.MethodGet, Path: "/auth/me", Permission: string(spectra.PermProfileRead),
+	register(s, Route{Method: http.MethodGet, Path: "/auth/me", Permission: spectra.PermProfileRead,
 		OperationID: "get-me", Summary: "The caller: user, organization, role, permissions, memberships"}, s.me)
 	register(s, Route{Method: http.MethodGet, Path: "/auth/oidc/login", Permission: PermPublic,
 		OperationID: "oidc-login", Summary: "Single sign-on: redirect to the identity provider (authorization code + PKCE)", Status: http.StatusFound}, s.oidcLogin)
 	register(s, Route{Method: http.MethodGet, Path: "/auth/oidc/callback", Permission: PermPublic,
 		OperationID: "oidc-callback", Summary: "Single sign-on: the provider's redirect back; starts a session", Status: http.StatusFound}, s.oidcCallback)
-	register(s, Route{Method: http.MethodGet, Path: "/auth/permissions", Permission: string(spectra.PermProfileRead),
+	register(s, Route{Method: http.MethodGet, Path: "/auth/permissions", Permission: spectra.PermProfileRead,
 		OperationID: "get-permissions", Summary: "The permission matrix: each action and the lowest role that may take it"}, s.permissions)
 
-	register(s, Route{Method: http.MethodPost, Path: "/auth/password", Permission: string(spectra.PermProfileRead),
+	register(s, Route{Method: http.MethodPost, Path: "/auth/password", Permission: spectra.PermProfileRead,
 		OperationID: "change-password", Summary: "Change your own password; ends your other sessions everywhere", Status: http.StatusNoContent}, s.changePassword)
-	register(s, Route{Method: http.MethodGet, Path: "/auth/invitations", Permission: string(spectra.PermProfileRead),
+	register(s, Route{Method: http.MethodGet, Path: "/auth/invitations", Permission: spectra.PermProfileRead,
 		OperationID: "list-my-invitations", Summary: "Open invitations addressed to you, from any organization"}, s.myInvitations)
-	register(s, Route{Method: http.MethodPost, Path: "/auth/invitations/{id}/accept", Permission: string(spectra.PermProfileRead),
+	register(s, Route{Method: http.MethodPost, Path: "/auth/invitations/{id}/accept", Permission: spectra.PermProfileRead,
 		OperationID: "accept-my-invitation", Summary: "Accept an invitation addressed to you: become a member", Status: http.StatusNoContent}, s.acceptMyInvitation)
 	register(s, Route{Method: http.MethodPost, Path: "/auth/invitations/accept", Permission: PermPublic,
 		OperationID: "accept-invitation", Summary: "Accept an invitation with its token (your account's password, or a new account); starts a session"}, s.acceptInvitation)
 
-	register(s, Route{Method: http.MethodPost, Path: "/auth/switch-org", Permission: string(spectra.PermProfileRead),
+	register(s, Route{Method: http.MethodPost, Path: "/auth/switch-org", Permission: spectra.PermProfileRead,
 		OperationID: "switch-org", Summary: "Start a session in another organization the user belongs to"}, s.switchOrg)
 
 	// The lab: each resource registers its routes in its own routes_*.go.
@@ -89,37 +89,37 @@ func (s *server) addRoutes() {
 	s.addAnalysisRoutes()
 
 	// Administration (admin).
-	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users", Permission: spectra.PermUserManage,
 		OperationID: "list-users", Summary: "List the organization's members"}, s.listMembers)
-	register(s, Route{Method: http.MethodPost, Path: "/api/admin/invitations", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/invitations", Permission: spectra.PermUserManage,
 		OperationID: "invite", Summary: "Invite an e-mail address to become a member (the person accepts)", Status: http.StatusCreated}, s.invite)
-	register(s, Route{Method: http.MethodGet, Path: "/api/admin/invitations", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/invitations", Permission: spectra.PermUserManage,
 		OperationID: "list-invitations", Summary: "The organization's invitations, newest first"}, s.listInvitations)
-	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/invitations/{id}", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/invitations/{id}", Permission: spectra.PermUserManage,
 		OperationID: "revoke-invitation", Summary: "Withdraw an open invitation", Status: http.StatusNoContent}, s.revokeInvitation)
-	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users/{id}", Permission: spectra.PermUserManage,
 		OperationID: "get-user", Summary: "One member"}, s.getMember)
-	register(s, Route{Method: http.MethodPatch, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodPatch, Path: "/api/admin/users/{id}", Permission: spectra.PermUserManage,
 		OperationID: "update-user", Summary: "Change a member's role, deactivate or reactivate them"}, s.updateMember)
-	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/users/{id}", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/users/{id}", Permission: spectra.PermUserManage,
 		OperationID: "remove-user", Summary: "Remove a member (soft: restorable)", Status: http.StatusNoContent}, s.removeMember)
-	register(s, Route{Method: http.MethodPost, Path: "/api/admin/users/{id}/password", Permission: string(spectra.PermUserManage),
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/users/{id}/password", Permission: spectra.PermUserManage,
 		OperationID: "reset-password", Summary: "Set the password of an account this organization alone has and made; revokes its sessions and keys", Status: http.StatusNoContent}, s.setMemberPassword)
-	register(s, Route{Method: http.MethodGet, Path: "/api/admin/organization", Permission: string(spectra.PermOrgSettings),
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/organization", Permission: spectra.PermOrgSettings,
 		OperationID: "get-settings", Summary: "The organization's settings"}, s.getSettings)
-	register(s, Route{Method: http.MethodPut, Path: "/api/admin/organization", Permission: string(spectra.PermOrgSettings),
+	register(s, Route{Method: http.MethodPut, Path: "/api/admin/organization", Permission: spectra.PermOrgSettings,
 		OperationID: "update-settings", Summary: "Change the organization's settings"}, s.updateSettings)
-	register(s, Route{Method: http.MethodGet, Path: "/api/admin/audit", Permission: string(spectra.PermAuditRead),
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/audit", Permission: spectra.PermAuditRead,
 		OperationID: "list-audit", Summary: "The audit log, newest first, filtered"}, s.listAudit)
-	register(s, Route{Method: http.MethodGet, Path: "/api/admin/deleted", Permission: string(spectra.PermDeletedManage),
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/deleted", Permission: spectra.PermDeletedManage,
 		OperationID: "list-deleted", Summary: "Soft-deleted rows of a table"}, s.listDeleted)
-	register(s, Route{Method: http.MethodPost, Path: "/api/admin/deleted/{table}/{id}/restore", Permission: string(spectra.PermDeletedManage),
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/deleted/{table}/{id}/restore", Permission: spectra.PermDeletedManage,
 		OperationID: "restore-deleted", Summary: "Restore a soft-deleted row", Status: http.StatusNoContent}, s.restore)
-	register(s, Route{Method: http.MethodPost, Path: "/api/admin/api-keys", Permission: string(spectra.PermAPIKeyManage),
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/api-keys", Permission: spectra.PermAPIKeyManage,
 		OperationID: "create-api-key", Summary: "Create a service account and its API key (shown once)", Status: http.StatusCreated}, s.createAPIKey)
-	register(s, Route{Method: http.MethodGet, Path: "/api/admin/api-keys", Permission: string(spectra.PermAPIKeyManage),
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/api-keys", Permission: spectra.PermAPIKeyManage,
 		OperationID: "list-api-keys", Summary: "List the organization's API keys (never the secrets)"}, s.listAPIKeys)
-	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/api-keys/{id}", Permission: string(spectra.PermAPIKeyManage),
+	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/api-keys/{id}", Permission: spectra.PermAPIKeyManage,
 		OperationID: "revoke-api-key", Summary: "Revoke an API key", Status: http.StatusNoContent}, s.revokeAPIKey)
 }
 
@@ -146,8 +146,8 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 	if r.Permission == "" {
 		panic("httpapi: route " + r.Method + " " + r.Path + " states no permission")
 	}
-	if _, ok := spectra.Matrix[spectra.Permission(r.Permission)]; !ok && r.Permission != PermPublic {
-		panic("httpapi: route " + r.Method + " " + r.Path + " names permission " + r.Permission + ", which the matrix lacks")
+	if _, ok := spectra.Matrix[r.Permission]; !ok && r.Permission != PermPublic {
+		panic("httpapi: route " + r.Method + " " + r.Path + " names permission " + string(r.Permission) + ", which the matrix lacks")
 	}
 	op := huma.Operation{
 		OperationID: r.OperationID,
@@ -162,7 +162,7 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 		Tags:          []string{tagOf(r.Path)},
 	}
 	if r.Permission != PermPublic {
-		op.Middlewares = huma.Middlewares{s.guard(spectra.Permission(r.Permission))}
+		op.Middlewares = huma.Middlewares{s.guard(r.Permission)}
 		op.Security = []map[string][]string{{"bearer": {}}}
 	}
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {

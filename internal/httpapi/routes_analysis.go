@@ -12,36 +12,35 @@ import (
 // addAnalysisRoutes registers instruments, calibrations, runs with the calibration lockout, results, reports, SPC and ML metadata (/api/analysis).
 func (s *server) addAnalysisRoutes() {
 	const a = "/api/analysis"
-	perm := func(p spectra.Permission) string { return string(p) }
 
 	// Instruments: viewers read, engineers manage.
-	register(s, Route{Method: http.MethodGet, Path: a + "/instruments", Permission: perm(spectra.PermInstrumentRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/instruments", Permission: spectra.PermInstrumentRead,
 		OperationID: "list-instruments", Summary: "List instruments, newest first"}, s.listInstruments)
-	register(s, Route{Method: http.MethodPost, Path: a + "/instruments", Permission: perm(spectra.PermInstrumentManage),
+	register(s, Route{Method: http.MethodPost, Path: a + "/instruments", Permission: spectra.PermInstrumentManage,
 		OperationID: "create-instrument", Summary: "Record an instrument", Status: http.StatusCreated}, s.createInstrument)
-	register(s, Route{Method: http.MethodGet, Path: a + "/instruments/{id}", Permission: perm(spectra.PermInstrumentRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/instruments/{id}", Permission: spectra.PermInstrumentRead,
 		OperationID: "get-instrument", Summary: "One instrument"}, s.getInstrument)
-	register(s, Route{Method: http.MethodPut, Path: a + "/instruments/{id}", Permission: perm(spectra.PermInstrumentManage),
+	register(s, Route{Method: http.MethodPut, Path: a + "/instruments/{id}", Permission: spectra.PermInstrumentManage,
 		OperationID: "update-instrument", Summary: "Change an instrument (If-Match)"}, s.updateInstrument)
 
 	// Calibrations: viewers read, engineers record and revoke.
-	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations", Permission: perm(spectra.PermCalibrationRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations", Permission: spectra.PermCalibrationRead,
 		OperationID: "list-calibrations", Summary: "List calibration certificates, newest first"}, s.listCalibrations)
-	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations/status", Permission: perm(spectra.PermCalibrationRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations/status", Permission: spectra.PermCalibrationRead,
 		OperationID: "calibration-status", Summary: "Every instrument's calibration state, with counts per state"}, s.calibrationStatus)
-	register(s, Route{Method: http.MethodPost, Path: a + "/calibrations", Permission: perm(spectra.PermCalibrationCreate),
+	register(s, Route{Method: http.MethodPost, Path: a + "/calibrations", Permission: spectra.PermCalibrationCreate,
 		OperationID: "create-calibration", Summary: "Record a calibration certificate", Status: http.StatusCreated}, s.createCalibration)
-	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations/{id}", Permission: perm(spectra.PermCalibrationRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/calibrations/{id}", Permission: spectra.PermCalibrationRead,
 		OperationID: "get-calibration", Summary: "One calibration certificate"}, s.getCalibration)
-	register(s, Route{Method: http.MethodPost, Path: a + "/calibrations/{id}/revoke", Permission: perm(spectra.PermCalibrationCreate),
+	register(s, Route{Method: http.MethodPost, Path: a + "/calibrations/{id}/revoke", Permission: spectra.PermCalibrationCreate,
 		OperationID: "revoke-calibration", Summary: "Revoke a certificate recorded in error"}, s.revokeCalibration)
 
 	// Runs: viewers read, engineers create, technicians execute.
-	register(s, Route{Method: http.MethodGet, Path: a + "/runs", Permission: perm(spectra.PermRunRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs", Permission: spectra.PermRunRead,
 		OperationID: "list-runs", Summary: "List runs, newest first"}, s.listRuns)
-	register(s, Route{Method: http.MethodPost, Path: a + "/runs", Permission: perm(spectra.PermRunCreate),
+	register(s, Route{Method: http.MethodPost, Path: a + "/runs", Permission: spectra.PermRunCreate,
 		OperationID: "create-run", Summary: "Plan a run; 409 with the instruments when a calibration has expired or is missing", Status: http.StatusCreated}, s.createRun)
-	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}", Permission: perm(spectra.PermRunRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}", Permission: spectra.PermRunRead,
 		OperationID: "get-run", Summary: "A run with its instruments, certificates, results and history"}, s.getRun)
 	for _, act := range []struct {
 		action  spectra.RunAction
@@ -52,52 +51,52 @@ func (s *server) addAnalysisRoutes() {
 		{spectra.ActFail, "Mark a running run as failed"},
 		{spectra.ActAbort, "Abort a planned, blocked or running run"},
 	} {
-		register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/" + string(act.action), Permission: perm(spectra.PermRunExecute),
+		register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/" + string(act.action), Permission: spectra.PermRunExecute,
 			OperationID: string(act.action) + "-run", Summary: act.summary}, s.runAction(act.action))
 	}
-	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/results", Permission: perm(spectra.PermResultUpload),
+	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/results", Permission: spectra.PermResultUpload,
 		OperationID: "upload-results", Summary: "Append results (JSON or CSV); feeds SPC series", Status: http.StatusCreated}, s.uploadResults)
 
 	// Reports: viewers download.
-	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report.csv", Permission: perm(spectra.PermReportDownload),
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report.csv", Permission: spectra.PermReportDownload,
 		OperationID: "run-report-csv", Summary: "A run's results as CSV"}, s.runReportCSV)
-	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report", Permission: perm(spectra.PermReportDownload),
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report", Permission: spectra.PermReportDownload,
 		OperationID: "run-report", Summary: "A printable run report (HTML)"}, s.runReportHTML)
 
 	// SPC: viewers read, engineers manage and acknowledge.
-	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series", Permission: perm(spectra.PermSPCRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series", Permission: spectra.PermSPCRead,
 		OperationID: "list-spc-series", Summary: "List SPC series"}, s.listSeries)
-	register(s, Route{Method: http.MethodPost, Path: a + "/spc/series", Permission: perm(spectra.PermSPCManage),
+	register(s, Route{Method: http.MethodPost, Path: a + "/spc/series", Permission: spectra.PermSPCManage,
 		OperationID: "create-spc-series", Summary: "Create an SPC series (limits given or from a baseline)", Status: http.StatusCreated}, s.createSeries)
-	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series/{id}", Permission: perm(spectra.PermSPCRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series/{id}", Permission: spectra.PermSPCRead,
 		OperationID: "get-spc-series", Summary: "One SPC series"}, s.getSeries)
-	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series/{id}/points", Permission: perm(spectra.PermSPCRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series/{id}/points", Permission: spectra.PermSPCRead,
 		OperationID: "list-spc-points", Summary: "A series' latest points, newest first"}, s.seriesPoints)
-	register(s, Route{Method: http.MethodPost, Path: a + "/spc/series/{id}/points", Permission: perm(spectra.PermSPCManage),
+	register(s, Route{Method: http.MethodPost, Path: a + "/spc/series/{id}/points", Permission: spectra.PermSPCManage,
 		OperationID: "add-spc-points", Summary: "Append points; evaluates the Western Electric rules", Status: http.StatusCreated}, s.addPoints)
-	register(s, Route{Method: http.MethodGet, Path: a + "/spc/alerts", Permission: perm(spectra.PermSPCRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/spc/alerts", Permission: spectra.PermSPCRead,
 		OperationID: "list-spc-alerts", Summary: "List SPC alerts (open ones by default)"}, s.listAlerts)
-	register(s, Route{Method: http.MethodPost, Path: a + "/spc/alerts/{id}/acknowledge", Permission: perm(spectra.PermSPCAcknowledge),
+	register(s, Route{Method: http.MethodPost, Path: a + "/spc/alerts/{id}/acknowledge", Permission: spectra.PermSPCAcknowledge,
 		OperationID: "acknowledge-spc-alert", Summary: "Acknowledge an SPC alert"}, s.acknowledgeAlert)
 
 	// ML metadata: viewers read, engineers manage. Feature sets and
 	// models are versioned by name + revision; a model's status goes
 	// draft → validated → deployed, and to retired from any of them.
-	register(s, Route{Method: http.MethodGet, Path: a + "/feature-sets", Permission: perm(spectra.PermMLRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/feature-sets", Permission: spectra.PermMLRead,
 		OperationID: "list-feature-sets", Summary: "List feature-set revisions, newest first"}, s.listFeatureSets)
-	register(s, Route{Method: http.MethodPost, Path: a + "/feature-sets", Permission: perm(spectra.PermMLManage),
+	register(s, Route{Method: http.MethodPost, Path: a + "/feature-sets", Permission: spectra.PermMLManage,
 		OperationID: "create-feature-set", Summary: "Create a feature set (an existing name: its next revision)", Status: http.StatusCreated}, s.createFeatureSet)
-	register(s, Route{Method: http.MethodGet, Path: a + "/feature-sets/{id}", Permission: perm(spectra.PermMLRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/feature-sets/{id}", Permission: spectra.PermMLRead,
 		OperationID: "get-feature-set", Summary: "One feature-set revision"}, s.getFeatureSet)
-	register(s, Route{Method: http.MethodPut, Path: a + "/feature-sets/{id}", Permission: perm(spectra.PermMLManage),
+	register(s, Route{Method: http.MethodPut, Path: a + "/feature-sets/{id}", Permission: spectra.PermMLManage,
 		OperationID: "update-feature-set", Summary: "Change a feature-set revision (If-Match or version; 409 once a model uses it)"}, s.updateFeatureSet)
-	register(s, Route{Method: http.MethodGet, Path: a + "/models", Permission: perm(spectra.PermMLRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/models", Permission: spectra.PermMLRead,
 		OperationID: "list-models", Summary: "List model revisions, newest first"}, s.listModels)
-	register(s, Route{Method: http.MethodPost, Path: a + "/models", Permission: perm(spectra.PermMLManage),
+	register(s, Route{Method: http.MethodPost, Path: a + "/models", Permission: spectra.PermMLManage,
 		OperationID: "create-model", Summary: "Record a draft model (an existing name: its next revision)", Status: http.StatusCreated}, s.createModel)
-	register(s, Route{Method: http.MethodGet, Path: a + "/models/{id}", Permission: perm(spectra.PermMLRead),
+	register(s, Route{Method: http.MethodGet, Path: a + "/models/{id}", Permission: spectra.PermMLRead,
 		OperationID: "get-model", Summary: "One model revision"}, s.getModel)
-	register(s, Route{Method: http.MethodPut, Path: a + "/models/{id}", Permission: perm(spectra.PermMLManage),
+	register(s, Route{Method: http.MethodPut, Path: a + "/models/{id}", Permission: spectra.PermMLManage,
 		OperationID: "update-model", Summary: "Change a model or move its status (If-Match or version; illegal transition 409)"}, s.updateModel)
 
 	s.documentAnalysis(a)

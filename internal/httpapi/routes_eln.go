@@ -9,7 +9,7 @@ import (
 // addELNRoutes registers the electronic lab notebook: entries, search, signatures, amendments (/api/lims/eln).
 func (s *server) addELNRoutes() {
 	// Reading (viewer+).
-	read := string(spectra.PermELNRead)
+	read := spectra.PermELNRead
 	register(s, Route{Method: http.MethodGet, Path: "/api/lims/eln", Permission: read,
 		OperationID: "list-eln", Summary: "List notebook entries, newest first, or search them (q), best first, with snippets"}, s.listELN)
 	register(s, Route{Method: http.MethodGet, Path: "/api/lims/eln/{id}", Permission: read,
@@ -18,7 +18,7 @@ func (s *server) addELNRoutes() {
 		OperationID: "get-eln-signatures", Summary: "An entry's signature manifest: who signed what, and whether it still matches"}, s.elnSignatures)
 
 	// Writing (engineer+): a signed entry is locked (409); corrections are amendments.
-	write := string(spectra.PermELNWrite)
+	write := spectra.PermELNWrite
 	register(s, Route{Method: http.MethodPost, Path: "/api/lims/eln", Permission: write,
 		OperationID: "create-eln", Summary: "Write a notebook entry", Status: http.StatusCreated}, s.createELN)
 	register(s, Route{Method: http.MethodPut, Path: "/api/lims/eln/{id}", Permission: write,
@@ -29,6 +29,6 @@ func (s *server) addELNRoutes() {
 		OperationID: "amend-eln", Summary: "Correct an entry with an amendment; the original and its signatures stay", Status: http.StatusCreated}, s.amendELN)
 
 	// Signing (engineer+): an e-signature with the password re-entered.
-	register(s, Route{Method: http.MethodPost, Path: "/api/lims/eln/{id}/sign", Permission: string(spectra.PermELNSign),
+	register(s, Route{Method: http.MethodPost, Path: "/api/lims/eln/{id}/sign", Permission: spectra.PermELNSign,
 		OperationID: "sign-eln", Summary: "Sign an entry (password re-entered, meaning stated); locks it", Status: http.StatusCreated}, s.signELN)
 }

@@ -141,7 +141,7 @@ func (s *server) createRun(ctx context.Context, in *createRunInput) (*runOutput,
 		return nil, invalid("instrument_ids", "name at least one instrument")
 	}
 	d, err := s.store.CreateRun(ctx, s.tenant(ctx), spectra.NewRun{RecipeID: b.RecipeID, SampleID: b.SampleID,
-		InstrumentIDs: b.InstrumentIDs, Parameters: b.Parameters, Notes: b.Notes}, time.Now())
+		InstrumentIDs: b.InstrumentIDs, Parameters: b.Parameters, Notes: b.Notes}, s.now())
 	if err != nil {
 		return nil, lockout(ctx, "/api/analysis/runs", err)
 	}
@@ -155,7 +155,7 @@ func (s *server) runAction(a spectra.RunAction) func(context.Context, *runTransi
 		if err != nil {
 			return nil, err
 		}
-		c := postgres.RunChange{Action: a, IfVersion: version, Now: time.Now()}
+		c := postgres.RunChange{Action: a, IfVersion: version, Now: s.now()}
 		if in.Body != nil {
 			c.Reason = in.Body.Reason
 		}
@@ -209,7 +209,7 @@ func (s *server) uploadResults(ctx context.Context, in *uploadResultsInput) (*up
 	if err != nil {
 		return nil, err
 	}
-	res, alerts, err := s.store.AddResults(ctx, s.tenant(ctx), in.ID, results, time.Now())
+	res, alerts, err := s.store.AddResults(ctx, s.tenant(ctx), in.ID, results, s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -491,3 +491,19 @@ func TestRunListNewestFirst(t *testing.T) {
 		t.Errorf("the newest seeded run is the failed one; first listed: %v", items[0])
 	}
 }
+
+// The lockout reads the server's clock (Deps.Now), not the handler's own:
+// years later, the SMU's certificate has lapsed for the same request.
+func TestLockoutFollowsTheServersClock(t *testing.T) {
+	e := newAPIEnv(t)
+	eng := e.token("engineer@demo.lab", "eng123")
+	if r := e.call(http.MethodPost, "/api/analysis/runs", eng, runBody(anSMU)); r.Status != http.StatusCreated {
+		t.Fatalf("today: %d %s", r.Status, r.Raw)
+	}
+	e.clock.advance(5 * 365 * 24 * time.Hour)
+	eng = e.token("engineer@demo.lab", "eng123") // the old token expired with the jump
+	r := e.call(http.MethodPost, "/api/analysis/runs", eng, runBody(anSMU))
+	if insts, _ := r.Body["instruments"].([]any); r.Status != http.StatusConflict || len(insts) != 1 || insts[0].(map[string]any)["state"] != "expired" {
+		t.Fatalf("five years later: %d %s", r.Status, r.Raw)
+	}
+}

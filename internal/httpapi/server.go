@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -57,6 +58,11 @@ type Deps struct {
 	// Metrics.Handler on an address of its own (SPECTRA_METRICS_ADDR).
 	Metrics      *Metrics
 	MetricsToken string
+	// Now is the clock of every rule that depends on the time (calibration
+	// lockout, expiry of invitations, keys and sign-in state, SPC windows,
+	// run timestamps); nil: time.Now. Durations of requests are measured
+	// on the real clock regardless.
+	Now func() time.Time
 	// HSTS adds Strict-Transport-Security to every answer: set it when the
 	// server itself serves HTTPS.
 	HSTS bool
@@ -66,6 +72,7 @@ type server struct {
 	log      *slog.Logger
 	db       Pinger
 	liveness func() error
+	now      func() time.Time
 	ready    func() error
 	maxBody  int64
 	mux      *http.ServeMux
@@ -86,13 +93,16 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 
 func newServer(d Deps) *server {
 	installHumaDefaults()
-	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
+	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, now: d.Now, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
 		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Store)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes

@@ -199,7 +199,7 @@ func TestOpenAPI(t *testing.T) {
 		t.Errorf("info = %+v", doc.Info)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if op, ok := doc.Paths[path]["get"]; !ok || op.Permission != PermPublic {
+		if op, ok := doc.Paths[path]["get"]; !ok || op.Permission != string(PermPublic) {
 			t.Errorf("paths[%s].get = %+v, %v; want documented as public", path, op, ok)
 		}
 	}

@@ -135,7 +135,7 @@ func (s *server) seriesPoints(ctx context.Context, in *seriesPointsInput) (*seri
 }
 
 func (s *server) addPoints(ctx context.Context, in *addPointsInput) (*addPointsOutput, error) {
-	now := time.Now()
+	now := s.now()
 	points := make([]postgres.NewSPCPoint, len(in.Body.Points))
 	for i, p := range in.Body.Points {
 		points[i] = postgres.NewSPCPoint{TS: now, Value: p.Value}
