@@ -122,8 +122,8 @@ func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, ve
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, t.OrgID, id, t.UserID, a.Role, a.Comment, sig).Scan(&approvalID); err != nil {
 			return mapError(err, "approval")
 		}
-		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = 'approved', approved_at = now(), approved_by = $3
-			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id, t.UserID))
+		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = $4, approved_at = now(), approved_by = $3
+			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id, t.UserID, spectra.MethodStatusApproved))
 		if err != nil {
 			return mapError(err, k.what)
 		}
@@ -155,8 +155,8 @@ func (r Revisions[T, A]) Retire(ctx context.Context, t Tenant, id uuid.UUID, ifM
 		if err := h.Status.CanRetire(); err != nil {
 			return err
 		}
-		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = 'retired', retired_at = now()
-			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id))
+		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = $3, retired_at = now()
+			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id, spectra.MethodStatusRetired))
 		return mapError(err, k.what)
 	})
 	return out, err
@@ -184,7 +184,7 @@ func (r Revisions[T, A]) NewVersion(ctx context.Context, t Tenant, id uuid.UUID)
 		var open uuid.UUID
 		var openRev int
 		err = tx.QueryRow(ctx, `SELECT id, revision FROM `+k.table+` WHERE organization_id = $1 AND lineage_id = $2
-			AND status = 'draft' AND deleted_at IS NULL`, t.OrgID, h.LineageID).Scan(&open, &openRev)
+			AND status = $3 AND deleted_at IS NULL`, t.OrgID, h.LineageID, spectra.MethodStatusDraft).Scan(&open, &openRev)
 		if err == nil {
 			return spectra.Errorf(spectra.CodeConflict, "revision %d of this %s (%s) is already an open draft: edit or approve it first", openRev, k.what, open)
 		}

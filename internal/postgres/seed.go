@@ -295,7 +295,7 @@ func (s *seeder) lab(prefix string) {
 			fmt.Sprintf(`{"supplier":"Wafer Works","lot":"L%03d"}`, 100+i), eng, received)
 		s.exec(`INSERT INTO custody_events (organization_id, id, sample_id, event_type, from_holder, to_holder, to_location, occurred_at, notes, recorded_by)
 			VALUES ($1, $2, $3, 'received', 'Wafer Works', 'Sample store', $4, $5, 'Delivered by courier.', $6) ON CONFLICT DO NOTHING`,
-			s.org, s.id("custody", barcode, "received"), sample, location, received, tech)
+			s.org, s.id("custody", barcode, string(spectra.CustodyReceived)), sample, location, received, tech)
 		s.exec(`INSERT INTO wafers (organization_id, id, sample_id, label, diameter_mm, created_by) VALUES ($1, $2, $3, 'W1', 100, $4) ON CONFLICT DO NOTHING`,
 			s.org, wafer, sample, eng)
 		for d := 1; d <= 4; d++ {
@@ -322,21 +322,21 @@ func (s *seeder) lab(prefix string) {
 		si := r % len(samples)
 		started := s.now.AddDate(0, 0, -40+2*r).Add(9 * time.Hour)
 		finished := started.Add(25 * time.Minute)
-		status := "completed"
+		status := spectra.RunCompleted
 		if r == 19 {
-			status = "failed"
+			status = spectra.RunFailed
 		}
 		s.exec(`INSERT INTO runs (organization_id, id, recipe_id, sample_id, project_id, status, parameters, started_at, finished_at, operator_id, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, '{"v_start":-2,"v_stop":2,"step":0.05,"compliance":0.001}', $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
 			s.org, run, ivRecipe, samples[si], project, status, started, finished, tech, eng, started.Add(-time.Hour))
 		s.exec(`INSERT INTO run_instruments (organization_id, id, run_id, instrument_id, calibration_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 			s.org, s.id("run-instrument", key), run, smu, smuCal)
-		for j, tr := range [][2]any{{nil, "planned"}, {"planned", "running"}, {"running", status}} {
+		for j, tr := range [][2]any{{nil, spectra.RunPlanned}, {spectra.RunPlanned, spectra.RunRunning}, {spectra.RunRunning, status}} {
 			at := []time.Time{started.Add(-time.Hour), started, finished}[j]
 			s.exec(`INSERT INTO run_transitions (organization_id, id, run_id, from_status, to_status, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
 				s.org, s.id("run-transition", key, fmt.Sprint(j)), run, tr[0], tr[1], tech, at)
 		}
-		if status != "completed" {
+		if status != spectra.RunCompleted {
 			continue
 		}
 		vth := center + sigma*demoNoise(r)
