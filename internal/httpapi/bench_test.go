@@ -186,7 +186,7 @@ func BenchmarkHTTPRunDetail(b *testing.B) {
 	e.sql(`ANALYZE`)
 
 	// The run itself goes through the application's own path.
-	ten := postgres.Tenant{OrgID: org, UserID: engID, Auth: "system", Role: spectra.RoleEngineer}
+	ten := spectra.Tenant{OrgID: org, UserID: engID, Auth: "system", Role: spectra.RoleEngineer}
 	instruments := []uuid.UUID{uuid.MustParse(anSMU), uuid.MustParse(anEllipsometer)}
 	rows, err = e.db.Pool().Query(ctx, `SELECT id FROM instruments WHERE organization_id = $1 AND name LIKE 'Bench SMU %'`, org)
 	if err != nil {

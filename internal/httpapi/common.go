@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
@@ -16,7 +15,7 @@ import (
 //
 //	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 //	Cursor string `query:"cursor" maxLength:"64"`
-func page(limit int, cursor string) (postgres.Page, error) { return postgres.NewPage(limit, cursor) }
+func page(limit int, cursor string) (spectra.Page, error) { return spectra.NewPage(limit, cursor) }
 
 // listBody is the shape of every list: a page of items and the cursor of
 // the next page (null on the last).

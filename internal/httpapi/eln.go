@@ -203,8 +203,8 @@ func (s *server) amendELN(ctx context.Context, in *amendELNInput) (*elnOutput, e
 // locked in one transaction.
 func (s *server) signELN(ctx context.Context, in *signELNInput) (*signatureOutput, error) {
 	sig, err := esign(ctx, s, in.Body.Password,
-		func(t postgres.Tenant) (spectra.ELNEntry, error) { return s.store.ELNEntry(ctx, t, in.ID) },
-		func(t postgres.Tenant, p spectra.Principal, _ spectra.ELNEntry) (spectra.ELNSignature, error) {
+		func(t spectra.Tenant) (spectra.ELNEntry, error) { return s.store.ELNEntry(ctx, t, in.ID) },
+		func(t spectra.Tenant, p spectra.Principal, _ spectra.ELNEntry) (spectra.ELNSignature, error) {
 			return s.store.SignELNEntry(ctx, t, in.ID, in.Body.Meaning, p.Role, string(spectra.AuthPassword))
 		})
 	if err != nil {

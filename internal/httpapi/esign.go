@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/spectra-lab/spectra/internal/auth"
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
@@ -22,8 +21,8 @@ import (
 //  3. sign stores the signature, in the store's one transaction, which
 //     checks again under a lock what lookup returned.
 func esign[L, R any](ctx context.Context, s *server, password string,
-	lookup func(postgres.Tenant) (L, error),
-	sign func(postgres.Tenant, spectra.Principal, L) (R, error)) (R, error) {
+	lookup func(spectra.Tenant) (L, error),
+	sign func(spectra.Tenant, spectra.Principal, L) (R, error)) (R, error) {
 	var none R
 	p, _ := PrincipalFrom(ctx)
 	t := s.tenant(ctx)

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // The identity model of PRODUCT.md §11, tried from the attacker's side: an
@@ -105,7 +105,7 @@ func TestDatabaseRefusesAccountChanges(t *testing.T) {
 	// demo-lab's admin also joins test-org, so test-org sees them.
 	e.acceptInvitation(e.invite(e.token("admin@test.org", "admin123"), "admin@demo.lab", "viewer"), "", "admin123", http.StatusOK)
 	local := e.userID("viewer@test.org")
-	tenant := postgres.Tenant{OrgID: e.orgID("test-org"), UserID: uuid.MustParse(e.userID("admin@test.org")), Auth: "password"}
+	tenant := spectra.Tenant{OrgID: e.orgID("test-org"), UserID: uuid.MustParse(e.userID("admin@test.org")), Auth: "password"}
 
 	try := func(sql string, args ...any) (int64, error) {
 		var n int64

@@ -10,7 +10,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
@@ -94,9 +93,9 @@ func fieldErrors(p *Problem) []error {
 }
 
 // tenant is the tenant transaction of the request's principal.
-func (s *server) tenant(ctx context.Context) postgres.Tenant {
+func (s *server) tenant(ctx context.Context) spectra.Tenant {
 	p, _ := PrincipalFrom(ctx)
-	return postgres.TenantOf(p, RequestID(ctx))
+	return spectra.TenantOf(p, RequestID(ctx))
 }
 
 type clientKey struct{}

@@ -125,7 +125,7 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 		store := k.store(s.store)
 		var approved T
 		a, err := esign(ctx, s, in.Body.Password,
-			func(t postgres.Tenant) (int, error) {
+			func(t spectra.Tenant) (int, error) {
 				cur, err := store.Get(ctx, t, in.ID)
 				if err != nil {
 					return 0, err
@@ -139,7 +139,7 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 				}
 				return h.Version, nil
 			},
-			func(t postgres.Tenant, p spectra.Principal, version int) (A, error) {
+			func(t spectra.Tenant, p spectra.Principal, version int) (A, error) {
 				var a A
 				var err error
 				approved, a, err = store.Approve(ctx, t, in.ID, version,

@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
@@ -155,7 +154,7 @@ func (s *server) runAction(a spectra.RunAction) func(context.Context, *runTransi
 		if err != nil {
 			return nil, err
 		}
-		c := postgres.RunChange{Action: a, IfVersion: version, Now: s.now()}
+		c := spectra.RunChange{Action: a, IfVersion: version, Now: s.now()}
 		if in.Body != nil {
 			c.Reason = in.Body.Reason
 		}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
@@ -136,9 +135,9 @@ func (s *server) seriesPoints(ctx context.Context, in *seriesPointsInput) (*seri
 
 func (s *server) addPoints(ctx context.Context, in *addPointsInput) (*addPointsOutput, error) {
 	now := s.now()
-	points := make([]postgres.NewSPCPoint, len(in.Body.Points))
+	points := make([]spectra.NewSPCPoint, len(in.Body.Points))
 	for i, p := range in.Body.Points {
-		points[i] = postgres.NewSPCPoint{TS: now, Value: p.Value}
+		points[i] = spectra.NewSPCPoint{TS: now, Value: p.Value}
 		if p.TS != nil {
 			points[i].TS = *p.TS
 		}

@@ -34,7 +34,7 @@ func (db *DB) ListAudit(ctx context.Context, t Tenant, f spectra.AuditFilter, p 
 			   AND ($6 = '' OR a.action = upper($6))
 			   AND a.at >= $7 AND a.at < $8
 			 ORDER BY a.id DESC LIMIT $9`,
-			t.OrgID, p.after(), f.Table, nilUUID(f.RowID), nilUUID(f.ActorID), f.Action, from, to, p.Limit+1)
+			t.OrgID, p.KeysetBound(), f.Table, nilUUID(f.RowID), nilUUID(f.ActorID), f.Action, from, to, p.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func (db *DB) ListDeleted(ctx context.Context, t Tenant, table string, p Page) (
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, deleted_at, to_jsonb(r) FROM `+pgx.Identifier{table}.Sanitize()+` r
 			WHERE organization_id = $1 AND deleted_at IS NOT NULL AND id < $2 ORDER BY id DESC LIMIT $3`,
-			t.OrgID, p.after(), p.Limit+1)
+			t.OrgID, p.KeysetBound(), p.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -215,7 +215,7 @@ func (db *DB) Rotate(ctx context.Context, org, id uuid.UUID, hash []byte, next s
 // EndSession revokes the principal's session (its refresh family) and
 // denies its access token until it expires.
 func (db *DB) EndSession(ctx context.Context, p spectra.Principal, requestID string) error {
-	return db.InTenant(ctx, TenantOf(p, requestID), func(tx pgx.Tx) error {
+	return db.InTenant(ctx, spectra.TenantOf(p, requestID), func(tx pgx.Tx) error {
 		if p.Session != uuid.Nil {
 			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, p.Session); err != nil {
 				return err
@@ -266,7 +266,7 @@ func (db *DB) APIKey(ctx context.Context, org, id uuid.UUID, hash []byte, reques
 // the request's tenant transaction, so a revoked principal gets an error).
 func (db *DB) Profile(ctx context.Context, p spectra.Principal, requestID string) (spectra.Profile, error) {
 	var pr spectra.Profile
-	err := db.InTenant(ctx, TenantOf(p, requestID), func(tx pgx.Tx) error {
+	err := db.InTenant(ctx, spectra.TenantOf(p, requestID), func(tx pgx.Tx) error {
 		var access, refresh int
 		err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.is_service, u.active,
 				o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds
@@ -453,7 +453,7 @@ func (db *DB) ChangePassword(ctx context.Context, p spectra.Principal, requestID
 	if err != nil {
 		return err
 	}
-	return db.InTenant(ctx, TenantOf(p, requestID), func(tx pgx.Tx) error {
+	return db.InTenant(ctx, spectra.TenantOf(p, requestID), func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, p.UserID, passwordHash)
 		if err != nil {
 			return err

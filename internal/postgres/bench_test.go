@@ -206,7 +206,7 @@ func BenchmarkListSamples(b *testing.B) {
 
 	ctx := context.Background()
 	ten := benchTenant(org, user)
-	first, err := postgres.NewPage(100, "")
+	first, err := spectra.NewPage(100, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func BenchmarkListSamples(b *testing.B) {
 		if err != nil || cursor == "" {
 			b.Fatalf("walking to page 101: cursor %q, %v", cursor, err)
 		}
-		if deep, err = postgres.NewPage(100, cursor); err != nil {
+		if deep, err = spectra.NewPage(100, cursor); err != nil {
 			b.Fatal(err)
 		}
 	}

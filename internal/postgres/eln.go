@@ -79,7 +79,7 @@ func (db *DB) ListELN(ctx context.Context, t Tenant, f spectra.ELNFilter, p Page
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `SELECT `+elnColumns+` FROM eln_entries e
 			WHERE `+elnFilter+` AND e.id < $5 ORDER BY e.id DESC LIMIT $6`,
-			append(filterArgs(t, f), p.after(), p.Limit+1)...)
+			append(filterArgs(t, f), p.KeysetBound(), p.Limit+1)...)
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ type RankPage struct {
 
 // NewRankPage validates limit and the cursor of a ranked search.
 func NewRankPage(limit int, cursor string) (RankPage, error) {
-	p, err := NewPage(limit, "")
+	p, err := spectra.NewPage(limit, "")
 	if err != nil {
 		return RankPage{}, err
 	}

@@ -32,7 +32,7 @@ func (db *DB) ListInstruments(ctx context.Context, t Tenant, f spectra.Instrumen
 			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2
 			  AND ($3 = '' OR kind = $3) AND ($4 = '' OR status = $4)
 			  AND ($5 = '' OR name ILIKE '%' || $5 || '%' OR serial ILIKE '%' || $5 || '%')
-			ORDER BY id DESC LIMIT $6`, t.OrgID, p.after(), f.Kind, f.Status, escapeLike(f.Q), p.Limit+1)
+			ORDER BY id DESC LIMIT $6`, t.OrgID, p.KeysetBound(), f.Kind, f.Status, escapeLike(f.Q), p.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (db *DB) ListCalibrations(ctx context.Context, t Tenant, instrumentID uuid.
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `SELECT `+calibrationColumns+` FROM calibrations c
 			WHERE c.organization_id = $1 AND c.id < $2 AND ($3::uuid IS NULL OR c.instrument_id = $3)
-			ORDER BY c.id DESC LIMIT $4`, t.OrgID, p.after(), analysisNullUUID(instrumentID), p.Limit+1)
+			ORDER BY c.id DESC LIMIT $4`, t.OrgID, p.KeysetBound(), analysisNullUUID(instrumentID), p.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func (db *DB) ListInvitations(ctx context.Context, t Tenant, p Page) ([]spectra.
 	var items []spectra.Invitation
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+invitationColumns+` FROM invitations
-			WHERE organization_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, t.OrgID, p.after(), p.Limit+1)
+			WHERE organization_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, t.OrgID, p.KeysetBound(), p.Limit+1)
 		if err != nil {
 			return err
 		}

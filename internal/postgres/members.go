@@ -39,7 +39,7 @@ func (db *DB) ListMembers(ctx context.Context, t Tenant, f spectra.MemberFilter,
 			  AND ($3 = '' OR u.email ILIKE '%' || $3 || '%' OR u.display_name ILIKE '%' || $3 || '%')
 			  AND ($4 = '' OR m.role = $4)
 			  AND ($5::boolean IS NULL OR (m.active AND u.active) = $5)
-			ORDER BY m.id DESC LIMIT $6`, t.OrgID, p.after(), escapeLike(f.Q), string(f.Role), f.Active, p.Limit+1)
+			ORDER BY m.id DESC LIMIT $6`, t.OrgID, p.KeysetBound(), escapeLike(f.Q), string(f.Role), f.Active, p.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func (db *DB) ListFeatureSets(ctx context.Context, t Tenant, fl spectra.FeatureS
 		r, err := tx.Query(ctx, `SELECT `+featureSetColumns+` FROM feature_sets f
 			WHERE f.organization_id = $1 AND f.deleted_at IS NULL AND f.id < $2
 			  AND ($3 = '' OR f.name = $3) AND ($4 = '' OR f.name ILIKE '%' || $4 || '%')
-			ORDER BY f.id DESC LIMIT $5`, t.OrgID, p.after(), fl.Name, escapeLike(fl.Q), p.Limit+1)
+			ORDER BY f.id DESC LIMIT $5`, t.OrgID, p.KeysetBound(), fl.Name, escapeLike(fl.Q), p.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (db *DB) ListModels(ctx context.Context, t Tenant, fl spectra.ModelFilter, 
 			  AND ($4 = '' OR m.name ILIKE '%' || $4 || '%' OR m.algorithm ILIKE '%' || $4 || '%')
 			  AND ($5 = '' OR m.status = $5) AND ($6::uuid IS NULL OR m.feature_set_id = $6)
 			ORDER BY m.id DESC LIMIT $7`,
-			t.OrgID, p.after(), fl.Name, escapeLike(fl.Q), string(fl.Status), analysisNullUUID(fl.FeatureSetID), p.Limit+1)
+			t.OrgID, p.KeysetBound(), fl.Name, escapeLike(fl.Q), string(fl.Status), analysisNullUUID(fl.FeatureSetID), p.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func (db *DB) ListProjects(ctx context.Context, t Tenant, f spectra.ProjectFilte
 			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2
 			  AND ($3 = '' OR code ILIKE '%' || $3 || '%' OR name ILIKE '%' || $3 || '%')
 			  AND ($4 = '' OR status = $4)
-			ORDER BY id DESC LIMIT $5`, t.OrgID, p.after(), escapeLike(f.Q), string(f.Status), p.Limit+1)
+			ORDER BY id DESC LIMIT $5`, t.OrgID, p.KeysetBound(), escapeLike(f.Q), string(f.Status), p.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func (db *DB) ListRecipes(ctx context.Context, t Tenant, f spectra.RecipeFilter,
 			  AND ($4 = '' OR name ILIKE '%' || $4 || '%')
 			  AND ($5::uuid = '00000000-0000-0000-0000-000000000000' OR lineage_id = $5)
 			ORDER BY id DESC LIMIT $6`,
-			t.OrgID, p.after(), string(f.Status), escapeLike(f.Q), f.LineageID, p.Limit+1)
+			t.OrgID, p.KeysetBound(), string(f.Status), escapeLike(f.Q), f.LineageID, p.Limit+1)
 		if err != nil {
 			return err
 		}

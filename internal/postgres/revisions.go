@@ -240,7 +240,7 @@ func (k *revisionKind[T, A]) listApprovals(ctx context.Context, tx pgx.Tx, org u
 		LEFT JOIN users u ON u.id = a.approver_id
 		LEFT JOIN signatures s ON s.organization_id = a.organization_id AND s.id = a.signature_id
 		WHERE a.organization_id = $1 AND a.`+k.ref+` = $2 AND a.id < $3
-		ORDER BY a.id DESC LIMIT $4`, org, x.Head().ID, p.after(), p.Limit+1)
+		ORDER BY a.id DESC LIMIT $4`, org, x.Head().ID, p.KeysetBound(), p.Limit+1)
 	if err != nil {
 		return nil, err
 	}

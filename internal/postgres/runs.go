@@ -41,7 +41,7 @@ func (db *DB) ListRuns(ctx context.Context, t Tenant, f spectra.RunFilter, p Pag
 		rows, err := tx.Query(ctx, `SELECT `+runColumns+runFrom+`
 			WHERE r.organization_id = $1 AND r.deleted_at IS NULL AND r.id < $2
 			  AND ($3 = '' OR r.status = $3) AND ($4::uuid IS NULL OR r.sample_id = $4) AND ($5::uuid IS NULL OR r.recipe_id = $5)
-			ORDER BY r.id DESC LIMIT $6`, t.OrgID, p.after(), string(f.Status), analysisNullUUID(f.SampleID), analysisNullUUID(f.RecipeID), p.Limit+1)
+			ORDER BY r.id DESC LIMIT $6`, t.OrgID, p.KeysetBound(), string(f.Status), analysisNullUUID(f.SampleID), analysisNullUUID(f.RecipeID), p.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -322,14 +322,8 @@ func recordRunTransition(ctx context.Context, tx pgx.Tx, t Tenant, run uuid.UUID
 	return mapError(err, "run transition")
 }
 
-// RunChange is what TransitionRun is asked to do.
-type RunChange struct {
-	Action spectra.RunAction
-	Reason string
-	// IfVersion > 0 must match the run's version (CodePrecondition).
-	IfVersion int
-	Now       time.Time
-}
+// RunChange is the domain's spectra.RunChange.
+type RunChange = spectra.RunChange
 
 // TransitionRun moves a run along its life, if the tenant's principal may
 // (spectra.Run.Check: an illegal move is CodeConflict, one the role may
@@ -352,7 +346,7 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 		if err := checkVersion(staleWording{what: "run", terse: true}, run.Version, c.IfVersion, 0); err != nil {
 			return err
 		}
-		if err := run.Check(t.principal(), c.Action); err != nil {
+		if err := run.Check(t.Principal(), c.Action); err != nil {
 			return err
 		}
 		to, err := spectra.NextRunStatus(run.Status, c.Action)
@@ -428,7 +422,7 @@ func (db *DB) AddResults(ctx context.Context, t Tenant, runID uuid.UUID, results
 		if err != nil {
 			return err
 		}
-		if err := run.Check(t.principal(), spectra.ActUploadResults); err != nil {
+		if err := run.Check(t.Principal(), spectra.ActUploadResults); err != nil {
 			return err
 		}
 		if err := checkResultDevices(ctx, tx, t.OrgID, results); err != nil {

@@ -50,7 +50,7 @@ func (w *limsWhere) query(columns, from, order string, limit int) (string, []any
 
 // ListSamples lists the organization's live samples, newest first.
 func (db *DB) ListSamples(ctx context.Context, t Tenant, f spectra.SampleFilter, p Page) ([]spectra.Sample, string, error) {
-	w := limsWhere{sql: `s.organization_id = $1 AND s.deleted_at IS NULL AND s.id < $2`, args: []any{t.OrgID, p.after()}}
+	w := limsWhere{sql: `s.organization_id = $1 AND s.deleted_at IS NULL AND s.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
 	if f.Barcode != "" {
 		w.and(`s.barcode = ?`, f.Barcode)
 	}
@@ -256,7 +256,7 @@ func (db *DB) ListWafers(ctx context.Context, t Tenant, sampleID uuid.UUID, p Pa
 		}
 		rows, err := tx.Query(ctx, `SELECT `+waferColumns+` FROM wafers w
 			WHERE w.organization_id = $1 AND w.sample_id = $2 AND w.deleted_at IS NULL AND w.id < $3
-			ORDER BY w.id DESC LIMIT $4`, t.OrgID, sampleID, p.after(), p.Limit+1)
+			ORDER BY w.id DESC LIMIT $4`, t.OrgID, sampleID, p.KeysetBound(), p.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -303,7 +303,7 @@ func scanDevice(r pgx.Row) (spectra.Device, error) {
 
 // ListDevices lists the organization's live devices, newest first.
 func (db *DB) ListDevices(ctx context.Context, t Tenant, f spectra.DeviceFilter, p Page) ([]spectra.Device, string, error) {
-	w := limsWhere{sql: `d.organization_id = $1 AND d.deleted_at IS NULL AND d.id < $2`, args: []any{t.OrgID, p.after()}}
+	w := limsWhere{sql: `d.organization_id = $1 AND d.deleted_at IS NULL AND d.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
 	if f.WaferID != uuid.Nil {
 		w.and(`d.wafer_id = ?`, f.WaferID)
 	}

@@ -36,7 +36,7 @@ func (db *DB) ListSOPs(ctx context.Context, t Tenant, f spectra.SOPFilter, p Pag
 			  AND ($5 = '' OR code = $5)
 			  AND ($6::uuid = '00000000-0000-0000-0000-000000000000' OR lineage_id = $6)
 			ORDER BY id DESC LIMIT $7`,
-			t.OrgID, p.after(), string(f.Status), q, f.Code, f.LineageID, p.Limit+1)
+			t.OrgID, p.KeysetBound(), string(f.Status), q, f.Code, f.LineageID, p.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -30,7 +29,7 @@ func (db *DB) ListSeries(ctx context.Context, t Tenant, metric string, p Page) (
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `SELECT `+seriesColumns+` FROM spc_series
 			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2 AND ($3 = '' OR metric = $3)
-			ORDER BY id DESC LIMIT $4`, t.OrgID, p.after(), metric, p.Limit+1)
+			ORDER BY id DESC LIMIT $4`, t.OrgID, p.KeysetBound(), metric, p.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -161,14 +160,6 @@ func (db *DB) SeriesPoints(ctx context.Context, t Tenant, id uuid.UUID, limit in
 	return items, err
 }
 
-// NewSPCPoint is a value to append to a series.
-type NewSPCPoint struct {
-	TS          time.Time
-	Value       float64
-	RunID       *uuid.UUID
-	RunResultID *uuid.UUID
-}
-
 // AddPoints appends points to a series and evaluates the Western
 // Electric rules at each; it returns the points and the alerts raised.
 func (db *DB) AddPoints(ctx context.Context, t Tenant, id uuid.UUID, points []NewSPCPoint) ([]spectra.SPCPoint, []spectra.SPCAlert, error) {
@@ -275,7 +266,7 @@ func (db *DB) ListAlerts(ctx context.Context, t Tenant, f spectra.SPCAlertFilter
 		r, err := tx.Query(ctx, `SELECT `+alertColumns+` FROM spc_alerts
 			WHERE organization_id = $1 AND id < $2 AND ($3::uuid IS NULL OR series_id = $3)
 			  AND (acknowledged_at IS NOT NULL) = $4
-			ORDER BY id DESC LIMIT $5`, t.OrgID, p.after(), analysisNullUUID(f.SeriesID), ack, p.Limit+1)
+			ORDER BY id DESC LIMIT $5`, t.OrgID, p.KeysetBound(), analysisNullUUID(f.SeriesID), ack, p.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -311,3 +302,6 @@ func (db *DB) AcknowledgeAlert(ctx context.Context, t Tenant, id uuid.UUID, comm
 	})
 	return a, err
 }
+
+// NewSPCPoint is the domain's spectra.NewSPCPoint.
+type NewSPCPoint = spectra.NewSPCPoint

@@ -15,35 +15,9 @@ import (
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// Tenant says whose data a transaction may touch and on whose behalf.
-type Tenant struct {
-	OrgID     uuid.UUID
-	UserID    uuid.UUID // uuid.Nil for system work (seed, operator commands)
-	Auth      string    // how the actor authenticated: password, api_key, oidc, system…
-	RequestID string
-
-	// Authorize makes the transaction's first round trip also check, with
-	// spectra_authorize, that the principal may still act (membership and
-	// role, denied token, ended session, revoked key).
-	Authorize bool
-	Role      spectra.Role
-	Session   uuid.UUID
-	TokenID   uuid.UUID
-	APIKey    uuid.UUID
-	IssuedAt  time.Time // an identity provider token's iat (zero: unknown)
-}
-
-// principal is the caller the tenant acts for, as the domain's rules
-// (spectra.Run.Check) see it: who, where, with which role.
-func (t Tenant) principal() spectra.Principal {
-	return spectra.Principal{UserID: t.UserID, OrgID: t.OrgID, Role: t.Role}
-}
-
-// TenantOf is the tenant of a request made by principal p.
-func TenantOf(p spectra.Principal, requestID string) Tenant {
-	return Tenant{OrgID: p.OrgID, UserID: p.UserID, Auth: string(p.Auth), RequestID: requestID,
-		Authorize: true, Role: p.Role, Session: p.Session, TokenID: p.TokenID, APIKey: p.APIKey, IssuedAt: p.IssuedAt}
-}
+// Tenant is the domain's spectra.Tenant: whose data a transaction may
+// touch and on whose behalf.
+type Tenant = spectra.Tenant
 
 // ErrNoTenant is returned when a tenant transaction is asked for without an
 // organization.

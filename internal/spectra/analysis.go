@@ -380,3 +380,12 @@ type NewRun struct {
 	Parameters    map[string]any
 	Notes         string
 }
+
+// RunChange is what a run's transition is asked to do.
+type RunChange struct {
+	Action RunAction
+	Reason string
+	// IfVersion > 0 must match the run's version (CodePrecondition).
+	IfVersion int
+	Now       time.Time
+}

@@ -213,3 +213,11 @@ func Baseline(values []float64) (center, sigma float64, err error) {
 	}
 	return center, sigma, nil
 }
+
+// NewSPCPoint is a value to append to a series.
+type NewSPCPoint struct {
+	TS          time.Time
+	Value       float64
+	RunID       *uuid.UUID
+	RunResultID *uuid.UUID
+}
