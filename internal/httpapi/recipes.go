@@ -14,11 +14,8 @@ import (
 // new versions and approvals are the shared life (revisions.go).
 
 type listRecipesInput struct {
-	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
-	Cursor    string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
-	Status    string `query:"status" enum:"draft,approved,retired,"`
-	Q         string `query:"q" maxLength:"200" doc:"Part of the name."`
-	LineageID string `query:"lineage_id" format:"uuid" doc:"Only the revisions of this method."`
+	RevisionListParams
+	Q string `query:"q" maxLength:"200" doc:"Part of the name."`
 }
 
 type recipeIDInput struct {
@@ -78,19 +75,9 @@ type recipeApprovedBody struct {
 }
 
 func (s *server) listRecipes(ctx context.Context, in *listRecipesInput) (*listOutput[spectra.Recipe], error) {
-	pg, err := page(in.Limit, in.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	f := spectra.RecipeFilter{Status: spectra.MethodStatus(in.Status), Q: in.Q}
-	if in.LineageID != "" {
-		f.LineageID = uuid.MustParse(in.LineageID) // validated by the format
-	}
-	items, cursor, err := s.store.ListRecipes(ctx, s.tenant(ctx), f, pg)
-	if err != nil {
-		return nil, err
-	}
-	return &listOutput[spectra.Recipe]{Body: newList(items, cursor)}, nil
+	return listRevisions(ctx, s, in.RevisionListParams, func(t spectra.Tenant, f spectra.RevisionFilter, pg spectra.Page) ([]spectra.Recipe, string, error) {
+		return s.store.ListRecipes(ctx, t, spectra.RecipeFilter{RevisionFilter: f, Q: in.Q}, pg)
+	})
 }
 
 func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*revisionOutput[spectra.Recipe], error) {

@@ -73,6 +73,34 @@ type approvedOutput[B any] struct {
 	Body B
 }
 
+// RevisionListParams are the list parameters of every revisioned kind;
+// each kind's list input embeds them and adds its own filters.
+type RevisionListParams struct {
+	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
+	Cursor    string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	Status    string `query:"status" enum:"draft,approved,retired,"`
+	LineageID string `query:"lineage_id" format:"uuid" doc:"Only the revisions of this lineage (every revision of one recipe or SOP)."`
+}
+
+// listRevisions answers a kind's list: the shared parameters become a page
+// and a spectra.RevisionFilter; list adds the kind's own filters.
+func listRevisions[T any](ctx context.Context, s *server, in RevisionListParams,
+	list func(spectra.Tenant, spectra.RevisionFilter, spectra.Page) ([]T, string, error)) (*listOutput[T], error) {
+	pg, err := page(in.Limit, in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	f := spectra.RevisionFilter{Status: spectra.MethodStatus(in.Status)}
+	if in.LineageID != "" {
+		f.LineageID = uuid.MustParse(in.LineageID) // validated by the format
+	}
+	items, cursor, err := list(s.tenant(ctx), f, pg)
+	if err != nil {
+		return nil, err
+	}
+	return &listOutput[T]{Body: newList(items, cursor)}, nil
+}
+
 // revisionIDInput is a kind's path id input (recipeIDInput, sopIDInput:
 // each documents its id in the kind's words).
 type revisionIDInput[I any] interface {

@@ -14,12 +14,9 @@ import (
 // (revisions.go).
 
 type listSOPsInput struct {
-	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
-	Cursor    string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
-	Status    string `query:"status" enum:"draft,approved,retired,"`
-	Q         string `query:"q" maxLength:"200" doc:"Part of the code or title."`
-	Code      string `query:"code" maxLength:"64" doc:"Only the revisions with this exact code."`
-	LineageID string `query:"lineage_id" format:"uuid" doc:"Only the revisions of this procedure."`
+	RevisionListParams
+	Q    string `query:"q" maxLength:"200" doc:"Part of the code or title."`
+	Code string `query:"code" maxLength:"64" doc:"Only the revisions with this exact code."`
 }
 
 type sopIDInput struct {
@@ -73,19 +70,9 @@ type sopApprovedBody struct {
 }
 
 func (s *server) listSOPs(ctx context.Context, in *listSOPsInput) (*listOutput[spectra.SOP], error) {
-	pg, err := page(in.Limit, in.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	f := spectra.SOPFilter{Status: spectra.MethodStatus(in.Status), Q: in.Q, Code: in.Code}
-	if in.LineageID != "" {
-		f.LineageID = uuid.MustParse(in.LineageID) // validated by the format
-	}
-	items, cursor, err := s.store.ListSOPs(ctx, s.tenant(ctx), f, pg)
-	if err != nil {
-		return nil, err
-	}
-	return &listOutput[spectra.SOP]{Body: newList(items, cursor)}, nil
+	return listRevisions(ctx, s, in.RevisionListParams, func(t spectra.Tenant, f spectra.RevisionFilter, pg spectra.Page) ([]spectra.SOP, string, error) {
+		return s.store.ListSOPs(ctx, t, spectra.SOPFilter{RevisionFilter: f, Q: in.Q, Code: in.Code}, pg)
+	})
 }
 
 func (s *server) createSOP(ctx context.Context, in *createSOPInput) (*revisionOutput[spectra.SOP], error) {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -107,9 +106,7 @@ func rangeText(d RecipeParam) string {
 
 // Recipe is one revision of a method template as the API shows it.
 type Recipe struct {
-	ID              uuid.UUID     `json:"id"`
-	LineageID       uuid.UUID     `json:"lineage_id" doc:"Shared by every revision of the same method."`
-	Revision        int           `json:"revision" doc:"The method's revision number, 1 for the first; unique within the lineage."`
+	RevisionKey
 	Name            string        `json:"name"`
 	Description     string        `json:"description"`
 	Parameters      []RecipeParam `json:"parameters" doc:"The parameters a run of this recipe takes, with their units and ranges."`
@@ -118,9 +115,7 @@ type Recipe struct {
 }
 
 // Head is what r's life as a revision reads.
-func (r Recipe) Head() RevisionHead {
-	return RevisionHead{ID: r.ID, LineageID: r.LineageID, Status: r.Status, Version: r.Version}
-}
+func (r Recipe) Head() RevisionHead { return headOf(r.RevisionKey, r.RevisionState) }
 
 // RecipeDraft is the content of a recipe as a client writes it.
 type RecipeDraft struct {
@@ -168,20 +163,12 @@ func (d RecipeDraft) Validate() error {
 
 // RecipeFilter narrows a recipe list; zero values do not filter.
 type RecipeFilter struct {
-	Status    MethodStatus
-	Q         string // part of the name, case-insensitive
-	LineageID uuid.UUID
+	RevisionFilter
+	Q string // part of the name, case-insensitive
 }
 
 // RecipeApproval is one approval of a recipe revision.
 type RecipeApproval struct {
-	ID            uuid.UUID        `json:"id"`
-	RecipeID      uuid.UUID        `json:"recipe_id"`
-	ApproverID    uuid.UUID        `json:"approver_id"`
-	ApproverEmail string           `json:"approver_email"`
-	ApproverName  string           `json:"approver_name"`
-	ApproverRole  Role             `json:"approver_role" doc:"admin or pi, when they approved."`
-	Comment       string           `json:"comment"`
-	ApprovedAt    time.Time        `json:"approved_at"`
-	Signature     *MethodSignature `json:"signature" doc:"The e-signature; null for approvals recorded before signatures were required."`
+	RecipeID uuid.UUID `json:"recipe_id"`
+	MethodApproval
 }

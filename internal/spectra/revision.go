@@ -16,6 +16,19 @@ type Revisioned interface {
 	Head() RevisionHead
 }
 
+// RevisionKey names a revision: its id, its lineage (every revision of one
+// document) and its number in it; the fields every revisioned document has
+// before its content.
+type RevisionKey struct {
+	ID        uuid.UUID `json:"id"`
+	LineageID uuid.UUID `json:"lineage_id" doc:"Shared by every revision of the same recipe or SOP."`
+	Revision  int       `json:"revision" doc:"The revision number, 1 for the first; unique within the lineage (and, for an SOP, its code)."`
+}
+
+func headOf(k RevisionKey, s RevisionState) RevisionHead {
+	return RevisionHead{ID: k.ID, LineageID: k.LineageID, Status: s.Status, Version: s.Version}
+}
+
 // RevisionState is where a revision is in its life and who moved it
 // there: the fields every revisioned document has after its content.
 type RevisionState struct {
@@ -104,4 +117,25 @@ type Approval struct {
 	Role       Role
 	Comment    string
 	AuthMethod string
+}
+
+// MethodApproval is one approval of a recipe or SOP revision: who
+// approved it, in which role, when, and the e-signature that went with it.
+// RecipeApproval and SOPApproval add the revision's id.
+type MethodApproval struct {
+	ID            uuid.UUID        `json:"id"`
+	ApproverID    uuid.UUID        `json:"approver_id"`
+	ApproverEmail string           `json:"approver_email"`
+	ApproverName  string           `json:"approver_name"`
+	ApproverRole  Role             `json:"approver_role" doc:"admin or pi, when they approved."`
+	Comment       string           `json:"comment"`
+	ApprovedAt    time.Time        `json:"approved_at"`
+	Signature     *MethodSignature `json:"signature" doc:"The e-signature; null for approvals recorded before signatures were required."`
+}
+
+// RevisionFilter narrows a list of revisions of any kind; zero values do
+// not filter. RecipeFilter and SOPFilter add the kind's own.
+type RevisionFilter struct {
+	Status    MethodStatus
+	LineageID uuid.UUID
 }

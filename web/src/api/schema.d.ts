@@ -2291,7 +2291,7 @@ export interface components {
             instrument_kinds: string[] | null;
             /**
              * Format: uuid
-             * @description Shared by every revision of the same method.
+             * @description Shared by every revision of the same recipe or SOP.
              */
             lineage_id: string;
             name: string;
@@ -2301,7 +2301,7 @@ export interface components {
             retired_at: string | null;
             /**
              * Format: int64
-             * @description The method's revision number, 1 for the first; unique within the lineage.
+             * @description The revision number, 1 for the first; unique within the lineage (and, for an SOP, its code).
              */
             revision: number;
             /** @enum {string} */
@@ -2626,14 +2626,14 @@ export interface components {
             id: string;
             /**
              * Format: uuid
-             * @description Shared by every revision of the same procedure.
+             * @description Shared by every revision of the same recipe or SOP.
              */
             lineage_id: string;
             /** Format: date-time */
             retired_at: string | null;
             /**
              * Format: int64
-             * @description The procedure's revision number, 1 for the first; unique within the lineage and the code.
+             * @description The revision number, 1 for the first; unique within the lineage (and, for an SOP, its code).
              */
             revision: number;
             /** @enum {string} */
@@ -2659,7 +2659,7 @@ export interface components {
             comment: string;
             /** Format: uuid */
             id: string;
-            /** @description The e-signature; null for approvals recorded without one. */
+            /** @description The e-signature; null for approvals recorded before signatures were required. */
             signature: components["schemas"]["MethodSignature"] | null;
             /** Format: uuid */
             sop_id: string;
@@ -5468,7 +5468,7 @@ export interface operations {
                 cursor?: string;
                 /** @description At most 200. */
                 limit?: number;
-                /** @description Only the revisions of this method. */
+                /** @description Only the revisions of this lineage (every revision of one recipe or SOP). */
                 lineage_id?: string;
                 /** @description Part of the name. */
                 q?: string;
@@ -6145,7 +6145,7 @@ export interface operations {
                 cursor?: string;
                 /** @description At most 200. */
                 limit?: number;
-                /** @description Only the revisions of this procedure. */
+                /** @description Only the revisions of this lineage (every revision of one recipe or SOP). */
                 lineage_id?: string;
                 /** @description Part of the code or title. */
                 q?: string;
