@@ -1,6 +1,8 @@
 import { useFieldArray, useForm, type Path } from 'react-hook-form';
 import { toProblem } from '../../api/problem';
 import type { Recipe, RecipeFields } from '../../api/types';
+import type { MethodFormProps } from '../methods/kind';
+import { DraftActions } from '../methods/methodParts';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { applyServerErrors } from '../../forms/serverErrors';
@@ -45,15 +47,7 @@ export function toRecipeFields(v: RecipeValues): RecipeFields {
  * the parameter schema. The server's 422 errors (parameters[1].max …) land
  * at their cells.
  */
-export function RecipeForm({
-  recipe,
-  onSave,
-  onCancel,
-}: {
-  recipe?: Recipe;
-  onSave: (fields: RecipeFields) => Promise<unknown>;
-  onCancel: () => void;
-}) {
+export function RecipeForm({ value: recipe, onSave, onCancel }: MethodFormProps<Recipe, RecipeFields>) {
   const form = useForm<RecipeValues>({
     defaultValues: {
       name: recipe?.name ?? '',
@@ -180,14 +174,7 @@ export function RecipeForm({
       </fieldset>
 
       <FormError errors={errors} />
-      <div className="actions">
-        <button type="submit" data-testid="save-recipe" disabled={isSubmitting}>
-          {isSubmitting ? 'Saving…' : 'Save draft'}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <DraftActions testId="save-recipe" busy={isSubmitting} onCancel={onCancel} />
     </form>
   );
 }

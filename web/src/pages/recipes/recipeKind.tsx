@@ -80,7 +80,7 @@ export const recipeKind: MethodKind<Recipe, RecipeFields> = {
   label: (r) => `${r.name} rev. ${r.revision}`,
   heading: (r) => <span data-testid="recipe-detail-name">{r.name}</span>,
   view: (r) => <RecipeView recipe={r} />,
-  form: ({ value, onSave, onCancel }) => <RecipeForm recipe={value} onSave={onSave} onCancel={onCancel} />,
+  form: (props) => <RecipeForm {...props} />,
   changeHint: 'change the method',
   retireText: 'New runs can no longer use a retired revision. Runs that used it keep pointing at it.',
 };

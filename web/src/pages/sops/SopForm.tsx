@@ -1,5 +1,7 @@
 import { useForm, useWatch } from 'react-hook-form';
 import type { SOP } from '../../api/types';
+import type { MethodFormProps } from '../methods/kind';
+import { DraftActions } from '../methods/methodParts';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { applyServerErrors } from '../../forms/serverErrors';
@@ -14,15 +16,7 @@ export interface SopValues {
 const fields = ['code', 'title', 'body_markdown'] as const;
 
 /** Creates or edits a draft SOP; the body is Markdown, previewed live. */
-export function SopForm({
-  sop,
-  onSave,
-  onCancel,
-}: {
-  sop?: SOP;
-  onSave: (v: SopValues) => Promise<unknown>;
-  onCancel: () => void;
-}) {
+export function SopForm({ value: sop, onSave, onCancel }: MethodFormProps<SOP, SopValues>) {
   const form = useForm<SopValues>({
     defaultValues: { code: sop?.code ?? '', title: sop?.title ?? '', body_markdown: sop?.body_markdown ?? '' },
   });
@@ -59,14 +53,7 @@ export function SopForm({
         <textarea data-testid="sop-body" {...form.register('body_markdown')} />
       </MarkdownEditor>
       <FormError errors={errors} />
-      <div className="actions">
-        <button type="submit" data-testid="save-sop" disabled={isSubmitting}>
-          {isSubmitting ? 'Saving…' : 'Save draft'}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <DraftActions testId="save-sop" busy={isSubmitting} onCancel={onCancel} />
     </form>
   );
 }

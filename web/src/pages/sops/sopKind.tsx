@@ -26,7 +26,7 @@ export const sopKind: MethodKind<SOP, SopFields> = {
       <Markdown source={s.body_markdown} testId="sop-body-rendered" />
     </article>
   ),
-  form: ({ value, onSave, onCancel }) => <SopForm sop={value} onSave={onSave} onCancel={onCancel} />,
+  form: (props) => <SopForm {...props} />,
   changeHint: 'revise the procedure',
   retireText: 'A retired procedure stays on record but is no longer the one to follow.',
 };
