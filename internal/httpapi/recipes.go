@@ -18,12 +18,6 @@ type listRecipesInput struct {
 	Q string `query:"q" maxLength:"200" doc:"Part of the name."`
 }
 
-type recipeIDInput struct {
-	ID uuid.UUID `path:"id" doc:"The recipe revision's id."`
-}
-
-func (in *recipeIDInput) revisionID() uuid.UUID { return in.ID }
-
 // recipeAPI serves the shared life of recipe revisions (revisions.go).
 var recipeAPI = revisionAPI[spectra.Recipe, spectra.RecipeApproval, recipeApprovedBody]{
 	what: "recipe", aWhat: "A recipe", slug: "recipe", path: "/api/lims/recipes",

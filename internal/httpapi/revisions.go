@@ -101,8 +101,14 @@ func listRevisions[T any](ctx context.Context, s *server, in RevisionListParams,
 	return &listOutput[T]{Body: newList(items, cursor)}, nil
 }
 
-// revisionIDInput is a kind's path id input (recipeIDInput, sopIDInput:
-// each documents its id in the kind's words).
+// revisionPathID is the path id of a revision, of either kind.
+type revisionPathID struct {
+	ID uuid.UUID `path:"id" doc:"The revision's id."`
+}
+
+func (in *revisionPathID) revisionID() uuid.UUID { return in.ID }
+
+// revisionIDInput is a kind's path id input (revisionPathID).
 type revisionIDInput[I any] interface {
 	*I
 	revisionID() uuid.UUID

@@ -19,12 +19,6 @@ type listSOPsInput struct {
 	Code string `query:"code" maxLength:"64" doc:"Only the revisions with this exact code."`
 }
 
-type sopIDInput struct {
-	ID uuid.UUID `path:"id" doc:"The SOP revision's id."`
-}
-
-func (in *sopIDInput) revisionID() uuid.UUID { return in.ID }
-
 // sopAPI serves the shared life of SOP revisions (revisions.go).
 var sopAPI = revisionAPI[spectra.SOP, spectra.SOPApproval, sopApprovedBody]{
 	what: "SOP", aWhat: "An SOP", slug: "sop", path: "/api/lims/sops",

@@ -5539,7 +5539,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The recipe revision's id. */
+                /** @description The revision's id. */
                 id: string;
             };
             cookie?: never;
@@ -5739,7 +5739,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The recipe revision's id. */
+                /** @description The revision's id. */
                 id: string;
             };
             cookie?: never;
@@ -6216,7 +6216,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The SOP revision's id. */
+                /** @description The revision's id. */
                 id: string;
             };
             cookie?: never;
@@ -6416,7 +6416,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The SOP revision's id. */
+                /** @description The revision's id. */
                 id: string;
             };
             cookie?: never;
