@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -14,27 +13,31 @@ import (
 
 // ListAudit pages through the organization's audit log, newest first.
 func (db *DB) ListAudit(ctx context.Context, t Tenant, f spectra.AuditFilter, p Page) ([]spectra.AuditEntry, string, error) {
+	w := filter{sql: `a.organization_id = $1 AND a.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
+	if f.Table != "" {
+		w.and(`a.table_name = ?`, f.Table)
+	}
+	if f.RowID != uuid.Nil {
+		w.and(`a.row_id = ?`, f.RowID)
+	}
+	if f.ActorID != uuid.Nil {
+		w.and(`a.actor_id = ?`, f.ActorID)
+	}
+	if f.Action != "" {
+		w.and(`a.action = upper(?)`, f.Action)
+	}
+	if !f.From.IsZero() {
+		w.and(`a.at >= ?`, f.From)
+	}
+	if !f.To.IsZero() {
+		w.and(`a.at < ?`, f.To)
+	}
+	q, args := w.query(`a.id, a.at, a.table_name, a.row_id, a.action, a.old_values, a.new_values, a.actor_id,
+			       coalesce(u.email, ''), coalesce(a.actor_auth, ''), coalesce(a.request_id, '')`,
+		"audit_log a LEFT JOIN users u ON u.id = a.actor_id", "a.id DESC", p.Limit+1)
 	var out []spectra.AuditEntry
-	from, to := f.From, f.To
-	if from.IsZero() {
-		from = time.Unix(0, 0)
-	}
-	if to.IsZero() {
-		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			SELECT a.id, a.at, a.table_name, a.row_id, a.action, a.old_values, a.new_values, a.actor_id,
-			       coalesce(u.email, ''), coalesce(a.actor_auth, ''), coalesce(a.request_id, '')
-			  FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-			 WHERE a.organization_id = $1 AND a.id < $2
-			   AND ($3 = '' OR a.table_name = $3)
-			   AND ($4::uuid IS NULL OR a.row_id = $4)
-			   AND ($5::uuid IS NULL OR a.actor_id = $5)
-			   AND ($6 = '' OR a.action = upper($6))
-			   AND a.at >= $7 AND a.at < $8
-			 ORDER BY a.id DESC LIMIT $9`,
-			t.OrgID, p.KeysetBound(), f.Table, nilUUID(f.RowID), nilUUID(f.ActorID), f.Action, from, to, p.Limit+1)
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ func scanCustody(r pgx.Row) (spectra.CustodyEvent, error) {
 
 // ListCustody lists custody events, the most recently recorded first.
 func (db *DB) ListCustody(ctx context.Context, t Tenant, f spectra.CustodyFilter, p Page) ([]spectra.CustodyEvent, string, error) {
-	w := limsWhere{sql: `c.organization_id = $1 AND c.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
+	w := filter{sql: `c.organization_id = $1 AND c.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
 	if f.SampleID != uuid.Nil {
 		w.and(`c.sample_id = ?`, f.SampleID)
 	}

@@ -26,13 +26,20 @@ func scanInstrument(r pgx.Row) (spectra.Instrument, error) {
 
 // ListInstruments lists the organization's instruments, newest first.
 func (db *DB) ListInstruments(ctx context.Context, t Tenant, f spectra.InstrumentFilter, p Page) ([]spectra.Instrument, string, error) {
+	w := filter{sql: `organization_id = $1 AND deleted_at IS NULL AND id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
+	if f.Kind != "" {
+		w.and(`kind = ?`, f.Kind)
+	}
+	if f.Status != "" {
+		w.and(`status = ?`, f.Status)
+	}
+	if f.Q != "" {
+		w.and(`(name ILIKE '%' || ? || '%' OR serial ILIKE '%' || ? || '%')`, escapeLike(f.Q))
+	}
+	q, args := w.query(instrumentColumns, "instruments", "id DESC", p.Limit+1)
 	var items []spectra.Instrument
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT `+instrumentColumns+` FROM instruments
-			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2
-			  AND ($3 = '' OR kind = $3) AND ($4 = '' OR status = $4)
-			  AND ($5 = '' OR name ILIKE '%' || $5 || '%' OR serial ILIKE '%' || $5 || '%')
-			ORDER BY id DESC LIMIT $6`, t.OrgID, p.KeysetBound(), f.Kind, f.Status, escapeLike(f.Q), p.Limit+1)
+		r, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}

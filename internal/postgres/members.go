@@ -31,15 +31,20 @@ func scanMember(r pgx.Row) (memberRow, error) {
 
 // ListMembers lists the organization's members, newest first.
 func (db *DB) ListMembers(ctx context.Context, t Tenant, f spectra.MemberFilter, p Page) ([]spectra.Member, string, error) {
+	w := filter{sql: `m.organization_id = $1 AND m.deleted_at IS NULL AND m.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
+	if f.Q != "" {
+		w.and(`(u.email ILIKE '%' || ? || '%' OR u.display_name ILIKE '%' || ? || '%')`, escapeLike(f.Q))
+	}
+	if f.Role != "" {
+		w.and(`m.role = ?`, string(f.Role))
+	}
+	if f.Active != nil {
+		w.and(`(m.active AND u.active) = ?`, *f.Active)
+	}
+	q, args := w.query(`m.id, `+memberColumns, "memberships m JOIN users u ON u.id = m.user_id", "m.id DESC", p.Limit+1)
 	var rows []memberRow
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT m.id, `+memberColumns+`
-			FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.organization_id = $1 AND m.deleted_at IS NULL AND m.id < $2
-			  AND ($3 = '' OR u.email ILIKE '%' || $3 || '%' OR u.display_name ILIKE '%' || $3 || '%')
-			  AND ($4 = '' OR m.role = $4)
-			  AND ($5::boolean IS NULL OR (m.active AND u.active) = $5)
-			ORDER BY m.id DESC LIMIT $6`, t.OrgID, p.KeysetBound(), escapeLike(f.Q), string(f.Role), f.Active, p.Limit+1)
+		r, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}

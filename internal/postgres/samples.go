@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -26,31 +24,9 @@ func scanSample(r pgx.Row) (spectra.Sample, error) {
 	return s, err
 }
 
-// limsWhere is a WHERE clause of the filters a list was given, and its
-// arguments. Only the filters given become conditions: a barcode scanned
-// at the bench is then one probe of the unique index, where a condition
-// like "$3 IS NULL OR barcode = $3" would, in a generic plan, walk the
-// whole table.
-type limsWhere struct {
-	sql  string
-	args []any
-}
-
-// and adds a condition whose ? marks all stand for arg.
-func (w *limsWhere) and(cond string, arg any) {
-	w.args = append(w.args, arg)
-	w.sql += " AND " + strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(w.args)))
-}
-
-// query is "SELECT columns FROM from WHERE … ORDER BY order LIMIT limit".
-func (w *limsWhere) query(columns, from, order string, limit int) (string, []any) {
-	args := append(w.args, limit)
-	return fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT $%d", columns, from, w.sql, order, len(args)), args
-}
-
 // ListSamples lists the organization's live samples, newest first.
 func (db *DB) ListSamples(ctx context.Context, t Tenant, f spectra.SampleFilter, p Page) ([]spectra.Sample, string, error) {
-	w := limsWhere{sql: `s.organization_id = $1 AND s.deleted_at IS NULL AND s.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
+	w := filter{sql: `s.organization_id = $1 AND s.deleted_at IS NULL AND s.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
 	if f.Barcode != "" {
 		w.and(`s.barcode = ?`, f.Barcode)
 	}
@@ -303,7 +279,7 @@ func scanDevice(r pgx.Row) (spectra.Device, error) {
 
 // ListDevices lists the organization's live devices, newest first.
 func (db *DB) ListDevices(ctx context.Context, t Tenant, f spectra.DeviceFilter, p Page) ([]spectra.Device, string, error) {
-	w := limsWhere{sql: `d.organization_id = $1 AND d.deleted_at IS NULL AND d.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
+	w := filter{sql: `d.organization_id = $1 AND d.deleted_at IS NULL AND d.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
 	if f.WaferID != uuid.Nil {
 		w.and(`d.wafer_id = ?`, f.WaferID)
 	}
