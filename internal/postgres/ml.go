@@ -234,9 +234,9 @@ func (db *DB) CreateModel(ctx context.Context, t Tenant, d spectra.ModelDraft) (
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `INSERT INTO models (organization_id, name, revision, feature_set_id, algorithm, hyperparameters,
 				metrics, artifact_uri, status, trained_at, created_by)
-			SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4, $5, $6, $7, 'draft', $8, $9 FROM models WHERE organization_id = $1 AND name = $2
+			SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4, $5, $6, $7, $10, $8, $9 FROM models WHERE organization_id = $1 AND name = $2
 			RETURNING id`, t.OrgID, d.Name, d.FeatureSetID, d.Algorithm, jsonb(d.Hyperparameters), jsonb(d.Metrics), d.ArtifactURI, d.TrainedAt,
-			analysisNullUUID(t.UserID)).Scan(&id)
+			analysisNullUUID(t.UserID), spectra.ModelStatusDraft).Scan(&id)
 		if err != nil {
 			return mapError(err, "model")
 		}
