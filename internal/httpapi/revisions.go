@@ -34,7 +34,7 @@ type revisionAPI[T spectra.Revisioned, A, B any] struct {
 // approvals (the shared ones). Everyone reads; the draft permission
 // drafts and starts new versions; the approve permission approves and
 // retires.
-func addRevisionRoutes[I any, P revisionIDInput[I], T spectra.Revisioned, A, B, LI, CI, UI any](s *server, k revisionAPI[T, A, B],
+func addRevisionRoutes[T spectra.Revisioned, A, B, LI, CI, UI any](s *server, k revisionAPI[T, A, B],
 	list func(context.Context, *LI) (*listOutput[T], error),
 	create func(context.Context, *CI) (*revisionOutput[T], error),
 	update func(context.Context, *UI) (*revisionOutput[T], error)) {
@@ -45,7 +45,7 @@ func addRevisionRoutes[I any, P revisionIDInput[I], T spectra.Revisioned, A, B, 
 	register(s, Route{Method: http.MethodPost, Path: k.path, Permission: draft,
 		OperationID: "create-" + k.slug, Summary: "Draft a new " + k.what + " (revision 1 of a new lineage)", Status: http.StatusCreated}, create)
 	register(s, Route{Method: http.MethodGet, Path: one, Permission: read,
-		OperationID: "get-" + k.slug, Summary: "One " + k.what + " revision"}, getRevision[I, P](s, k))
+		OperationID: "get-" + k.slug, Summary: "One " + k.what + " revision"}, k.get(s))
 	register(s, Route{Method: http.MethodPut, Path: one, Permission: draft,
 		OperationID: "update-" + k.slug, Summary: "Edit a draft " + k.what + " (approved and retired revisions are immutable)"}, update)
 	register(s, Route{Method: http.MethodPost, Path: one + "/approve", Permission: approve,
@@ -53,7 +53,7 @@ func addRevisionRoutes[I any, P revisionIDInput[I], T spectra.Revisioned, A, B, 
 	register(s, Route{Method: http.MethodPost, Path: one + "/retire", Permission: approve,
 		OperationID: "retire-" + k.slug, Summary: "Retire an approved " + k.what + " revision"}, k.retire(s))
 	register(s, Route{Method: http.MethodPost, Path: one + "/versions", Permission: draft,
-		OperationID: "new-" + k.slug + "-version", Summary: "Start the next revision, a draft copied from an approved or retired one", Status: http.StatusCreated}, newRevisionVersion[I, P](s, k))
+		OperationID: "new-" + k.slug + "-version", Summary: "Start the next revision, a draft copied from an approved or retired one", Status: http.StatusCreated}, k.newVersion(s))
 	register(s, Route{Method: http.MethodGet, Path: one + "/approvals", Permission: read,
 		OperationID: "list-" + k.slug + "-approvals", Summary: k.aWhat + " revision's approvals and their signatures"}, k.approvals(s))
 }
@@ -106,14 +106,6 @@ type revisionPathID struct {
 	ID uuid.UUID `path:"id" doc:"The revision's id."`
 }
 
-func (in *revisionPathID) revisionID() uuid.UUID { return in.ID }
-
-// revisionIDInput is a kind's path id input (revisionPathID).
-type revisionIDInput[I any] interface {
-	*I
-	revisionID() uuid.UUID
-}
-
 // approveMethodInput is an approval: the approver re-enters their password, so
 // the signature is theirs and made knowingly (21 CFR 11.200).
 type approveMethodInput struct {
@@ -136,9 +128,9 @@ type listMethodApprovalsInput struct {
 	Cursor string    `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
 }
 
-func getRevision[I any, P revisionIDInput[I], T spectra.Revisioned, A, B any](s *server, k revisionAPI[T, A, B]) func(context.Context, *I) (*revisionOutput[T], error) {
-	return func(ctx context.Context, in *I) (*revisionOutput[T], error) {
-		x, err := k.store(s.store).Get(ctx, s.tenant(ctx), P(in).revisionID())
+func (k revisionAPI[T, A, B]) get(s *server) func(context.Context, *revisionPathID) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *revisionPathID) (*revisionOutput[T], error) {
+		x, err := k.store(s.store).Get(ctx, s.tenant(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -201,9 +193,9 @@ func (k revisionAPI[T, A, B]) retire(s *server) func(context.Context, *retireMet
 	}
 }
 
-func newRevisionVersion[I any, P revisionIDInput[I], T spectra.Revisioned, A, B any](s *server, k revisionAPI[T, A, B]) func(context.Context, *I) (*revisionOutput[T], error) {
-	return func(ctx context.Context, in *I) (*revisionOutput[T], error) {
-		x, err := k.store(s.store).NewVersion(ctx, s.tenant(ctx), P(in).revisionID())
+func (k revisionAPI[T, A, B]) newVersion(s *server) func(context.Context, *revisionPathID) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *revisionPathID) (*revisionOutput[T], error) {
+		x, err := k.store(s.store).NewVersion(ctx, s.tenant(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -5,7 +5,7 @@ package httpapi
 // approvals, as addRevisionRoutes lists them (revisions.go).
 func (s *server) addMethodRoutes() {
 	// Recipes: everyone reads; engineers draft; PIs and admins approve and retire.
-	addRevisionRoutes[revisionPathID](s, recipeAPI, s.listRecipes, s.createRecipe, s.updateRecipe)
+	addRevisionRoutes(s, recipeAPI, s.listRecipes, s.createRecipe, s.updateRecipe)
 	// SOPs: the same life as recipes.
-	addRevisionRoutes[revisionPathID](s, sopAPI, s.listSOPs, s.createSOP, s.updateSOP)
+	addRevisionRoutes(s, sopAPI, s.listSOPs, s.createSOP, s.updateSOP)
 }
