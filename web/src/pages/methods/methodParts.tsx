@@ -154,17 +154,3 @@ export function Approvals({ items, status }: { items: ApprovalView[]; status: Me
     </ul>
   );
 }
-
-/** A draft form's buttons: save (busy while the request runs) and cancel. */
-export function DraftActions({ testId, busy, onCancel }: { testId: string; busy: boolean; onCancel: () => void }) {
-  return (
-    <div className="actions">
-      <button type="submit" data-testid={testId} disabled={busy}>
-        {busy ? 'Saving…' : 'Save draft'}
-      </button>
-      <button type="button" className="secondary" onClick={onCancel}>
-        Cancel
-      </button>
-    </div>
-  );
-}

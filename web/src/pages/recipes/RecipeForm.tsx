@@ -2,7 +2,7 @@ import { useFieldArray, useForm, type Path } from 'react-hook-form';
 import { toProblem } from '../../api/problem';
 import type { Recipe, RecipeFields } from '../../api/types';
 import type { MethodFormProps } from '../methods/kind';
-import { DraftActions } from '../methods/methodParts';
+import { FormActions } from '../../components/FormActions';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { applyServerErrors } from '../../forms/serverErrors';
@@ -174,7 +174,7 @@ export function RecipeForm({ value: recipe, onSave, onCancel }: MethodFormProps<
       </fieldset>
 
       <FormError errors={errors} />
-      <DraftActions testId="save-recipe" busy={isSubmitting} onCancel={onCancel} />
+      <FormActions testId="save-recipe" busy={isSubmitting} onCancel={onCancel} label="Save draft" />
     </form>
   );
 }

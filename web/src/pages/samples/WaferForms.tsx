@@ -6,6 +6,7 @@ import type { components } from '../../api/schema';
 import type { Device, Sample, SampleStatus } from '../../api/types';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
+import { FormActions } from '../../components/FormActions';
 import { applyServerErrors } from '../../forms/serverErrors';
 
 type EditSampleStatusBody = components['schemas']['EditSampleStatusInputBody'];
@@ -28,19 +29,6 @@ function showServerErrors<T extends FieldValues>(err: unknown, setError: UseForm
 interface Done {
   onDone: () => void | Promise<void>;
   onCancel: () => void;
-}
-
-function Actions({ busy, testId, onCancel }: { busy: boolean; testId: string; onCancel: () => void }) {
-  return (
-    <div className="actions">
-      <button type="submit" data-testid={testId} disabled={busy}>
-        {busy ? 'Saving…' : 'Save'}
-      </button>
-      <button type="button" className="secondary" onClick={onCancel}>
-        Cancel
-      </button>
-    </div>
-  );
 }
 
 interface WaferValues {
@@ -96,7 +84,7 @@ export function WaferForm({ sampleId, onDone, onCancel }: { sampleId: string } &
         </Field>
       </div>
       <FormError errors={errors} />
-      <Actions busy={isSubmitting} testId="save-wafer" onCancel={onCancel} />
+      <FormActions busy={isSubmitting} testId="save-wafer" onCancel={onCancel} />
     </form>
   );
 }
@@ -154,7 +142,7 @@ export function DeviceForm({ waferId, device, onDone, onCancel }: { waferId: str
         </Field>
       </div>
       <FormError errors={errors} />
-      <Actions busy={isSubmitting} testId="save-device" onCancel={onCancel} />
+      <FormActions busy={isSubmitting} testId="save-device" onCancel={onCancel} />
     </form>
   );
 }
@@ -227,7 +215,7 @@ export function StatusForm({ sample, onDone, onCancel }: { sample: Sample } & Do
         </Field>
       </div>
       <FormError errors={errors} />
-      <Actions busy={isSubmitting} testId="save-status" onCancel={onCancel} />
+      <FormActions busy={isSubmitting} testId="save-status" onCancel={onCancel} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useForm, useWatch } from 'react-hook-form';
 import type { SOP } from '../../api/types';
 import type { MethodFormProps } from '../methods/kind';
-import { DraftActions } from '../methods/methodParts';
+import { FormActions } from '../../components/FormActions';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { applyServerErrors } from '../../forms/serverErrors';
@@ -53,7 +53,7 @@ export function SopForm({ value: sop, onSave, onCancel }: MethodFormProps<SOP, S
         <textarea data-testid="sop-body" {...form.register('body_markdown')} />
       </MarkdownEditor>
       <FormError errors={errors} />
-      <DraftActions testId="save-sop" busy={isSubmitting} onCancel={onCancel} />
+      <FormActions testId="save-sop" busy={isSubmitting} onCancel={onCancel} label="Save draft" />
     </form>
   );
 }
