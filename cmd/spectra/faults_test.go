@@ -291,21 +291,8 @@ func TestManagedClusterDiskFull(t *testing.T) {
 		t.Skipf("this test mounts a tmpfs (needs root): %v %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
-	dir := filepath.Join(mnt, "data")
-	vars := map[string]string{"SPECTRA_DATA_DIR": dir, "SPECTRA_ADDR": "127.0.0.1:0"}
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"demo"}, envOf(vars), strings.NewReader(""), &out, &errOut) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(60 * time.Second):
-			t.Error("demo did not stop within 60 s of cancel")
-		}
-	}()
-	base := waitFor(t, done, &out, &errOut)
+	d := startDemo(t, map[string]string{"SPECTRA_DATA_DIR": filepath.Join(mnt, "data"), "SPECTRA_ADDR": "127.0.0.1:0"})
+	base := d.base
 	token := loginToken(t, base, "engineer@demo.lab", "eng123")
 	if code, _ := answer(base+"/readyz", ""); code != http.StatusOK {
 		t.Fatalf("/readyz before the disk filled: %d", code)
@@ -345,22 +332,14 @@ func TestManagedClusterDiskFull(t *testing.T) {
 	pad := strings.Repeat("x", 1800)
 	seen := map[int]int{}
 	for i := range 40 {
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/lims/samples", strings.NewReader(
-			fmt.Sprintf(`{"barcode":"FULL-%d","name":"disk full %d","metadata":{"pad":"%s%d"}}`, i, i, pad, i)))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
-		if err != nil {
-			t.Fatalf("write %d with the disk full: %v", i, err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		seen[resp.StatusCode]++
+		code, b, retry := postAs(base+"/api/lims/samples", token,
+			fmt.Sprintf(`{"barcode":"FULL-%d","name":"disk full %d","metadata":{"pad":"%s%d"}}`, i, i, pad, i))
+		seen[code]++
 		switch {
-		case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") == "":
+		case code == http.StatusServiceUnavailable && retry == "":
 			t.Errorf("write %d: 503 without Retry-After: %s", i, b)
-		case resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusServiceUnavailable:
-			t.Errorf("write %d with the disk full: %d %s", i, resp.StatusCode, b)
+		case code != http.StatusCreated && code != http.StatusServiceUnavailable:
+			t.Errorf("write %d with the disk full: %d %s", i, code, b)
 		}
 	}
 	t.Logf("40 writes with the disk full: %v", seen)
@@ -376,7 +355,7 @@ func TestManagedClusterDiskFull(t *testing.T) {
 		}
 	}
 	if code != http.StatusOK {
-		t.Fatalf("/readyz %d 90 s after space was freed\n%s", code, errOut.String())
+		t.Fatalf("/readyz %d 90 s after space was freed\n%s", code, d.errOut.String())
 	}
 	t.Logf("/readyz 200 again %s after space was freed", time.Since(freed).Round(time.Millisecond))
 	if code, _ := answer(base+"/api/lims/samples", token); code != http.StatusOK {

@@ -576,42 +576,77 @@ func pemEncode(kind string, der []byte) []byte {
 // the server, then a read and a write as a demo user. Under `make
 // test-nonsuper` the owner is only CREATEROLE, as on a managed service.
 func TestDemoOnAnExternalDatabase(t *testing.T) {
-	vars := map[string]string{"SPECTRA_DATABASE_URL": pgtest.NewDatabase(t, true),
-		"SPECTRA_DATA_DIR": filepath.Join(traversableDir(t), "data"), "SPECTRA_ADDR": "127.0.0.1:0"}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"demo"}, envOf(vars), strings.NewReader(""), &out, &errOut) }()
-	base := waitFor(t, done, &out, &errOut)
-	if code := get(t, base+"/readyz"); code != http.StatusOK {
+	d := startDemo(t, map[string]string{"SPECTRA_DATABASE_URL": pgtest.NewDatabase(t, true),
+		"SPECTRA_DATA_DIR": filepath.Join(traversableDir(t), "data"), "SPECTRA_ADDR": "127.0.0.1:0"})
+	if code := get(t, d.base+"/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d", code)
 	}
-	token := loginToken(t, base, "engineer@demo.lab", "eng123")
-	if code, _ := answer(base+"/api/lims/samples", token); code != http.StatusOK {
-		t.Fatalf("GET samples as the demo engineer: %d\n%s", code, errOut.String())
+	token := loginToken(t, d.base, "engineer@demo.lab", "eng123")
+	if code, _ := answer(d.base+"/api/lims/samples", token); code != http.StatusOK {
+		t.Fatalf("GET samples as the demo engineer: %d\n%s", code, d.errOut.String())
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/lims/samples", strings.NewReader(`{"barcode":"EXT-1","name":"on an external database"}`))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if code, b, _ := postAs(d.base+"/api/lims/samples", token, `{"barcode":"EXT-1","name":"on an external database"}`); code != http.StatusCreated {
+		t.Fatalf("POST a sample: %d %s", code, b)
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST a sample: %d %s", resp.StatusCode, b)
-	}
-	cancel()
+	d.stop(t)
+}
+
+// demo is a `spectra demo` running in the test's process.
+type demo struct {
+	base        string // the URL it listens on
+	out, errOut *syncBuffer
+	cancel      context.CancelFunc
+	done        chan error
+}
+
+// startDemo runs `spectra demo` with vars and waits until it listens. It
+// is stopped when t ends, if stop did not stop it before.
+func startDemo(t *testing.T, vars map[string]string) *demo {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &demo{out: &syncBuffer{}, errOut: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { d.done <- run(ctx, []string{"demo"}, envOf(vars), strings.NewReader(""), d.out, d.errOut) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-d.done:
+		case <-time.After(60 * time.Second):
+			t.Error("demo did not stop within 60 s of cancel")
+		}
+	})
+	d.base = waitFor(t, d.done, d.out, d.errOut)
+	return d
+}
+
+// stop cancels the demo (what SIGINT and SIGTERM do) and fails t unless
+// it returns nil within 60 s.
+func (d *demo) stop(t *testing.T) {
+	t.Helper()
+	d.cancel()
 	select {
-	case err := <-done:
+	case err := <-d.done:
+		d.done <- err // for the cleanup
 		if err != nil {
-			t.Fatalf("demo returned %v after cancel\n%s", err, errOut.String())
+			t.Fatalf("demo returned %v after cancel\n%s", err, d.errOut.String())
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("demo did not stop within 60 s of cancel")
 	}
+}
+
+// postAs POSTs a JSON body with a bearer token; it answers the status,
+// the body and the Retry-After header.
+func postAs(url, bearer, body string) (int, []byte, string) {
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		return 0, []byte(err.Error()), ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header.Get("Retry-After")
 }
 
 // TestPrecreatedRoles follows docs/operations.md's second way of setting
