@@ -256,7 +256,7 @@ func (s *Service) issue(p spectra.Principal, ttl time.Duration, refresh string, 
 
 // Refresh spends a refresh token and returns the session's next tokens,
 // with the member's current role. A token presented twice revokes its
-// whole session.
+// whole session, unless within spectra.RefreshGrace of its rotation.
 func (s *Service) Refresh(ctx context.Context, token string, c Client) (Session, error) {
 	o, err := ParseOpaque(RefreshPrefix, token)
 	if err != nil {
@@ -273,7 +273,8 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (Session,
 	if err != nil {
 		return Session{}, err
 	}
-	ns := spectra.NewSession{TokenID: no.ID, TokenHash: no.Hash(), Expires: s.now().Add(acct.RefreshTokenTTL),
+	now := s.now()
+	ns := spectra.NewSession{TokenID: no.ID, TokenHash: no.Hash(), At: now, Expires: now.Add(acct.RefreshTokenTTL),
 		UserAgent: c.UserAgent, ClientIP: c.IP, RequestID: c.RequestID}
 	r, err := s.store.Rotate(ctx, o.Org, o.ID, o.Hash(), ns)
 	if err != nil {

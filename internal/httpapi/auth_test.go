@@ -312,6 +312,60 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 	}
 }
 
+// A page reloaded while its refresh is in flight cuts off the response that
+// carried the successor and presents the spent token again: within
+// spectra.RefreshGrace it rotates again; after the grace, or once the
+// successor was used, the replay revokes the session.
+func TestRefreshGraceForACutOffResponse(t *testing.T) {
+	e := newAPIEnv(t)
+	refresh := func(tok string) response {
+		return e.call(http.MethodPost, "/auth/refresh", "", map[string]any{"refresh_token": tok})
+	}
+	spent := e.login("tech@demo.lab", "tech123").str("refresh_token")
+	if r := refresh(spent); r.Status != http.StatusOK { // the answer the reload cut off
+		t.Fatalf("refresh: %d %s", r.Status, r.Raw)
+	}
+	e.clock.advance(spectra.RefreshGrace - time.Second)
+	again := refresh(spent)
+	if again.Status != http.StatusOK || again.str("access_token") == "" {
+		t.Fatalf("spent token within the grace: %d %s, want 200", again.Status, again.Raw)
+	}
+	if r := e.call(http.MethodGet, "/auth/me", again.str("access_token"), nil); r.Status != http.StatusOK {
+		t.Fatalf("access token of the graced rotation: %d", r.Status)
+	}
+	next := refresh(again.str("refresh_token"))
+	if next.Status != http.StatusOK {
+		t.Fatalf("the graced token rotates: %d %s", next.Status, next.Raw)
+	}
+	// Its successor has now been used: the first token is a replay, at once.
+	if r := refresh(spent); r.Status != http.StatusUnauthorized {
+		t.Fatalf("spent token after its successor was used: %d, want 401", r.Status)
+	}
+	if r := refresh(next.str("refresh_token")); r.Status != http.StatusUnauthorized {
+		t.Fatalf("session after the replay: %d, want 401", r.Status)
+	}
+
+	// After the grace the replay revokes the session even with the successor unspent.
+	late := e.login("engineer@demo.lab", "eng123").str("refresh_token")
+	successor := refresh(late)
+	if successor.Status != http.StatusOK {
+		t.Fatalf("refresh: %d", successor.Status)
+	}
+	e.clock.advance(spectra.RefreshGrace + time.Second)
+	if r := refresh(late); r.Status != http.StatusUnauthorized || r.str("code") != "unauthenticated" {
+		t.Fatalf("spent token after the grace: %d %s, want 401", r.Status, r.Raw)
+	}
+	if r := refresh(successor.str("refresh_token")); r.Status != http.StatusUnauthorized {
+		t.Fatalf("successor after a late replay: %d, want 401", r.Status)
+	}
+	if r := e.call(http.MethodGet, "/auth/me", successor.str("access_token"), nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("access token of the revoked session: %d, want 401", r.Status)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE action = 'REFRESH_REUSED'`); n != 2 {
+		t.Errorf("%d reuses audited, want 2", n)
+	}
+}
+
 func TestLogoutRevokesBothTokens(t *testing.T) {
 	e := newAPIEnv(t)
 	s := e.login("tech@demo.lab", "tech123")

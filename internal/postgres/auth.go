@@ -150,10 +150,16 @@ func insertRefresh(ctx context.Context, tx pgx.Tx, s spectra.NewSession) error {
 
 // Rotate spends refresh token (org, id) and stores next in its family. A
 // token already spent is a theft signal: the whole family is revoked (and
-// stays revoked) and the call fails like any bad token.
+// stays revoked) and the call fails like any bad token. The exception is
+// spectra.RefreshGrace: a token spent moments ago whose successor is still
+// unspent rotates again.
 func (db *DB) Rotate(ctx context.Context, org, id uuid.UUID, hash []byte, next spectra.NewSession) (spectra.Rotated, error) {
 	var out spectra.Rotated
 	reused := false
+	at := next.At
+	if at.IsZero() {
+		at = time.Now()
+	}
 	t := Tenant{OrgID: org, Auth: "refresh", RequestID: next.RequestID}
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		var stored []byte
@@ -173,15 +179,21 @@ func (db *DB) Rotate(ctx context.Context, org, id uuid.UUID, hash []byte, next s
 		if _, err := tx.Exec(ctx, `SELECT set_config('app.user_id', $1, true)`, user.String()); err != nil {
 			return err
 		}
-		if used != nil && revoked == nil {
-			reused = true
-			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, family); err != nil {
+		if revoked != nil || !expires.After(at) {
+			return errBadCredentials
+		}
+		if used != nil {
+			graced, err := undelivered(ctx, tx, family, *used, at)
+			if err != nil {
 				return err
 			}
-			return auditEvent(ctx, tx, org, "auth", user, "REFRESH_REUSED", map[string]any{"session": family, "client_ip": next.ClientIP}, user, "refresh", next.RequestID)
-		}
-		if revoked != nil || used != nil || !expires.After(time.Now()) {
-			return errBadCredentials
+			if !graced {
+				reused = true
+				if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, family); err != nil {
+					return err
+				}
+				return auditEvent(ctx, tx, org, "auth", user, "REFRESH_REUSED", map[string]any{"session": family, "client_ip": next.ClientIP}, user, "refresh", next.RequestID)
+			}
 		}
 		var role spectra.Role
 		err = tx.QueryRow(ctx, `SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id
@@ -192,8 +204,10 @@ func (db *DB) Rotate(ctx context.Context, org, id uuid.UUID, hash []byte, next s
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = now() WHERE id = $1`, id); err != nil {
-			return err
+		if used == nil {
+			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE id = $1`, id, at); err != nil {
+				return err
+			}
 		}
 		next.OrgID, next.UserID, next.Family, next.Auth = org, user, family, method
 		if err := insertRefresh(ctx, tx, next); err != nil {
@@ -210,6 +224,20 @@ func (db *DB) Rotate(ctx context.Context, org, id uuid.UUID, hash []byte, next s
 			Err: fmt.Errorf("refresh token reused: session %s revoked", id)}
 	}
 	return out, nil
+}
+
+// undelivered reports whether a token of family spent at used may rotate
+// again at at: within spectra.RefreshGrace, and only while no token of the
+// family was spent after it (its successor never reached the client; once
+// the successor is used, a replay of its predecessor is theft). The
+// undelivered successor stays valid but is held by no one.
+func undelivered(ctx context.Context, tx pgx.Tx, family uuid.UUID, used, at time.Time) (bool, error) {
+	if at.Sub(used) > spectra.RefreshGrace {
+		return false, nil
+	}
+	var later bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM refresh_tokens WHERE family_id = $1 AND used_at > $2)`, family, used).Scan(&later)
+	return err == nil && !later, err
 }
 
 // EndSession revokes the principal's session (its refresh family) and

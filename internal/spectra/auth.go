@@ -33,10 +33,19 @@ type Attempt struct {
 type NewSession struct {
 	OrgID, UserID, Family, TokenID uuid.UUID
 	TokenHash                      []byte
-	Expires                        time.Time
+	At, Expires                    time.Time // At: when it is issued (the server's clock)
 	Auth                           AuthMethod
 	UserAgent, ClientIP, RequestID string
 }
+
+// RefreshGrace is how long after its rotation a spent refresh token may be
+// presented again without being taken for a stolen one: a page reloaded
+// while its refresh was in flight cut off the response that carried the
+// successor, and presents the spent token again. Within the grace, and only
+// while the successor itself is unspent, the token rotates again; after it, or once the successor was used,
+// a spent token revokes its whole session. The window follows Ory Hydra's
+// refresh-token rotation grace period and Auth0's reuse interval.
+const RefreshGrace = 10 * time.Second
 
 // Rotated is what a refresh-token rotation tells about its session.
 type Rotated struct {

@@ -51,3 +51,29 @@ test('a reload keeps the session (refresh cookie)', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Samples' })).toBeVisible();
   await expect(page.getByTestId('user-role')).toHaveText('technician');
 });
+
+// The reload that once logged users out: the refresh of the first load is
+// still in flight when the page reloads, so the server has rotated the token
+// but the browser never saw the answer (nor its Set-Cookie) and presents the
+// spent token again. The server's reuse grace keeps the session.
+test('a reload that cuts off a refresh keeps the session', async ({ page, context }) => {
+  await loginAs(page, 'tech');
+  const spent = await context.cookies();
+  let cut = 0;
+  await page.route('**/auth/refresh', async (route) => {
+    const answer = await route.fetch(); // the server rotates the token…
+    expect(answer.status()).toBe(200);
+    cut += 1;
+    await route.abort('connectionreset'); // …and the page never gets the answer
+  });
+  await page.goto('/samples');
+  await expect.poll(() => cut).toBe(1);
+  await page.unroute('**/auth/refresh');
+  // route.fetch shares the context's cookie jar; put back the cookie the
+  // browser would still hold.
+  await context.clearCookies();
+  await context.addCookies(spent);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Samples' })).toBeVisible();
+  await expect(page.getByTestId('user-role')).toHaveText('technician');
+});
