@@ -83,7 +83,7 @@ func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*revi
 	if err != nil {
 		return nil, err
 	}
-	return outRevision(r), nil
+	return outRevision(ctx, r), nil
 }
 
 func (s *server) updateRecipe(ctx context.Context, in *updateRecipeInput) (*revisionOutput[spectra.Recipe], error) {
@@ -100,5 +100,5 @@ func (s *server) updateRecipe(ctx context.Context, in *updateRecipeInput) (*revi
 	if err != nil {
 		return nil, err
 	}
-	return outRevision(r), nil
+	return outRevision(ctx, r), nil
 }

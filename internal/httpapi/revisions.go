@@ -64,8 +64,11 @@ type revisionOutput[T spectra.Revisioned] struct {
 	Body T
 }
 
-func outRevision[T spectra.Revisioned](x T) *revisionOutput[T] {
-	return &revisionOutput[T]{ETag: etag(x.Head().Version), Body: x}
+// outRevision is x as the caller's answer: with the actions the domain
+// allows them.
+func outRevision[T spectra.Revisioned](ctx context.Context, x T) *revisionOutput[T] {
+	p, _ := PrincipalFrom(ctx)
+	return &revisionOutput[T]{ETag: etag(x.Head().Version), Body: spectra.WithActions(x, p)}
 }
 
 type approvedOutput[B any] struct {
@@ -84,7 +87,7 @@ type RevisionListParams struct {
 
 // listRevisions answers a kind's list: the shared parameters become a page
 // and a spectra.RevisionFilter; list adds the kind's own filters.
-func listRevisions[T any](ctx context.Context, s *server, in RevisionListParams,
+func listRevisions[T spectra.Revisioned](ctx context.Context, s *server, in RevisionListParams,
 	list func(spectra.Tenant, spectra.RevisionFilter, spectra.Page) ([]T, string, error)) (*listOutput[T], error) {
 	pg, err := page(in.Limit, in.Cursor)
 	if err != nil {
@@ -97,6 +100,10 @@ func listRevisions[T any](ctx context.Context, s *server, in RevisionListParams,
 	items, cursor, err := list(s.tenant(ctx), f, pg)
 	if err != nil {
 		return nil, err
+	}
+	p, _ := PrincipalFrom(ctx)
+	for i := range items {
+		items[i] = spectra.WithActions(items[i], p)
 	}
 	return &listOutput[T]{Body: newList(items, cursor)}, nil
 }
@@ -134,7 +141,7 @@ func (k revisionAPI[T, A, B]) get(s *server) func(context.Context, *revisionPath
 		if err != nil {
 			return nil, err
 		}
-		return outRevision(x), nil
+		return outRevision(ctx, x), nil
 	}
 }
 
@@ -175,7 +182,8 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 		if err != nil {
 			return nil, err
 		}
-		return &approvedOutput[B]{ETag: etag(approved.Head().Version), Body: k.approved(approved, a)}, nil
+		p, _ := PrincipalFrom(ctx)
+		return &approvedOutput[B]{ETag: etag(approved.Head().Version), Body: k.approved(spectra.WithActions(approved, p), a)}, nil
 	}
 }
 
@@ -189,7 +197,7 @@ func (k revisionAPI[T, A, B]) retire(s *server) func(context.Context, *retireMet
 		if err != nil {
 			return nil, err
 		}
-		return outRevision(x), nil
+		return outRevision(ctx, x), nil
 	}
 }
 
@@ -199,7 +207,7 @@ func (k revisionAPI[T, A, B]) newVersion(s *server) func(context.Context, *revis
 		if err != nil {
 			return nil, err
 		}
-		return outRevision(x), nil
+		return outRevision(ctx, x), nil
 	}
 }
 

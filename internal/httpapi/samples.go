@@ -27,7 +27,11 @@ type sampleOutput struct {
 	Body spectra.Sample
 }
 
-func outSample(v spectra.Sample) *sampleOutput {
+// outSample is v as the caller's answer: with the actions the domain
+// allows them.
+func outSample(ctx context.Context, v spectra.Sample) *sampleOutput {
+	p, _ := PrincipalFrom(ctx)
+	v.AllowedActions = v.Actions(p)
 	return &sampleOutput{ETag: etag(v.Version), Body: v}
 }
 
@@ -99,6 +103,10 @@ func (s *server) listSamples(ctx context.Context, in *listSamplesInput) (*listOu
 	if err != nil {
 		return nil, err
 	}
+	p, _ := PrincipalFrom(ctx)
+	for i := range items {
+		items[i].AllowedActions = items[i].Actions(p)
+	}
 	return &listOutput[spectra.Sample]{Body: newList(items, cursor)}, nil
 }
 
@@ -107,7 +115,7 @@ func (s *server) getSample(ctx context.Context, in *sampleIDInput) (*sampleOutpu
 	if err != nil {
 		return nil, err
 	}
-	return outSample(v), nil
+	return outSample(ctx, v), nil
 }
 
 func (s *server) createSample(ctx context.Context, in *createSampleInput) (*sampleOutput, error) {
@@ -118,7 +126,7 @@ func (s *server) createSample(ctx context.Context, in *createSampleInput) (*samp
 	if err != nil {
 		return nil, err
 	}
-	return outSample(v), nil
+	return outSample(ctx, v), nil
 }
 
 func (s *server) updateSample(ctx context.Context, in *updateSampleInput) (*sampleOutput, error) {
@@ -133,7 +141,7 @@ func (s *server) updateSample(ctx context.Context, in *updateSampleInput) (*samp
 	if err != nil {
 		return nil, err
 	}
-	return outSample(v), nil
+	return outSample(ctx, v), nil
 }
 
 func (s *server) editSampleStatus(ctx context.Context, in *editSampleStatusInput) (*sampleOutput, error) {
@@ -153,7 +161,7 @@ func (s *server) editSampleStatus(ctx context.Context, in *editSampleStatusInput
 	if err != nil {
 		return nil, err
 	}
-	return outSample(v), nil
+	return outSample(ctx, v), nil
 }
 
 func (s *server) deleteSample(ctx context.Context, in *deleteSampleInput) (*struct{}, error) {

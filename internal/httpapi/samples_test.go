@@ -53,23 +53,34 @@ type limsCase struct {
 	check                     func(t *testing.T, r response)
 }
 
-// runLims plays a scenario table in order (later rows may rely on earlier
-// ones), stopping at the first failure.
+// runLims plays a scenario table in order, each row a subtest named by
+// its name (go test -run 'TestWafersAndDevices/add_a_wafer'); later rows
+// may rely on earlier ones, so the table stops at the first failure. It is
+// pocketbase's ApiScenario: request, caller, expected status, field and
+// content.
 func (e *apiEnv) runLims(cases []limsCase) {
 	e.t.Helper()
+	parent, parentTB := e.t, e.tb
+	defer func() { e.t, e.tb = parent, parentTB }()
 	for _, c := range cases {
-		r := e.call(c.method, c.path, c.token, c.body, c.headers...)
-		if r.Status != c.status {
-			e.t.Fatalf("%s: %s %s: %d, want %d: %s", c.name, c.method, c.path, r.Status, c.status, r.Raw)
-		}
-		if c.field != "" && !limsNamesField(r, c.field) {
-			e.t.Fatalf("%s: the problem does not name %q: %s", c.name, c.field, r.Raw)
-		}
-		if r.Status >= 400 && r.Header.Get("Content-Type") != problemJSON {
-			e.t.Fatalf("%s: error answered as %q", c.name, r.Header.Get("Content-Type"))
-		}
-		if c.check != nil {
-			c.check(e.t, r)
+		ok := parent.Run(c.name, func(t *testing.T) {
+			e.t, e.tb = t, t // the helpers report to the row
+			r := e.call(c.method, c.path, c.token, c.body, c.headers...)
+			if r.Status != c.status {
+				t.Fatalf("%s %s: %d, want %d: %s", c.method, c.path, r.Status, c.status, r.Raw)
+			}
+			if c.field != "" && !limsNamesField(r, c.field) {
+				t.Fatalf("the problem does not name %q: %s", c.field, r.Raw)
+			}
+			if r.Status >= 400 && r.Header.Get("Content-Type") != problemJSON {
+				t.Fatalf("error answered as %q", r.Header.Get("Content-Type"))
+			}
+			if c.check != nil {
+				c.check(t, r)
+			}
+		})
+		if !ok {
+			parent.FailNow()
 		}
 	}
 }
@@ -577,4 +588,86 @@ func TestWafersAndDevices(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM devices WHERE name = 'Lost'`); n != 0 {
 		t.Fatalf("a stale update was written")
 	}
+}
+
+// actionsAre checks that an answer's actions are want, in order.
+func actionsAre(want ...string) func(t *testing.T, r response) {
+	return func(t *testing.T, r response) {
+		t.Helper()
+		got, ok := r.Body["actions"].([]any)
+		if !ok || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("actions %v, want %v", r.Body["actions"], want)
+		}
+	}
+}
+
+// A sample's actions follow the caller's role and the sample's status, and
+// the server refuses what they leave out: a disposed sample records no
+// custody, changes no status and gains no wafer or device.
+func TestSampleActionsFollowRoleAndStatus(t *testing.T) {
+	e := newAPIEnv(t)
+	u := e.limsTokens()
+	id := e.newSample(u.eng, map[string]any{"barcode": "DL-S-0300", "name": "To be disposed"}).str("id")
+	path := "/api/lims/samples/" + id
+	var wafer string
+	e.runLims([]limsCase{
+		{name: "an engineer may do everything", method: http.MethodGet, path: path, token: u.eng, status: http.StatusOK,
+			check: actionsAre("edit", "update_status", "record_custody", "add_wafer", "delete")},
+		{name: "a technician moves it", method: http.MethodGet, path: path, token: u.tech, status: http.StatusOK,
+			check: actionsAre("update_status", "record_custody")},
+		{name: "a viewer reads it", method: http.MethodGet, path: path, token: u.viewer, status: http.StatusOK, check: actionsAre()},
+		{name: "in the list too", method: http.MethodGet, path: "/api/lims/samples?barcode=DL-S-0300", token: u.tech, status: http.StatusOK,
+			check: func(t *testing.T, r response) {
+				items := limsItems(t, r)
+				if len(items) != 1 || fmt.Sprint(items[0]["actions"]) != "[update_status record_custody]" {
+					t.Fatalf("list actions: %v", items)
+				}
+			}},
+		{name: "a wafer while it lives", method: http.MethodPost, path: path + "/wafers", token: u.eng, status: http.StatusCreated,
+			body: map[string]any{"label": "W1"}, check: func(t *testing.T, r response) { wafer = r.str("id") }},
+		{name: "disposed of", method: http.MethodPost, path: "/api/lims/custody", token: u.tech, status: http.StatusCreated,
+			body: map[string]any{"sample_id": id, "event_type": "disposed"}},
+		{name: "then only corrected or deleted", method: http.MethodGet, path: path, token: u.eng, status: http.StatusOK,
+			check: actionsAre("edit", "delete")},
+		{name: "nothing for a technician", method: http.MethodGet, path: path, token: u.tech, status: http.StatusOK, check: actionsAre()},
+		{name: "no wafer", method: http.MethodPost, path: path + "/wafers", token: u.eng, status: http.StatusConflict,
+			body: map[string]any{"label": "W2"}},
+		{name: "no device", method: http.MethodPost, path: "/api/lims/devices", token: u.eng, status: http.StatusConflict,
+			body: map[string]any{"wafer_id": &wafer, "name": "D1"}},
+		{name: "no location change", method: http.MethodPatch, path: path, token: u.tech, status: http.StatusConflict,
+			body: map[string]any{"location": "Bench 3"}, headers: []string{"If-Match", `"2"`}},
+		{name: "no custody", method: http.MethodPost, path: "/api/lims/custody", token: u.tech, status: http.StatusConflict,
+			body: map[string]any{"sample_id": id, "event_type": "transferred", "to_holder": "Bob"}},
+	})
+	if n := e.count(`SELECT count(*) FROM wafers w JOIN samples s ON s.id = w.sample_id WHERE s.barcode = 'DL-S-0300'`); n != 1 {
+		t.Fatalf("%d wafers, want the one made before disposal", n)
+	}
+	if n := e.count(`SELECT count(*) FROM devices d JOIN wafers w ON w.id = d.wafer_id JOIN samples s ON s.id = w.sample_id WHERE s.barcode = 'DL-S-0300'`); n != 0 {
+		t.Fatalf("%d devices on a disposed sample", n)
+	}
+}
+
+// A revision's actions follow the caller's role and its status.
+func TestRevisionActionsFollowRoleAndStatus(t *testing.T) {
+	e := newAPIEnv(t)
+	u := e.limsTokens()
+	draft := "/api/lims/recipes/" + e.limsID(`SELECT id FROM recipes WHERE name = 'Optical Transmission Spectrum' AND organization_id = $1`)
+	approved := "/api/lims/sops/" + e.limsID(`SELECT id FROM sops WHERE code = 'SOP-IV-001' AND organization_id = $1`)
+	e.runLims([]limsCase{
+		{name: "a PI approves a draft", method: http.MethodGet, path: draft, token: u.pi, status: http.StatusOK, check: actionsAre("edit", "approve")},
+		{name: "an engineer edits it", method: http.MethodGet, path: draft, token: u.eng, status: http.StatusOK, check: actionsAre("edit")},
+		{name: "a technician reads it", method: http.MethodGet, path: draft, token: u.tech, status: http.StatusOK, check: actionsAre()},
+		{name: "a PI retires an approved SOP", method: http.MethodGet, path: approved, token: u.pi, status: http.StatusOK,
+			check: actionsAre("retire", "new_version")},
+		{name: "an engineer starts its next version", method: http.MethodGet, path: approved, token: u.eng, status: http.StatusOK,
+			check: actionsAre("new_version")},
+		{name: "in the list too", method: http.MethodGet, path: "/api/lims/sops?status=approved", token: u.viewer, status: http.StatusOK,
+			check: func(t *testing.T, r response) {
+				for _, x := range limsItems(t, r) {
+					if a, ok := x["actions"].([]any); !ok || len(a) != 0 {
+						t.Fatalf("a viewer's actions: %v", x["actions"])
+					}
+				}
+			}},
+	})
 }

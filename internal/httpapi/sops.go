@@ -74,7 +74,7 @@ func (s *server) createSOP(ctx context.Context, in *createSOPInput) (*revisionOu
 	if err != nil {
 		return nil, err
 	}
-	return outRevision(x), nil
+	return outRevision(ctx, x), nil
 }
 
 func (s *server) updateSOP(ctx context.Context, in *updateSOPInput) (*revisionOutput[spectra.SOP], error) {
@@ -87,5 +87,5 @@ func (s *server) updateSOP(ctx context.Context, in *updateSOPInput) (*revisionOu
 	if err != nil {
 		return nil, err
 	}
-	return outRevision(x), nil
+	return outRevision(ctx, x), nil
 }

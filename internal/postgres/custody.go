@@ -103,6 +103,9 @@ func (db *DB) RecordCustody(ctx context.Context, t Tenant, ev spectra.NewCustody
 		if err != nil {
 			return err
 		}
+		if err := cur.Allows(spectra.SampleRecordCustody); err != nil {
+			return err
+		}
 		moved, err := spectra.AfterCustody(cur.Status, cur.Holder, cur.Location, ev)
 		if err != nil {
 			return err

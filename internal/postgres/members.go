@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -170,8 +169,8 @@ func lockForAdminChange(ctx context.Context, tx pgx.Tx, org, user uuid.UUID) (me
 
 // lockAdmins locks the organization's active admin memberships in id order.
 func lockAdmins(ctx context.Context, tx pgx.Tx, org uuid.UUID) error {
-	_, err := tx.Exec(ctx, `SELECT id FROM memberships WHERE organization_id = $1 AND role = 'admin' AND active
-		AND deleted_at IS NULL ORDER BY id FOR UPDATE`, org)
+	_, err := tx.Exec(ctx, `SELECT id FROM memberships WHERE organization_id = $1 AND role = $2 AND active
+		AND deleted_at IS NULL ORDER BY id FOR UPDATE`, org, spectra.RoleAdmin)
 	return err
 }
 
@@ -182,8 +181,8 @@ func lockAdmins(ctx context.Context, tx pgx.Tx, org uuid.UUID) error {
 func keepAnAdmin(ctx context.Context, tx pgx.Tx, org uuid.UUID) error {
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.organization_id = $1 AND m.role = 'admin' AND m.active AND m.deleted_at IS NULL
-		  AND u.active AND u.deleted_at IS NULL AND NOT u.is_service`, org).Scan(&n); err != nil {
+		WHERE m.organization_id = $1 AND m.role = $2 AND m.active AND m.deleted_at IS NULL
+		  AND u.active AND u.deleted_at IS NULL AND NOT u.is_service`, org, spectra.RoleAdmin).Scan(&n); err != nil {
 		return err
 	}
 	if n <= 1 {
@@ -194,9 +193,6 @@ func keepAnAdmin(ctx context.Context, tx pgx.Tx, org uuid.UUID) error {
 
 var errLastAdmin = spectra.Errorf(spectra.CodeConflict,
 	"the organization's last active human admin cannot be demoted, deactivated or removed (API keys do not count)")
-
-// roleRank orders roles in SQL as spectra.Role.AtLeast does in Go.
-const roleRank = `array_position(ARRAY['viewer','technician','engineer','pi','admin'], %s)`
 
 // revokedNow is the revoked_before a revocation stamps on a membership:
 // the identity provider's tokens carry iat in whole seconds, so it is
@@ -214,10 +210,13 @@ func revokeCredentials(ctx context.Context, tx pgx.Tx, t Tenant, user uuid.UUID,
 		WHERE organization_id = $1 AND user_id = $2 AND revoked_at IS NULL`, t.OrgID, user); err != nil {
 		return err
 	}
-	above := fmt.Sprintf(roleRank, "role") + " > coalesce(" + fmt.Sprintf(roleRank, "nullif($3, '')") + ", 0)"
+	var above []string
+	for _, r := range keep.Above() {
+		above = append(above, string(r))
+	}
 	rows, err := tx.Query(ctx, `UPDATE api_keys SET revoked_at = now(), revoked_by = $4
-		WHERE organization_id = $1 AND revoked_at IS NULL AND (user_id = $2 OR (created_by = $2 AND `+above+`))
-		RETURNING user_id`, t.OrgID, user, string(keep), nilUUID(t.UserID))
+		WHERE organization_id = $1 AND revoked_at IS NULL AND (user_id = $2 OR (created_by = $2 AND role = ANY($3)))
+		RETURNING user_id`, t.OrgID, user, above, nilUUID(t.UserID))
 	if err != nil {
 		return err
 	}

@@ -293,7 +293,7 @@ func insertMethodSignature(ctx context.Context, tx pgx.Tx, t Tenant, column stri
 	}
 	var sig uuid.UUID
 	err = tx.QueryRow(ctx, `INSERT INTO signatures (organization_id, `+column+`, signer_id, signer_role, meaning, scheme, content_sha256, auth_method)
-		VALUES ($1, $2, $3, $4, 'approved', $5, $6, $7) RETURNING id`,
-		t.OrgID, id, t.UserID, a.Role, spectra.CurrentScheme, sum[:], a.AuthMethod).Scan(&sig)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		t.OrgID, id, t.UserID, a.Role, spectra.MeaningApproved, spectra.CurrentScheme, sum[:], a.AuthMethod).Scan(&sig)
 	return sig, mapError(err, "signature")
 }

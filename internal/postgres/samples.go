@@ -180,6 +180,9 @@ func (db *DB) EditSampleStatus(ctx context.Context, t Tenant, id uuid.UUID, e sp
 		if err := checkVersion(staleWording{what: "sample", field: true}, cur.Version, ifMatch, 0); err != nil {
 			return err
 		}
+		if err := cur.Allows(spectra.SampleUpdateStatus); err != nil {
+			return err
+		}
 		status, location := cur.Status, cur.Location
 		if e.Status != nil {
 			status = *e.Status
@@ -251,11 +254,14 @@ func (db *DB) ListWafers(ctx context.Context, t Tenant, sampleID uuid.UUID, p Pa
 func (db *DB) CreateWafer(ctx context.Context, t Tenant, sampleID uuid.UUID, d spectra.WaferDraft) (spectra.Wafer, error) {
 	var w spectra.Wafer
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		// The lock keeps the sample from being deleted meanwhile.
-		if _, err := sample(ctx, tx, t.OrgID, sampleID, true); err != nil {
+		// The lock keeps the sample from being deleted or disposed of meanwhile.
+		smp, err := sample(ctx, tx, t.OrgID, sampleID, true)
+		if err != nil {
 			return err
 		}
-		var err error
+		if err := smp.Allows(spectra.SampleAddWafer); err != nil {
+			return err
+		}
 		w, err = scanWafer(tx.QueryRow(ctx, `INSERT INTO wafers AS w (organization_id, sample_id, label, diameter_mm, notes, metadata, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+waferColumns,
 			t.OrgID, sampleID, d.Label, d.DiameterMM, d.Notes, jsonObject(d.Metadata), nilUUID(t.UserID)))
@@ -332,15 +338,23 @@ func device(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (spect
 func (db *DB) CreateDevice(ctx context.Context, t Tenant, d spectra.DeviceDraft) (spectra.Device, error) {
 	var out spectra.Device
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var live bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM wafers w
-				JOIN samples s ON s.organization_id = w.organization_id AND s.id = w.sample_id AND s.deleted_at IS NULL
-				WHERE w.organization_id = $1 AND w.id = $2 AND w.deleted_at IS NULL)`, t.OrgID, d.WaferID).Scan(&live); err != nil {
-			return err
+		// The wafer's sample, locked as for a new wafer: its status decides.
+		var sampleID uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT w.sample_id FROM wafers w
+			WHERE w.organization_id = $1 AND w.id = $2 AND w.deleted_at IS NULL`, t.OrgID, d.WaferID).Scan(&sampleID)
+		var smp spectra.Sample
+		if err == nil {
+			smp, err = sample(ctx, tx, t.OrgID, sampleID, true)
 		}
-		if !live {
+		if errors.Is(err, pgx.ErrNoRows) || spectra.ErrorCode(err) == spectra.CodeNotFound {
 			return &spectra.Error{Code: spectra.CodeInvalid, Message: "wafer_id names no wafer of this organization",
 				Fields: []spectra.FieldError{{Field: "wafer_id", Message: "no such wafer"}}}
+		}
+		if err != nil {
+			return err
+		}
+		if err := smp.Allows(spectra.SampleAddWafer); err != nil {
+			return err
 		}
 		var id uuid.UUID
 		if err := tx.QueryRow(ctx, `INSERT INTO devices (organization_id, wafer_id, name, kind, position, metadata, created_by)
@@ -348,7 +362,6 @@ func (db *DB) CreateDevice(ctx context.Context, t Tenant, d spectra.DeviceDraft)
 			t.OrgID, d.WaferID, d.Name, d.Kind, d.Position, jsonObject(d.Metadata), nilUUID(t.UserID)).Scan(&id); err != nil {
 			return err
 		}
-		var err error
 		out, err = device(ctx, tx, t.OrgID, id, false)
 		return err
 	})

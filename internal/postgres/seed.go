@@ -237,17 +237,18 @@ func (s *seeder) lab(prefix string) {
 	} {
 		sopID, approved := s.id("sop", sop.code), s.now.AddDate(0, -6, 0)
 		s.exec(`INSERT INTO sops (organization_id, id, lineage_id, code, title, body_markdown, status, approved_at, approved_by, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, 'approved', $7, $8, $9) ON CONFLICT DO NOTHING`,
-			s.org, sopID, s.id("sop-lineage", sop.code), sop.code, sop.title, sop.body, approved, pi, eng)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+			s.org, sopID, s.id("sop-lineage", sop.code), sop.code, sop.title, sop.body, spectra.MethodStatusApproved, approved, pi, eng)
 		// Its approval, signed by the PI over the revision's exact content.
 		sum := s.digest(spectra.SOPContent{ID: sopID, LineageID: s.id("sop-lineage", sop.code), Revision: 1,
 			Code: sop.code, Title: sop.title, BodyMarkdown: sop.body})
 		sig := s.id("signature", "sop", sop.code)
 		s.exec(`INSERT INTO signatures (organization_id, id, sop_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method, signed_at)
-			VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, $6, 'password', $7) ON CONFLICT DO NOTHING`, s.org, sig, sopID, pi, spectra.CurrentScheme, sum, approved)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+			s.org, sig, sopID, pi, spectra.RolePI, spectra.MeaningApproved, spectra.CurrentScheme, sum, spectra.AuthPassword, approved)
 		s.exec(`INSERT INTO sop_approvals (organization_id, id, sop_id, approver_id, approver_role, comment, signature_id, approved_at)
-			VALUES ($1, $2, $3, $4, 'pi', 'Approved for use in the lab.', $5, $6) ON CONFLICT DO NOTHING`,
-			s.org, s.id("approval", "sop", sop.code), sopID, pi, sig, approved)
+			VALUES ($1, $2, $3, $4, $7, 'Approved for use in the lab.', $5, $6) ON CONFLICT DO NOTHING`,
+			s.org, s.id("approval", "sop", sop.code), sopID, pi, sig, approved, spectra.RolePI)
 	}
 
 	// Recipes: one draft, one approved (with its approval), one retired.
@@ -255,8 +256,8 @@ func (s *seeder) lab(prefix string) {
 	ivRecipe := s.id("recipe", "iv-sweep")
 	approvedAt := s.now.AddDate(0, -3, 0)
 	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, status, approved_at, approved_by, created_by)
-		VALUES ($1, $2, $3, 'IV Sweep', 'Two-terminal current-voltage sweep.', $4, '{SMU}', 'approved', $5, $6, $7) ON CONFLICT DO NOTHING`,
-		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), jsonb(json.RawMessage(params)), approvedAt, pi, eng)
+		VALUES ($1, $2, $3, 'IV Sweep', 'Two-terminal current-voltage sweep.', $4, '{SMU}', $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), jsonb(json.RawMessage(params)), spectra.MethodStatusApproved, approvedAt, pi, eng)
 	var ivParams []spectra.RecipeParam
 	if err := json.Unmarshal(params, &ivParams); err != nil && s.err == nil {
 		s.err = err
@@ -265,19 +266,20 @@ func (s *seeder) lab(prefix string) {
 		Description: "Two-terminal current-voltage sweep.", Parameters: ivParams, InstrumentKinds: []string{"SMU"}})
 	ivSig := s.id("signature", "recipe", "iv-sweep")
 	s.exec(`INSERT INTO signatures (organization_id, id, recipe_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method, signed_at)
-		VALUES ($1, $2, $3, $4, 'pi', 'approved', $5, $6, 'password', $7) ON CONFLICT DO NOTHING`, s.org, ivSig, ivRecipe, pi, spectra.CurrentScheme, ivSum, approvedAt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		s.org, ivSig, ivRecipe, pi, spectra.RolePI, spectra.MeaningApproved, spectra.CurrentScheme, ivSum, spectra.AuthPassword, approvedAt)
 	s.exec(`INSERT INTO recipe_approvals (organization_id, id, recipe_id, approver_id, approver_role, comment, signature_id, approved_at)
-		VALUES ($1, $2, $3, $4, 'pi', 'Reviewed against SOP-IV-001.', $5, $6) ON CONFLICT DO NOTHING`,
-		s.org, s.id("approval", "iv-sweep"), ivRecipe, pi, ivSig, approvedAt)
+		VALUES ($1, $2, $3, $4, $7, 'Reviewed against SOP-IV-001.', $5, $6) ON CONFLICT DO NOTHING`,
+		s.org, s.id("approval", "iv-sweep"), ivRecipe, pi, ivSig, approvedAt, spectra.RolePI)
 	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, created_by)
 		VALUES ($1, $2, $3, 'Optical Transmission Spectrum', 'UV-Vis transmission, 300–1100 nm.', $4, '{spectrometer}', $5) ON CONFLICT DO NOTHING`,
 		s.org, s.id("recipe", "optical"), s.id("recipe-lineage", "optical"),
 		`[{"name":"wavelength_start","unit":"nm","min":200,"max":1100,"default":300},{"name":"wavelength_stop","unit":"nm","min":200,"max":1100,"default":1100},{"name":"integration_time","unit":"ms","min":1,"max":10000,"default":100}]`, eng)
 	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, status, approved_at, approved_by, retired_at, created_by)
-		VALUES ($1, $2, $3, 'Legacy XRD Scan', 'Superseded by the SOP-XRD-001 procedure.', $4, '{XRD}', 'retired', $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, 'Legacy XRD Scan', 'Superseded by the SOP-XRD-001 procedure.', $4, '{XRD}', $9, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
 		s.org, s.id("recipe", "legacy-xrd"), s.id("recipe-lineage", "legacy-xrd"),
 		`[{"name":"two_theta_start","unit":"deg","min":5,"max":120,"default":10},{"name":"two_theta_stop","unit":"deg","min":5,"max":120,"default":90}]`,
-		s.now.AddDate(-1, 0, 0), pi, s.now.AddDate(0, -2, 0), eng)
+		s.now.AddDate(-1, 0, 0), pi, s.now.AddDate(0, -2, 0), eng, spectra.MethodStatusRetired)
 
 	// Samples, each with a wafer of four devices and a "received" custody event.
 	materials := []string{"Si", "GaN", "SiC", "InP", "GaAs", "Ge", "Al2O3", "ZnO", "HfO2", "TiN"}
@@ -290,12 +292,12 @@ func (s *seeder) lab(prefix string) {
 		location := fmt.Sprintf("Cabinet A, shelf %d", i%4+1)
 		received := s.now.AddDate(0, 0, -60+i)
 		s.exec(`INSERT INTO samples (organization_id, id, barcode, name, material, project_id, status, location, holder, metadata, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 'stored', $7, 'Sample store', $8, $9, $10) ON CONFLICT DO NOTHING`,
+			VALUES ($1, $2, $3, $4, $5, $6, $11, $7, 'Sample store', $8, $9, $10) ON CONFLICT DO NOTHING`,
 			s.org, sample, barcode, fmt.Sprintf("%s test wafer lot %d", mat, i+1), mat, project, location,
-			fmt.Sprintf(`{"supplier":"Wafer Works","lot":"L%03d"}`, 100+i), eng, received)
+			fmt.Sprintf(`{"supplier":"Wafer Works","lot":"L%03d"}`, 100+i), eng, received, spectra.SampleStored)
 		s.exec(`INSERT INTO custody_events (organization_id, id, sample_id, event_type, from_holder, to_holder, to_location, occurred_at, notes, recorded_by)
-			VALUES ($1, $2, $3, 'received', 'Wafer Works', 'Sample store', $4, $5, 'Delivered by courier.', $6) ON CONFLICT DO NOTHING`,
-			s.org, s.id("custody", barcode, string(spectra.CustodyReceived)), sample, location, received, tech)
+			VALUES ($1, $2, $3, $7, 'Wafer Works', 'Sample store', $4, $5, 'Delivered by courier.', $6) ON CONFLICT DO NOTHING`,
+			s.org, s.id("custody", barcode, string(spectra.CustodyReceived)), sample, location, received, tech, spectra.CustodyReceived)
 		s.exec(`INSERT INTO wafers (organization_id, id, sample_id, label, diameter_mm, created_by) VALUES ($1, $2, $3, 'W1', 100, $4) ON CONFLICT DO NOTHING`,
 			s.org, wafer, sample, eng)
 		for d := 1; d <= 4; d++ {
@@ -380,13 +382,13 @@ func (s *seeder) ml(eng uuid.UUID) {
 		s.org, fs,
 		`[{"name":"threshold_voltage","type":"float","description":"V"},{"name":"on_current","type":"float","description":"A"},`+
 			`{"name":"leakage_current","type":"float","description":"A"},{"name":"material","type":"category"},{"name":"passed","type":"bool","description":"The label."}]`,
-		`{"query":"SELECT r.run_id, r.metric, r.value FROM run_results r JOIN runs u ON u.id = r.run_id WHERE u.status = 'completed'",`+
+		`{"query":"SELECT r.run_id, r.metric, r.value FROM run_results r JOIN runs u ON u.id = r.run_id WHERE u.status = '`+string(spectra.RunCompleted)+`'",`+
 			`"description":"Completed IV Sweep runs, one row per run, pivoted by metric."}`,
 		eng, s.now.AddDate(0, 0, -14))
 	s.exec(`INSERT INTO models (organization_id, id, name, feature_set_id, algorithm, hyperparameters, metrics, artifact_uri, status, trained_at, created_by, created_at)
 		VALUES ($1, $2, 'IV yield classifier', $3, 'gradient_boosting', '{"n_estimators":200,"max_depth":4,"learning_rate":0.05}',
-			'{"auc":0.91,"accuracy":0.87,"f1":0.84}', $4, 'validated', $5, $6, $5) ON CONFLICT DO NOTHING`,
-		s.org, s.id("model", "iv-yield"), fs, "s3://"+s.slug+"-models/iv-yield-classifier/1/model.onnx", s.now.AddDate(0, 0, -10), eng)
+			'{"auc":0.91,"accuracy":0.87,"f1":0.84}', $4, $7, $5, $6, $5) ON CONFLICT DO NOTHING`,
+		s.org, s.id("model", "iv-yield"), fs, "s3://"+s.slug+"-models/iv-yield-classifier/1/model.onnx", s.now.AddDate(0, 0, -10), eng, spectra.ModelStatusValidated)
 }
 
 // notebook writes three ELN entries; the first is signed by its author and
@@ -414,8 +416,9 @@ func (s *seeder) notebook(sample, run, project, eng, pi uuid.UUID) {
 			sum := s.digest(spectra.ELNContent{ID: id, Title: e.title, BodyMarkdown: e.body, ProjectID: &project,
 				SampleIDs: []uuid.UUID{sample}, RunIDs: []uuid.UUID{run}})
 			s.exec(`INSERT INTO signatures (organization_id, id, eln_entry_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method, signed_at)
-				VALUES ($1, $2, $3, $4, 'engineer', 'authored', $5, $6, 'password', $7) ON CONFLICT DO NOTHING`,
-				s.org, s.id("signature", e.key), id, eng, spectra.CurrentScheme, sum, created.Add(time.Hour))
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+				s.org, s.id("signature", e.key), id, eng, spectra.RoleEngineer, spectra.MeaningAuthored, spectra.CurrentScheme, sum,
+				spectra.AuthPassword, created.Add(time.Hour))
 			s.exec(`UPDATE eln_entries SET locked_at = $3 WHERE organization_id = $1 AND id = $2 AND locked_at IS NULL`,
 				s.org, id, created.Add(time.Hour))
 		}

@@ -117,6 +117,9 @@ type Recipe struct {
 // Head is what r's life as a revision reads.
 func (r Recipe) Head() RevisionHead { return headOf(r.RevisionKey, r.RevisionState) }
 
+// Kind is the recipes' permissions.
+func (Recipe) Kind() RevisionKind { return RecipeKind }
+
 // RecipeDraft is the content of a recipe as a client writes it.
 type RecipeDraft struct {
 	Name            string

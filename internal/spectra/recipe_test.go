@@ -2,6 +2,7 @@ package spectra
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -84,5 +85,40 @@ func TestRecipeDraftValidate(t *testing.T) {
 	}
 	if err := (RecipeDraft{Name: "ok", InstrumentKinds: []string{"SMU", "XRD"}}).Normalize().Validate(); err != nil {
 		t.Errorf("a valid draft: %v", err)
+	}
+}
+
+func TestRevisionActions(t *testing.T) {
+	cases := []struct {
+		kind   RevisionKind
+		role   Role
+		status MethodStatus
+		want   []RevisionAction
+	}{
+		{RecipeKind, RoleViewer, MethodStatusDraft, []RevisionAction{}},
+		{RecipeKind, RoleEngineer, MethodStatusDraft, []RevisionAction{RevisionEdit}},
+		{RecipeKind, RolePI, MethodStatusDraft, []RevisionAction{RevisionEdit, RevisionApprove}},
+		{RecipeKind, RoleEngineer, MethodStatusApproved, []RevisionAction{RevisionNewVersion}},
+		{SOPKind, RolePI, MethodStatusApproved, []RevisionAction{RevisionRetire, RevisionNewVersion}},
+		{SOPKind, RoleAdmin, MethodStatusRetired, []RevisionAction{RevisionNewVersion}},
+		{SOPKind, RoleTechnician, MethodStatusRetired, []RevisionAction{}},
+	}
+	for _, c := range cases {
+		got := c.kind.Actions(Principal{Role: c.role}, c.status)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s on a %s %v: %v, want %v", c.role, c.status, c.kind, got, c.want)
+		}
+	}
+	if code := ErrorCode(RecipeKind.Check(Principal{Role: RoleEngineer}, MethodStatusDraft, RevisionApprove)); code != CodeForbidden {
+		t.Errorf("engineer approves: %q, want forbidden", code)
+	}
+	if code := ErrorCode(RecipeKind.Check(Principal{Role: RolePI}, MethodStatusRetired, RevisionRetire)); code != CodeConflict {
+		t.Errorf("retire a retired revision: %q, want conflict", code)
+	}
+	// Every answer carries its actions, whatever the kind.
+	r := WithActions(Recipe{RevisionState: RevisionState{Status: MethodStatusDraft}}, Principal{Role: RolePI})
+	s := WithActions(SOP{RevisionState: RevisionState{Status: MethodStatusApproved}}, Principal{Role: RoleViewer})
+	if fmt.Sprint(r.AllowedActions) != "[edit approve]" || s.AllowedActions == nil || len(s.AllowedActions) != 0 {
+		t.Errorf("WithActions: recipe %v, SOP %v", r.AllowedActions, s.AllowedActions)
 	}
 }

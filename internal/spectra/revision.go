@@ -14,6 +14,15 @@ import (
 // Revisioned is a revision of a revisioned document: Recipe, SOP.
 type Revisioned interface {
 	Head() RevisionHead
+	Kind() RevisionKind
+}
+
+// WithActions is x with the actions principal p may take on it filled in
+// (RevisionKind.Actions); every answer of a revision carries them.
+func WithActions[T Revisioned](x T, p Principal) T {
+	// Every Revisioned embeds RevisionState, whose SetActions *T promotes.
+	any(&x).(interface{ SetActions([]RevisionAction) }).SetActions(x.Kind().Actions(p, x.Head().Status))
+	return x
 }
 
 // RevisionKey names a revision: its id, its lineage (every revision of one
@@ -40,7 +49,13 @@ type RevisionState struct {
 	CreatedAt  time.Time    `json:"created_at"`
 	UpdatedAt  time.Time    `json:"updated_at"`
 	Version    int          `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+	// AllowedActions is what the caller may do to the revision now
+	// (RevisionKind.Actions), filled in for each answer.
+	AllowedActions []RevisionAction `json:"actions" nullable:"false" enum:"edit,approve,retire,new_version" doc:"What the caller may do to the revision now, for their role and its status; a client offers exactly these."`
 }
+
+// SetActions fills in the allowed actions of an answer.
+func (s *RevisionState) SetActions(a []RevisionAction) { s.AllowedActions = a }
 
 // RevisionHead is what the shared life reads of a revision.
 type RevisionHead struct {
@@ -94,6 +109,67 @@ func (s MethodStatus) CanVersion() error {
 		return Errorf(CodeConflict, "this revision is still a draft: edit it instead of starting a new version")
 	}
 	return nil
+}
+
+// RevisionAction is something a caller may do to a revision.
+type RevisionAction string
+
+// The revision actions, in the order clients show them.
+const (
+	RevisionEdit       RevisionAction = "edit"
+	RevisionApprove    RevisionAction = "approve"
+	RevisionRetire     RevisionAction = "retire"
+	RevisionNewVersion RevisionAction = "new_version"
+)
+
+// RevisionActions lists every revision action in order.
+var RevisionActions = []RevisionAction{RevisionEdit, RevisionApprove, RevisionRetire, RevisionNewVersion}
+
+// RevisionKind is what differs between the kinds of revisioned document
+// in their shared life: the permission to draft (edit, start versions) and
+// to approve (approve, retire).
+type RevisionKind struct {
+	Draft, Approve Permission
+}
+
+// The revisioned kinds.
+var (
+	RecipeKind = RevisionKind{Draft: PermRecipeDraft, Approve: PermRecipeApprove}
+	SOPKind    = RevisionKind{Draft: PermSOPDraft, Approve: PermSOPApprove}
+)
+
+// Check says whether principal p may do a to a revision in status s:
+// CodeForbidden below the action's permission, CodeConflict when the
+// status does not allow it (MethodStatus.CanEdit and the others).
+func (k RevisionKind) Check(p Principal, s MethodStatus, a RevisionAction) error {
+	perm, rule := k.Draft, s.CanEdit
+	switch a {
+	case RevisionEdit:
+	case RevisionApprove:
+		perm, rule = k.Approve, s.CanApprove
+	case RevisionRetire:
+		perm, rule = k.Approve, s.CanRetire
+	case RevisionNewVersion:
+		rule = s.CanVersion
+	default:
+		return Errorf(CodeInvalid, "unknown revision action %q", a)
+	}
+	if !p.Can(perm) {
+		return Errorf(CodeForbidden, "the %s role may not %s", p.Role, perm)
+	}
+	return rule()
+}
+
+// Actions lists, in RevisionActions order, what p may do to a revision in
+// status s: exactly the actions Check allows.
+func (k RevisionKind) Actions(p Principal, s MethodStatus) []RevisionAction {
+	out := []RevisionAction{}
+	for _, a := range RevisionActions {
+		if k.Check(p, s, a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // MethodSignature is the e-signature behind an approval: what the signer

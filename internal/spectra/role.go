@@ -33,6 +33,18 @@ func (r Role) Valid() bool { return r.rank() > 0 }
 // AtLeast reports whether r is min or higher.
 func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
 
+// Above lists the roles higher than r, highest first; every role when r
+// is not a role (e.g. "").
+func (r Role) Above() []Role {
+	var out []Role
+	for _, x := range Roles {
+		if x.rank() > r.rank() {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // ParseRole validates s as a role.
 func ParseRole(s string) (Role, error) {
 	r := Role(s)

@@ -60,6 +60,62 @@ const (
 // Final reports whether nothing can follow s: the sample is gone.
 func (s SampleStatus) Final() bool { return s == SampleConsumed || s == SampleDisposed }
 
+// SampleAction is something a caller may do to a sample.
+type SampleAction string
+
+// The sample actions, in the order clients show them.
+const (
+	SampleEdit          SampleAction = "edit"           // replace its description (PUT)
+	SampleUpdateStatus  SampleAction = "update_status"  // a technician's status and location edit (PATCH)
+	SampleRecordCustody SampleAction = "record_custody" // add a custody event
+	SampleAddWafer      SampleAction = "add_wafer"      // add a wafer, or a device to one of its wafers
+	SampleDelete        SampleAction = "delete"
+)
+
+// SampleActions lists every sample action in order.
+var SampleActions = []SampleAction{SampleEdit, SampleUpdateStatus, SampleRecordCustody, SampleAddWafer, SampleDelete}
+
+var sampleActionPerm = map[SampleAction]Permission{
+	SampleEdit: PermSampleUpdate, SampleUpdateStatus: PermSampleUpdateStatus, SampleRecordCustody: PermCustodyCreate,
+	SampleAddWafer: PermSampleCreate, SampleDelete: PermSampleDelete,
+}
+
+// Allows says whether the sample's state permits a: CodeConflict when a
+// consumed or disposed sample would change status, record custody or gain
+// wafers and devices (the sample is gone; its description may still be
+// corrected, and it may be deleted). The store asks this; the route has
+// already checked the permission.
+func (s Sample) Allows(a SampleAction) error {
+	if _, ok := sampleActionPerm[a]; !ok {
+		return Errorf(CodeInvalid, "unknown sample action %q", a)
+	}
+	if s.Status.Final() && a != SampleEdit && a != SampleDelete {
+		return Errorf(CodeConflict, "the sample is %s: it can no longer change status, record custody or gain wafers and devices", s.Status)
+	}
+	return nil
+}
+
+// Check says whether principal p may do a to sample s now: CodeForbidden
+// below the action's permission, then Allows.
+func (s Sample) Check(p Principal, a SampleAction) error {
+	if perm, ok := sampleActionPerm[a]; ok && !p.Can(perm) {
+		return Errorf(CodeForbidden, "the %s role may not %s", p.Role, perm)
+	}
+	return s.Allows(a)
+}
+
+// Actions lists, in SampleActions order, what p may do to s now: exactly
+// the actions Check allows.
+func (s Sample) Actions(p Principal) []SampleAction {
+	out := []SampleAction{}
+	for _, a := range SampleActions {
+		if s.Check(p, a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Sample is one physical specimen, found by its barcode.
 type Sample struct {
 	ID        uuid.UUID      `json:"id"`
@@ -75,6 +131,9 @@ type Sample struct {
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`
 	Version   int            `json:"version" doc:"The sample's version, for If-Match."`
+	// AllowedActions is what the caller may do to the sample now
+	// (Actions), filled in for each answer.
+	AllowedActions []SampleAction `json:"actions" nullable:"false" enum:"edit,update_status,record_custody,add_wafer,delete" doc:"What the caller may do to the sample now, for their role and the sample's status; a client offers exactly these."`
 }
 
 // SampleDraft is a sample as a client writes it (the holder is not part of

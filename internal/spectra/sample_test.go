@@ -2,6 +2,7 @@ package spectra
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -99,5 +100,39 @@ func TestCustodyEventValidate(t *testing.T) {
 		case c.field != "" && (!errors.As(err, &e) || e.Code != CodeInvalid || e.Fields[0].Field != c.field):
 			t.Errorf("%+v: %v, want 422 naming %s", c.event, err, c.field)
 		}
+	}
+}
+
+func TestSampleActions(t *testing.T) {
+	all := SampleActions
+	cases := []struct {
+		role   Role
+		status SampleStatus
+		want   []SampleAction
+	}{
+		{RoleViewer, SampleStored, []SampleAction{}},
+		{RoleTechnician, SampleStored, []SampleAction{SampleUpdateStatus, SampleRecordCustody}},
+		{RoleEngineer, SampleStored, all},
+		{RoleAdmin, SampleCheckedOut, all},
+		// Gone: only the description may be corrected, and the record deleted.
+		{RoleEngineer, SampleDisposed, []SampleAction{SampleEdit, SampleDelete}},
+		{RoleTechnician, SampleConsumed, []SampleAction{}},
+	}
+	for _, c := range cases {
+		s := Sample{Status: c.status}
+		got := s.Actions(Principal{Role: c.role})
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s on a %s sample: %v, want %v", c.role, c.status, got, c.want)
+		}
+	}
+	disposed := Sample{Status: SampleDisposed}
+	if code := ErrorCode(disposed.Check(Principal{Role: RoleAdmin}, SampleAddWafer)); code != CodeConflict {
+		t.Errorf("wafer on a disposed sample: %q, want conflict", code)
+	}
+	if code := ErrorCode(Sample{Status: SampleStored}.Check(Principal{Role: RoleTechnician}, SampleAddWafer)); code != CodeForbidden {
+		t.Errorf("technician adds a wafer: %q, want forbidden", code)
+	}
+	if code := ErrorCode(disposed.Allows("fly")); code != CodeInvalid {
+		t.Errorf("unknown action: %q, want invalid", code)
 	}
 }

@@ -18,6 +18,9 @@ type SOP struct {
 // Head is what s's life as a revision reads.
 func (s SOP) Head() RevisionHead { return headOf(s.RevisionKey, s.RevisionState) }
 
+// Kind is the SOPs' permissions.
+func (SOP) Kind() RevisionKind { return SOPKind }
+
 // SOPDraft is the content of an SOP as a client writes it.
 type SOPDraft struct {
 	Code         string

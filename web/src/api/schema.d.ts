@@ -2276,6 +2276,8 @@ export interface components {
             status?: "active" | "archived";
         };
         Recipe: {
+            /** @description What the caller may do to the revision now, for their role and its status; a client offers exactly these. */
+            actions: ("edit" | "approve" | "retire" | "new_version")[];
             /** Format: date-time */
             approved_at: string | null;
             /** Format: uuid */
@@ -2530,6 +2532,8 @@ export interface components {
             reason?: string;
         };
         Sample: {
+            /** @description What the caller may do to the sample now, for their role and the sample's status; a client offers exactly these. */
+            actions: ("edit" | "update_status" | "record_custody" | "add_wafer" | "delete")[];
             /** @description Unique in the organization. */
             barcode: string;
             /** Format: date-time */
@@ -2611,6 +2615,8 @@ export interface components {
             password: string;
         };
         SOP: {
+            /** @description What the caller may do to the revision now, for their role and its status; a client offers exactly these. */
+            actions: ("edit" | "approve" | "retire" | "new_version")[];
             /** Format: date-time */
             approved_at: string | null;
             /** Format: uuid */
