@@ -114,3 +114,21 @@ test('viewer sees wafers and devices but none of their write actions', async ({ 
   await expect(page.locator('main').getByRole('button')).toHaveCount(0);
   await shot(page, info, 'viewer-wafers');
 });
+
+test('a disposed sample offers no custody, wafer or device action, only its correction', async ({ page, request }, info) => {
+  const id = await newSample(request, `E2E-X-${Date.now().toString(36).toUpperCase()}`, 'W1');
+  const headers = { Authorization: `Bearer ${await apiToken(request, 'tech')}` };
+  const res = await request.post('/api/lims/custody', { headers, data: { sample_id: id, event_type: 'disposed' } });
+  expect(res.status(), await res.text()).toBe(201);
+  await loginAs(page, 'engineer');
+  await page.goto(`/samples/${id}`);
+  await expect(page.getByTestId('sample-detail-status')).toContainText(/disposed/i);
+  await expect(page.getByTestId('device-row')).toContainText('D1');
+  for (const testId of ['add-wafer', 'add-device', 'update-status', 'record-custody']) {
+    await expect(page.getByTestId(testId), testId).toHaveCount(0);
+  }
+  // What the server still allows: correcting the description.
+  await expect(page.getByTestId('edit-sample')).toBeVisible();
+  await expect(page.getByTestId('edit-device')).toBeVisible();
+  await shot(page, info, 'disposed-sample');
+});

@@ -4,8 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { methodQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { MethodStatus } from '../../api/types';
-import { RoleGuard } from '../../auth/RoleGuard';
+import type { MethodStatus, RevisionAction } from '../../api/types';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
@@ -117,6 +116,8 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
       </section>
     );
   const x = q.data as T;
+  // What the server says this caller may do to the revision now.
+  const may = (a: RevisionAction) => x.actions.includes(a);
 
   const newVersion = () => {
     retireMutation.reset();
@@ -132,33 +133,25 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
           <StatusBadge status={x.status} testId={`${key}-detail-status`} />
         </h1>
         <div className="actions">
-          {x.status === 'draft' && !editing && (
-            <RoleGuard permission={kind.draftPermission}>
-              <button type="button" className="secondary" data-testid={`edit-${key}`} onClick={() => setEditing(true)}>
-                Edit
-              </button>
-            </RoleGuard>
+          {may('edit') && !editing && (
+            <button type="button" className="secondary" data-testid={`edit-${key}`} onClick={() => setEditing(true)}>
+              Edit
+            </button>
           )}
-          {x.status === 'draft' && (
-            <RoleGuard permission={kind.approvePermission}>
-              <button type="button" data-testid="approve-button" onClick={() => setDialog('approve')}>
-                Approve
-              </button>
-            </RoleGuard>
+          {may('approve') && (
+            <button type="button" data-testid="approve-button" onClick={() => setDialog('approve')}>
+              Approve
+            </button>
           )}
-          {x.status === 'approved' && (
-            <RoleGuard permission={kind.approvePermission}>
-              <button type="button" className="secondary" data-testid="retire-button" onClick={() => setDialog('retire')}>
-                Retire
-              </button>
-            </RoleGuard>
+          {may('retire') && (
+            <button type="button" className="secondary" data-testid="retire-button" onClick={() => setDialog('retire')}>
+              Retire
+            </button>
           )}
-          {x.status !== 'draft' && (
-            <RoleGuard permission={kind.draftPermission}>
-              <button type="button" data-testid="new-version" disabled={busy} onClick={newVersion}>
-                New version
-              </button>
-            </RoleGuard>
+          {may('new_version') && (
+            <button type="button" data-testid="new-version" disabled={busy} onClick={newVersion}>
+              New version
+            </button>
           )}
         </div>
       </div>

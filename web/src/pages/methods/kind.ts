@@ -33,7 +33,6 @@ export interface MethodKind<T extends MethodRevision, F extends MethodFields> {
   nouns: string;
   searchPlaceholder: string;
   draftPermission: string;
-  approvePermission: string;
   /** The revision in the approve and retire dialogs: "IV Sweep rev. 2". */
   label: (x: T) => string;
   /** The detail page's heading (before rev. and status). */

@@ -76,7 +76,6 @@ export const recipeKind: MethodKind<Recipe, RecipeFields> = {
   nouns: 'recipes',
   searchPlaceholder: 'Search by name',
   draftPermission: 'recipe.draft',
-  approvePermission: 'recipe.approve',
   label: (r) => `${r.name} rev. ${r.revision}`,
   heading: (r) => <span data-testid="recipe-detail-name">{r.name}</span>,
   view: (r) => <RecipeView recipe={r} />,

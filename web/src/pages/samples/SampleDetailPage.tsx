@@ -4,13 +4,12 @@ import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { sampleQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { Device, Sample } from '../../api/types';
+import type { Device, Sample, SampleAction } from '../../api/types';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
-import { useCan } from '../../auth/context';
 import { CustodyForm } from './CustodyForm';
 import { SampleForm, type SampleValues } from './SampleForm';
 import { DeviceForm, StatusForm, WaferForm } from './WaferForms';
@@ -40,7 +39,7 @@ function Details({ sample }: { sample: Sample }) {
 // or an edit of a device.
 type WaferEdit = { kind: 'wafer' } | { kind: 'device'; waferId: string; device?: Device } | null;
 
-function WafersAndDevices({ sampleId }: { sampleId: string }) {
+function WafersAndDevices({ sampleId, may }: { sampleId: string; may: (a: SampleAction) => boolean }) {
   const queryClient = useQueryClient();
   const [edit, setEdit] = useState<WaferEdit>(null);
   const wafers = $api.useQuery('get', '/api/lims/samples/{id}/wafers', {
@@ -75,7 +74,7 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
                     {w.diameter_mm ? <span className="muted"> · {w.diameter_mm} mm</span> : null}
                     {w.notes && <span className="muted"> · {w.notes}</span>}
                   </span>
-                  <RoleGuard permission="sample.create">
+                  {may('add_wafer') && (
                     <button
                       type="button"
                       className="secondary small"
@@ -85,7 +84,7 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
                     >
                       Add device
                     </button>
-                  </RoleGuard>
+                  )}
                 </div>
                 <div className="chips">
                   {onWafer.map((d) => (
@@ -98,18 +97,20 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
                       {d.name}
                       {d.kind && <span className="muted small"> {d.kind}</span>}
                       {d.position && <span className="muted small"> @ {d.position}</span>}
-                      <RoleGuard permission="sample.update">
-                        {' '}
-                        <button
-                          type="button"
-                          className="link small"
-                          data-testid="edit-device"
-                          aria-label={`Edit device ${d.name}`}
-                          onClick={() => setEdit({ kind: 'device', waferId: w.id, device: d })}
-                        >
-                          edit
-                        </button>
-                      </RoleGuard>
+                      {may('edit') && (
+                        <>
+                          {' '}
+                          <button
+                            type="button"
+                            className="link small"
+                            data-testid="edit-device"
+                            aria-label={`Edit device ${d.name}`}
+                            onClick={() => setEdit({ kind: 'device', waferId: w.id, device: d })}
+                          >
+                            edit
+                          </button>
+                        </>
+                      )}
                     </span>
                   ))}
                   {onWafer.length === 0 && <span className="muted small">no devices</span>}
@@ -134,14 +135,12 @@ function WafersAndDevices({ sampleId }: { sampleId: string }) {
         </p>
       )}
       {edit?.kind === 'wafer' && <WaferForm sampleId={sampleId} onDone={done} onCancel={() => setEdit(null)} />}
-      {edit === null && (
-        <RoleGuard permission="sample.create">
-          <div className="actions">
-            <button type="button" className="secondary" data-testid="add-wafer" onClick={() => setEdit({ kind: 'wafer' })}>
-              Add wafer
-            </button>
-          </div>
-        </RoleGuard>
+      {edit === null && may('add_wafer') && (
+        <div className="actions">
+          <button type="button" className="secondary" data-testid="add-wafer" onClick={() => setEdit({ kind: 'wafer' })}>
+            Add wafer
+          </button>
+        </div>
       )}
     </>
   );
@@ -178,7 +177,6 @@ export default function SampleDetailPage() {
   const [editing, setEditing] = useState(false);
   const [recording, setRecording] = useState(false);
   const [moving, setMoving] = useState(false);
-  const can = useCan();
   const q = $api.useQuery('get', '/api/lims/samples/{id}', { params: { path: { id } } });
   const save = useMutation({
     mutationFn: async ({ sample, v }: { sample: Sample; v: SampleValues }) =>
@@ -217,6 +215,9 @@ export default function SampleDetailPage() {
       </section>
     );
   const sample = q.data;
+  // What the server says this caller may do to the sample now: the UI
+  // offers exactly that (a disposed sample offers no custody or wafer).
+  const may = (a: SampleAction) => sample.actions.includes(a);
 
   return (
     <section className="page">
@@ -226,25 +227,22 @@ export default function SampleDetailPage() {
       <div className="page-head">
         <h1 data-testid="sample-detail-barcode">{sample.barcode}</h1>
         <div className="actions">
-          <RoleGuard permission="sample.update">
-            {!editing && (
-              <button type="button" className="secondary" data-testid="edit-sample" onClick={() => setEditing(true)}>
-                Edit
-              </button>
-            )}
-          </RoleGuard>
-          {can('sample.update_status') && !can('sample.update') && !moving && (
+          {may('edit') && !editing && (
+            <button type="button" className="secondary" data-testid="edit-sample" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+          )}
+          {/* Whoever may edit the whole sample changes its status there. */}
+          {may('update_status') && !may('edit') && !moving && (
             <button type="button" className="secondary" data-testid="update-status" onClick={() => setMoving(true)}>
               Update status / location
             </button>
           )}
-          <RoleGuard permission="custody.create">
-            {!recording && (
-              <button type="button" data-testid="record-custody" onClick={() => setRecording(true)}>
-                Record custody event
-              </button>
-            )}
-          </RoleGuard>
+          {may('record_custody') && !recording && (
+            <button type="button" data-testid="record-custody" onClick={() => setRecording(true)}>
+              Record custody event
+            </button>
+          )}
         </div>
       </div>
 
@@ -289,7 +287,7 @@ export default function SampleDetailPage() {
       <div className="grid">
         <section className="card" aria-labelledby="wafers-h">
           <h2 id="wafers-h">Wafers and devices</h2>
-          <WafersAndDevices sampleId={id} />
+          <WafersAndDevices sampleId={id} may={may} />
         </section>
         <RoleGuard permission="custody.read">
           <section className="card" aria-labelledby="custody-h">

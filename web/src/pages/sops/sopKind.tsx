@@ -14,7 +14,6 @@ export const sopKind: MethodKind<SOP, SopFields> = {
   nouns: 'SOPs',
   searchPlaceholder: 'Search by code or title',
   draftPermission: 'sop.draft',
-  approvePermission: 'sop.approve',
   label: (s) => `${s.code} rev. ${s.revision}`,
   heading: (s) => (
     <>
