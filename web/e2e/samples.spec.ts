@@ -100,3 +100,29 @@ test('a test-org user sees none of demo-lab’s samples', async ({ page, request
   await expect(page.getByTestId('sample-detail-barcode')).toHaveCount(0);
   await shot(page, info, 'foreign-sample');
 });
+
+test('the list page is in the URL: a reload stays on page 2 and Previous still works', async ({ page, request }) => {
+  // Enough samples for a second page of 25, made through the API.
+  const headers = { Authorization: `Bearer ${await apiToken(request, 'engineer')}` };
+  const tag = `E2E-P-${Date.now().toString(36).toUpperCase()}`;
+  for (let i = 0; i < 26; i++) {
+    const res = await request.post('/api/lims/samples', { headers, data: { barcode: `${tag}-${i}`, name: `Paged ${tag}` } });
+    expect(res.status(), await res.text()).toBe(201);
+  }
+  await loginAs(page, 'viewer');
+  await page.goto(`/samples?q=${tag}`);
+  await expect(page.getByTestId('sample-row')).toHaveCount(25);
+  await page.getByTestId('next-page').click();
+  await expect(page.getByTestId('sample-row')).toHaveCount(1);
+  await expect(page).toHaveURL(/[?&]after=/);
+  await page.reload();
+  await expect(page.getByText('Page 2')).toBeVisible();
+  await expect(page.getByTestId('sample-row')).toHaveCount(1);
+  await expect(page.getByTestId('sample-search')).toHaveValue(tag);
+  await page.getByTestId('prev-page').click();
+  await expect(page.getByTestId('sample-row')).toHaveCount(25);
+  await expect(page).not.toHaveURL(/after=/);
+  // The browser's Back returns to page 2: each page is a history entry.
+  await page.goBack();
+  await expect(page.getByTestId('sample-row')).toHaveCount(1);
+});

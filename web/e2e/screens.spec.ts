@@ -30,7 +30,10 @@ for (const width of [1280, 800]) {
     await noSideScroll();
     await shot(page, info, 'samples');
 
-    // A seeded sample (other tests add samples without wafers).
+    // A seeded sample (other tests add samples without wafers, and enough
+    // of them to push it off the first page): found by search.
+    await page.getByTestId('sample-search').fill('DL-S-0003');
+    await page.getByTestId('sample-search-submit').click();
     await page.getByTestId('sample-link').filter({ hasText: 'DL-S-0003' }).click();
     await expect(page.getByTestId('wafer').first()).toBeVisible();
     await noSideScroll();

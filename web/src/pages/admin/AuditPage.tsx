@@ -69,7 +69,7 @@ export default function AuditPage() {
       if (v) p.set(k, v);
       else p.delete(k);
     }
-    pager.reset();
+    p.delete(pager.key); // a new filter starts at page 1
     setParams(p);
   };
 

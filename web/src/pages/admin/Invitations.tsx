@@ -139,7 +139,7 @@ const col = createColumnHelper<Invitation>();
 /** The organization's invitations, newest first; open ones can be withdrawn. */
 export function InvitationList() {
   const queryClient = useQueryClient();
-  const pager = useCursor();
+  const pager = useCursor('invitations_after');
   const list = $api.useQuery('get', listPath, { params: { query: { limit: 25, cursor: pager.cursor } } }, { placeholderData: (prev) => prev });
   const withdraw = $api.useMutation('delete', '/api/admin/invitations/{id}', {
     onSettled: () => queryClient.invalidateQueries({ queryKey: adminQueries.invitations() }),

@@ -166,7 +166,7 @@ export default function UsersPage() {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
-    pager.reset();
+    next.delete(pager.key); // a new filter starts at page 1
     setParams(next);
   };
 

@@ -50,7 +50,6 @@ export default function ElnPage() {
   );
 
   const setFilter = (next: { q?: string; project?: string }) => {
-    pager.reset();
     const merged = { q, project, ...next };
     setParams(Object.fromEntries(Object.entries(merged).filter(([, v]) => v)));
   };

@@ -130,7 +130,6 @@ export default function InstrumentsPage() {
         q={q}
         testId="instrument-search"
         onSearch={(value) => {
-          pager.reset();
           setParams(value ? { q: value } : {});
         }}
       />

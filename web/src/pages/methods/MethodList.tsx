@@ -48,7 +48,6 @@ export function MethodList<T extends MethodRevision, F extends MethodFields>({
   const table = useReactTable({ data: (list.data?.items ?? []) as T[], columns, getCoreRowModel: getCoreRowModel() });
 
   const setFilter = (next: { q?: string; status?: string }) => {
-    pager.reset();
     const merged = { q, status: status ?? '', ...next };
     setParams(Object.fromEntries(Object.entries(merged).filter(([, v]) => v)));
   };

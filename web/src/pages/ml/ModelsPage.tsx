@@ -32,7 +32,6 @@ export default function ModelsPage() {
         onSubmit={(e) => {
           e.preventDefault();
           const f = new FormData(e.currentTarget);
-          pager.reset();
           const next: Record<string, string> = {};
           const query = String(f.get('q') ?? '').trim();
           if (query) next.q = query;
@@ -51,7 +50,6 @@ export default function ModelsPage() {
             data-testid="model-status-filter"
             value={status}
             onChange={(e) => {
-              pager.reset();
               const next: Record<string, string> = {};
               if (q) next.q = q;
               if (e.target.value) next.status = e.target.value;

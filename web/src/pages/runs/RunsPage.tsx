@@ -93,7 +93,6 @@ export default function RunsPage() {
             data-testid="run-status-filter"
             value={status}
             onChange={(e) => {
-              pager.reset();
               setParams(e.target.value ? { status: e.target.value } : {});
             }}
           >

@@ -90,7 +90,6 @@ export default function SamplesPage() {
         testId="sample-search"
         submitTestId="sample-search-submit"
         onSearch={(value) => {
-          pager.reset();
           setParams(value ? { q: value } : {});
         }}
       />

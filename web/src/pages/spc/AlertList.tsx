@@ -73,7 +73,7 @@ function AckForm({ alert, onDone, onCancel }: { alert: SPCAlert; onDone: () => P
 export function AlertList({ seriesId, seriesNames }: { seriesId?: string; seriesNames?: Map<string, string> }) {
   const [which, setWhich] = useState<'false' | 'true'>('false');
   const [acking, setAcking] = useState<string | null>(null);
-  const pager = useCursor();
+  const pager = useCursor('alerts_after');
   const queryClient = useQueryClient();
   const q = $api.useQuery(
     'get',
