@@ -21,6 +21,9 @@ func (w *filter) and(cond string, arg any) {
 	w.sql += " AND " + strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(w.args)))
 }
 
+// also adds a condition without an argument.
+func (w *filter) also(cond string) { w.sql += " AND " + cond }
+
 // query is "SELECT columns FROM from WHERE … ORDER BY order LIMIT limit".
 func (w *filter) query(columns, from, order string, limit int) (string, []any) {
 	args := append(w.args, limit)

@@ -40,23 +40,15 @@ func scanFeatureSet(r pgx.Row) (spectra.FeatureSet, error) {
 // ListFeatureSets lists the organization's feature-set revisions, newest
 // first.
 func (db *DB) ListFeatureSets(ctx context.Context, t Tenant, fl spectra.FeatureSetFilter, p Page) ([]spectra.FeatureSet, string, error) {
-	var items []spectra.FeatureSet
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT `+featureSetColumns+` FROM feature_sets f
-			WHERE f.organization_id = $1 AND f.deleted_at IS NULL AND f.id < $2
-			  AND ($3 = '' OR f.name = $3) AND ($4 = '' OR f.name ILIKE '%' || $4 || '%')
-			ORDER BY f.id DESC LIMIT $5`, t.OrgID, p.KeysetBound(), fl.Name, escapeLike(fl.Q), p.Limit+1)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.FeatureSet, error) { return scanFeatureSet(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	w := keyset("f", t, p, true)
+	if fl.Name != "" {
+		w.and(`f.name = ?`, fl.Name)
 	}
-	items, cursor := next(items, p.Limit, func(f spectra.FeatureSet) uuid.UUID { return f.ID })
-	return items, cursor, nil
+	if fl.Q != "" {
+		w.and(`f.name ILIKE '%' || ? || '%'`, escapeLike(fl.Q))
+	}
+	return listPage(ctx, db, t, p, w, featureSetColumns, "feature_sets f", "f.id DESC", scanFeatureSet,
+		func(f spectra.FeatureSet) uuid.UUID { return f.ID })
 }
 
 // FeatureSet returns one feature-set revision.
@@ -147,7 +139,9 @@ func (db *DB) UpdateFeatureSet(ctx context.Context, t Tenant, id uuid.UUID, d sp
 const modelColumns = `m.id, m.name, m.revision, m.feature_set_id, f.name, f.revision, m.algorithm, m.hyperparameters, m.metrics,
 	m.artifact_uri, m.status, m.trained_at, m.created_by, m.created_at, m.updated_at, m.version`
 
-const modelFrom = ` FROM models m JOIN feature_sets f ON f.organization_id = m.organization_id AND f.id = m.feature_set_id`
+const modelTables = `models m JOIN feature_sets f ON f.organization_id = m.organization_id AND f.id = m.feature_set_id`
+
+const modelFrom = ` FROM ` + modelTables
 
 func scanModel(r pgx.Row) (spectra.Model, error) {
 	var m spectra.Model
@@ -164,26 +158,21 @@ func scanModel(r pgx.Row) (spectra.Model, error) {
 
 // ListModels lists the organization's model revisions, newest first.
 func (db *DB) ListModels(ctx context.Context, t Tenant, fl spectra.ModelFilter, p Page) ([]spectra.Model, string, error) {
-	var items []spectra.Model
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT `+modelColumns+modelFrom+`
-			WHERE m.organization_id = $1 AND m.deleted_at IS NULL AND m.id < $2
-			  AND ($3 = '' OR m.name = $3)
-			  AND ($4 = '' OR m.name ILIKE '%' || $4 || '%' OR m.algorithm ILIKE '%' || $4 || '%')
-			  AND ($5 = '' OR m.status = $5) AND ($6::uuid IS NULL OR m.feature_set_id = $6)
-			ORDER BY m.id DESC LIMIT $7`,
-			t.OrgID, p.KeysetBound(), fl.Name, escapeLike(fl.Q), string(fl.Status), analysisNullUUID(fl.FeatureSetID), p.Limit+1)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.Model, error) { return scanModel(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	w := keyset("m", t, p, true)
+	if fl.Name != "" {
+		w.and(`m.name = ?`, fl.Name)
 	}
-	items, cursor := next(items, p.Limit, func(m spectra.Model) uuid.UUID { return m.ID })
-	return items, cursor, nil
+	if fl.Q != "" {
+		w.and(`(m.name ILIKE '%' || ? || '%' OR m.algorithm ILIKE '%' || ? || '%')`, escapeLike(fl.Q))
+	}
+	if fl.Status != "" {
+		w.and(`m.status = ?`, string(fl.Status))
+	}
+	if fl.FeatureSetID != uuid.Nil {
+		w.and(`m.feature_set_id = ?`, fl.FeatureSetID)
+	}
+	return listPage(ctx, db, t, p, w, modelColumns, modelTables, "m.id DESC", scanModel,
+		func(m spectra.Model) uuid.UUID { return m.ID })
 }
 
 // Model returns one model revision.

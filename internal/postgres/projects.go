@@ -24,24 +24,16 @@ func scanProject(r pgx.Row) (spectra.Project, error) {
 
 // ListProjects lists the organization's projects, newest first.
 func (db *DB) ListProjects(ctx context.Context, t Tenant, f spectra.ProjectFilter, p Page) ([]spectra.Project, string, error) {
-	var out []spectra.Project
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+projectColumns+` FROM projects
-			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2
-			  AND ($3 = '' OR code ILIKE '%' || $3 || '%' OR name ILIKE '%' || $3 || '%')
-			  AND ($4 = '' OR status = $4)
-			ORDER BY id DESC LIMIT $5`, t.OrgID, p.KeysetBound(), escapeLike(f.Q), string(f.Status), p.Limit+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Project, error) { return scanProject(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", mapError(err, "project")
+	w := keyset("p", t, p, true)
+	if f.Q != "" {
+		w.and(`(p.code ILIKE '%' || ? || '%' OR p.name ILIKE '%' || ? || '%')`, escapeLike(f.Q))
 	}
-	out, cursor := next(out, p.Limit, func(p spectra.Project) uuid.UUID { return p.ID })
-	return out, cursor, nil
+	if f.Status != "" {
+		w.and(`p.status = ?`, string(f.Status))
+	}
+	out, cursor, err := listPage(ctx, db, t, p, w, projectColumns, "projects p", "p.id DESC", scanProject,
+		func(p spectra.Project) uuid.UUID { return p.ID })
+	return out, cursor, mapError(err, "project")
 }
 
 // Project returns one live project.

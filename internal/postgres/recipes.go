@@ -31,26 +31,13 @@ func scanRecipe(r pgx.Row) (spectra.Recipe, error) {
 
 // ListRecipes lists the organization's recipe revisions, newest first.
 func (db *DB) ListRecipes(ctx context.Context, t Tenant, f spectra.RecipeFilter, p Page) ([]spectra.Recipe, string, error) {
-	var out []spectra.Recipe
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+recipeColumns+` FROM recipes
-			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2
-			  AND ($3 = '' OR status = $3)
-			  AND ($4 = '' OR name ILIKE '%' || $4 || '%')
-			  AND ($5::uuid = '00000000-0000-0000-0000-000000000000' OR lineage_id = $5)
-			ORDER BY id DESC LIMIT $6`,
-			t.OrgID, p.KeysetBound(), string(f.Status), escapeLike(f.Q), f.LineageID, p.Limit+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Recipe, error) { return scanRecipe(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	w := keyset("r", t, p, true)
+	w.revisions("r", f.RevisionFilter)
+	if f.Q != "" {
+		w.and(`r.name ILIKE '%' || ? || '%'`, escapeLike(f.Q))
 	}
-	out, cursor := next(out, p.Limit, func(r spectra.Recipe) uuid.UUID { return r.ID })
-	return out, cursor, nil
+	return listPage(ctx, db, t, p, w, recipeColumns, "recipes r", "r.id DESC", scanRecipe,
+		func(r spectra.Recipe) uuid.UUID { return r.ID })
 }
 
 // recipeKind is the revisioned-document kind of recipes.

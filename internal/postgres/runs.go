@@ -20,7 +20,9 @@ const runColumns = `r.id, r.recipe_id, r.sample_id, r.project_id, r.status, rc.s
 	r.started_at, r.finished_at, r.operator_id, r.created_by, r.created_at, r.version`
 
 // runFrom is the FROM of runColumns: a run with its recipe.
-const runFrom = ` FROM runs r JOIN recipes rc ON rc.organization_id = r.organization_id AND rc.id = r.recipe_id`
+const runTables = `runs r JOIN recipes rc ON rc.organization_id = r.organization_id AND rc.id = r.recipe_id`
+
+const runFrom = ` FROM ` + runTables
 
 func scanRun(row pgx.Row, extra ...any) (spectra.Run, error) {
 	var r spectra.Run
@@ -36,23 +38,18 @@ func scanRun(row pgx.Row, extra ...any) (spectra.Run, error) {
 
 // ListRuns lists runs, newest first, filtered.
 func (db *DB) ListRuns(ctx context.Context, t Tenant, f spectra.RunFilter, p Page) ([]spectra.Run, string, error) {
-	var items []spectra.Run
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+runColumns+runFrom+`
-			WHERE r.organization_id = $1 AND r.deleted_at IS NULL AND r.id < $2
-			  AND ($3 = '' OR r.status = $3) AND ($4::uuid IS NULL OR r.sample_id = $4) AND ($5::uuid IS NULL OR r.recipe_id = $5)
-			ORDER BY r.id DESC LIMIT $6`, t.OrgID, p.KeysetBound(), string(f.Status), analysisNullUUID(f.SampleID), analysisNullUUID(f.RecipeID), p.Limit+1)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Run, error) { return scanRun(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	w := keyset("r", t, p, true)
+	if f.Status != "" {
+		w.and(`r.status = ?`, string(f.Status))
 	}
-	items, cursor := next(items, p.Limit, func(r spectra.Run) uuid.UUID { return r.ID })
-	return items, cursor, nil
+	if f.SampleID != uuid.Nil {
+		w.and(`r.sample_id = ?`, f.SampleID)
+	}
+	if f.RecipeID != uuid.Nil {
+		w.and(`r.recipe_id = ?`, f.RecipeID)
+	}
+	return listPage(ctx, db, t, p, w, runColumns, runTables, "r.id DESC",
+		func(r pgx.Row) (spectra.Run, error) { return scanRun(r) }, func(r spectra.Run) uuid.UUID { return r.ID })
 }
 
 // RunDetail returns a run with its recipe and sample names, instruments

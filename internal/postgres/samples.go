@@ -26,7 +26,7 @@ func scanSample(r pgx.Row) (spectra.Sample, error) {
 
 // ListSamples lists the organization's live samples, newest first.
 func (db *DB) ListSamples(ctx context.Context, t Tenant, f spectra.SampleFilter, p Page) ([]spectra.Sample, string, error) {
-	w := filter{sql: `s.organization_id = $1 AND s.deleted_at IS NULL AND s.id < $2`, args: []any{t.OrgID, p.KeysetBound()}}
+	w := keyset("s", t, p, true)
 	if f.Barcode != "" {
 		w.and(`s.barcode = ?`, f.Barcode)
 	}
@@ -42,21 +42,9 @@ func (db *DB) ListSamples(ctx context.Context, t Tenant, f spectra.SampleFilter,
 	if f.Q != "" {
 		w.and(`(s.barcode ILIKE '%' || ? || '%' OR s.name ILIKE '%' || ? || '%' OR s.material ILIKE '%' || ? || '%')`, escapeLike(f.Q))
 	}
-	q, args := w.query(sampleColumns, "samples s", "s.id DESC", p.Limit+1)
-	var out []spectra.Sample
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Sample, error) { return scanSample(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", mapError(err, "sample")
-	}
-	out, cursor := next(out, p.Limit, func(s spectra.Sample) uuid.UUID { return s.ID })
-	return out, cursor, nil
+	out, cursor, err := listPage(ctx, db, t, p, w, sampleColumns, "samples s", "s.id DESC", scanSample,
+		func(s spectra.Sample) uuid.UUID { return s.ID })
+	return out, cursor, mapError(err, "sample")
 }
 
 // Sample returns one live sample.

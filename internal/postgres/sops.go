@@ -26,28 +26,16 @@ func scanSOP(r pgx.Row) (spectra.SOP, error) {
 
 // ListSOPs lists the organization's SOP revisions, newest first.
 func (db *DB) ListSOPs(ctx context.Context, t Tenant, f spectra.SOPFilter, p Page) ([]spectra.SOP, string, error) {
-	var out []spectra.SOP
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		q := escapeLike(f.Q)
-		rows, err := tx.Query(ctx, `SELECT `+sopColumns+` FROM sops
-			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2
-			  AND ($3 = '' OR status = $3)
-			  AND ($4 = '' OR code ILIKE '%' || $4 || '%' OR title ILIKE '%' || $4 || '%')
-			  AND ($5 = '' OR code = $5)
-			  AND ($6::uuid = '00000000-0000-0000-0000-000000000000' OR lineage_id = $6)
-			ORDER BY id DESC LIMIT $7`,
-			t.OrgID, p.KeysetBound(), string(f.Status), q, f.Code, f.LineageID, p.Limit+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.SOP, error) { return scanSOP(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	w := keyset("s", t, p, true)
+	w.revisions("s", f.RevisionFilter)
+	if f.Q != "" {
+		w.and(`(s.code ILIKE '%' || ? || '%' OR s.title ILIKE '%' || ? || '%')`, escapeLike(f.Q))
 	}
-	out, cursor := next(out, p.Limit, func(s spectra.SOP) uuid.UUID { return s.ID })
-	return out, cursor, nil
+	if f.Code != "" {
+		w.and(`s.code = ?`, f.Code)
+	}
+	return listPage(ctx, db, t, p, w, sopColumns, "sops s", "s.id DESC", scanSOP,
+		func(s spectra.SOP) uuid.UUID { return s.ID })
 }
 
 // sopKind is the revisioned-document kind of SOPs; a new version keeps

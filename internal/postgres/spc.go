@@ -25,22 +25,12 @@ func scanSeries(r pgx.Row) (spectra.SPCSeries, error) {
 
 // ListSeries lists the organization's SPC series, newest first.
 func (db *DB) ListSeries(ctx context.Context, t Tenant, metric string, p Page) ([]spectra.SPCSeries, string, error) {
-	var items []spectra.SPCSeries
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT `+seriesColumns+` FROM spc_series
-			WHERE organization_id = $1 AND deleted_at IS NULL AND id < $2 AND ($3 = '' OR metric = $3)
-			ORDER BY id DESC LIMIT $4`, t.OrgID, p.KeysetBound(), metric, p.Limit+1)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.SPCSeries, error) { return scanSeries(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	w := keyset("s", t, p, true)
+	if metric != "" {
+		w.and(`s.metric = ?`, metric)
 	}
-	items, cursor := next(items, p.Limit, func(s spectra.SPCSeries) uuid.UUID { return s.ID })
-	return items, cursor, nil
+	return listPage(ctx, db, t, p, w, seriesColumns, "spc_series s", "s.id DESC", scanSeries,
+		func(s spectra.SPCSeries) uuid.UUID { return s.ID })
 }
 
 // Series returns one SPC series.
@@ -257,27 +247,17 @@ func scanAlert(r pgx.Row) (spectra.SPCAlert, error) {
 // ListAlerts lists alerts, newest first: open ones unless f says
 // otherwise.
 func (db *DB) ListAlerts(ctx context.Context, t Tenant, f spectra.SPCAlertFilter, p Page) ([]spectra.SPCAlert, string, error) {
-	ack := false
-	if f.Acknowledged != nil {
-		ack = *f.Acknowledged
+	w := keyset("a", t, p, false)
+	if f.SeriesID != uuid.Nil {
+		w.and(`a.series_id = ?`, f.SeriesID)
 	}
-	var items []spectra.SPCAlert
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT `+alertColumns+` FROM spc_alerts
-			WHERE organization_id = $1 AND id < $2 AND ($3::uuid IS NULL OR series_id = $3)
-			  AND (acknowledged_at IS NOT NULL) = $4
-			ORDER BY id DESC LIMIT $5`, t.OrgID, p.KeysetBound(), analysisNullUUID(f.SeriesID), ack, p.Limit+1)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.SPCAlert, error) { return scanAlert(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	if f.Acknowledged != nil && *f.Acknowledged {
+		w.also(`a.acknowledged_at IS NOT NULL`)
+	} else {
+		w.also(`a.acknowledged_at IS NULL`)
 	}
-	items, cursor := next(items, p.Limit, func(a spectra.SPCAlert) uuid.UUID { return a.ID })
-	return items, cursor, nil
+	return listPage(ctx, db, t, p, w, alertColumns, "spc_alerts a", "a.id DESC", scanAlert,
+		func(a spectra.SPCAlert) uuid.UUID { return a.ID })
 }
 
 // AcknowledgeAlert records who acknowledged an alert and why. An alert
