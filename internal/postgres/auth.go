@@ -325,6 +325,7 @@ func auditEvent(ctx context.Context, tx pgx.Tx, org uuid.UUID, table string, row
 	return err
 }
 
+// nilUUID is id as a nullable column value: NULL for uuid.Nil.
 func nilUUID(id uuid.UUID) *uuid.UUID {
 	if id == uuid.Nil {
 		return nil

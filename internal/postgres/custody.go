@@ -61,21 +61,21 @@ func (db *DB) ListCustody(ctx context.Context, t Tenant, f spectra.CustodyFilter
 // occurred_at, then as recorded). The page's cursor is the last event of
 // the previous page. A sample that is not there is CodeNotFound.
 func (db *DB) SampleCustody(ctx context.Context, t Tenant, sampleID uuid.UUID, p Page) ([]spectra.CustodyEvent, string, error) {
-	var out []spectra.CustodyEvent
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+	w := filter{sql: `c.organization_id = $1 AND c.sample_id = $2`, args: []any{t.OrgID, sampleID}}
+	if p.After != uuid.Nil {
+		w.and(`(c.occurred_at, c.id) > (SELECT a.occurred_at, a.id FROM custody_events a
+			WHERE a.organization_id = $1 AND a.sample_id = $2 AND a.id = ?)`, p.After)
+	}
+	q, args := w.query(custodyColumns, custodyFrom, "c.occurred_at, c.id", p.Limit+1)
+	out, err := inTenant(ctx, db, t, func(tx pgx.Tx) ([]spectra.CustodyEvent, error) {
 		if _, err := sample(ctx, tx, t.OrgID, sampleID, false); err != nil {
-			return err
+			return nil, err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+custodyColumns+` FROM `+custodyFrom+`
-			WHERE c.organization_id = $1 AND c.sample_id = $2
-			  AND ($3::uuid IS NULL OR (c.occurred_at, c.id) > (SELECT a.occurred_at, a.id FROM custody_events a
-			                                                    WHERE a.organization_id = $1 AND a.sample_id = $2 AND a.id = $3))
-			ORDER BY c.occurred_at, c.id LIMIT $4`, t.OrgID, sampleID, nilUUID(p.After), p.Limit+1)
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.CustodyEvent, error) { return scanCustody(r) })
-		return err
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.CustodyEvent, error) { return scanCustody(r) })
 	})
 	if err != nil {
 		return nil, "", mapError(err, "custody event")

@@ -38,13 +38,21 @@ const elnColumns = `e.id, e.project_id, e.title, e.body_markdown,
 	(SELECT count(*) FROM signatures s WHERE s.organization_id = e.organization_id AND s.eln_entry_id = e.id),
 	e.created_by, e.created_at, e.updated_at, e.version`
 
-// elnFilter is the WHERE clause of lists and searches: $1 the organization,
-// $2 project, $3 sample, $4 author (NULL: any).
-const elnFilter = `e.organization_id = $1 AND e.deleted_at IS NULL
-	AND ($2::uuid IS NULL OR e.project_id = $2)
-	AND ($3::uuid IS NULL OR EXISTS (SELECT FROM eln_links l
-		WHERE l.organization_id = e.organization_id AND l.entry_id = e.id AND l.sample_id = $3))
-	AND ($4::uuid IS NULL OR e.created_by = $4)`
+// elnWhere is the WHERE clause of lists and searches: the organization's
+// live entries ($1), and only the filters f sets.
+func elnWhere(t Tenant, f spectra.ELNFilter) filter {
+	w := filter{sql: `e.organization_id = $1 AND e.deleted_at IS NULL`, args: []any{t.OrgID}}
+	if f.ProjectID != uuid.Nil {
+		w.and(`e.project_id = ?`, f.ProjectID)
+	}
+	if f.SampleID != uuid.Nil {
+		w.and(`EXISTS (SELECT FROM eln_links l WHERE l.organization_id = e.organization_id AND l.entry_id = e.id AND l.sample_id = ?)`, f.SampleID)
+	}
+	if f.CreatedBy != uuid.Nil {
+		w.and(`e.created_by = ?`, f.CreatedBy)
+	}
+	return w
+}
 
 func scanEntry(r pgx.Row, extra ...any) (spectra.ELNEntry, error) {
 	var e spectra.ELNEntry
@@ -61,36 +69,13 @@ func scanEntry(r pgx.Row, extra ...any) (spectra.ELNEntry, error) {
 }
 
 // nullID is NULL for uuid.Nil (a filter that does not filter).
-func nullID(id uuid.UUID) any {
-	if id == uuid.Nil {
-		return nil
-	}
-	return id
-}
-
-func filterArgs(t Tenant, f spectra.ELNFilter) []any {
-	return []any{t.OrgID, nullID(f.ProjectID), nullID(f.SampleID), nullID(f.CreatedBy)}
-}
-
 // ListELN lists the organization's entries, newest first. With f.Q, use
 // SearchELN instead: a ranked list pages by rank.
 func (db *DB) ListELN(ctx context.Context, t Tenant, f spectra.ELNFilter, p Page) ([]spectra.ELNEntry, string, error) {
-	var out []spectra.ELNEntry
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT `+elnColumns+` FROM eln_entries e
-			WHERE `+elnFilter+` AND e.id < $5 ORDER BY e.id DESC LIMIT $6`,
-			append(filterArgs(t, f), p.KeysetBound(), p.Limit+1)...)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.ELNEntry, error) { return scanEntry(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	out, cursor := next(out, p.Limit, func(e spectra.ELNEntry) uuid.UUID { return e.ID })
-	return out, cursor, nil
+	w := elnWhere(t, f)
+	w.and(`e.id < ?`, p.KeysetBound())
+	return listPage(ctx, db, t, p, w, elnColumns, "eln_entries e", "e.id DESC",
+		func(r pgx.Row) (spectra.ELNEntry, error) { return scanEntry(r) }, func(e spectra.ELNEntry) uuid.UUID { return e.ID })
 }
 
 // RankPage asks for one page of a ranked search: at most Limit hits that
@@ -171,19 +156,24 @@ const SearchRole = "spectra_search"
 // elnMatchesSQL finds, as SearchRole, the newest SearchWindow entries the
 // policy lets through (those matching app.eln_query) and ranks them with
 // ts_rank_cd (title weight A outranks body weight B; more matches rank
-// higher), a page below the keyset ($5 rank, $6 id). No @@ here: the
+// higher), a page below the keyset (rank, id). No @@ here: the
 // policy's is the one the index serves, and a second would halve the
 // planner's estimate. A rare word is found through the GIN index; a word in
 // every entry walks the primary key backwards and stops at the window (the
 // planner folds the setting into its estimate, so it knows which).
-const elnMatchesSQL = `SELECT c.id, ts_rank_cd(c.search, spectra_eln_query()) AS rank
+func elnMatchesSQL(t Tenant, f spectra.ELNFilter, p RankPage) (string, []any) {
+	w := elnWhere(t, f)
+	n := len(w.args)
+	return fmt.Sprintf(`SELECT c.id, ts_rank_cd(c.search, spectra_eln_query()) AS rank
 	FROM (
 		SELECT e.id, e.search FROM eln_entries e
-		WHERE ` + elnFilter + `
-		ORDER BY e.id DESC LIMIT $8
+		WHERE %s
+		ORDER BY e.id DESC LIMIT $%d
 	) c
-	WHERE (ts_rank_cd(c.search, spectra_eln_query()), c.id) < ($5::real, $6::uuid)
-	ORDER BY rank DESC, c.id DESC LIMIT $7`
+	WHERE (ts_rank_cd(c.search, spectra_eln_query()), c.id) < ($%d::real, $%d::uuid)
+	ORDER BY rank DESC, c.id DESC LIMIT $%d`, w.sql, n+4, n+1, n+2, n+3),
+		append(w.args, p.Rank, p.After, p.Limit+1, SearchWindow)
+}
 
 // elnHitsSQL reads the ranked hits ($2 ids, $3 ranks) back as the
 // application role, with ts_headline (the costly part) on the page's rows
@@ -193,10 +183,6 @@ const elnHitsSQL = `SELECT ` + elnColumns + `, h.rank,
 	FROM unnest($2::uuid[], $3::real[]) h(id, rank)
 	JOIN eln_entries e ON e.organization_id = $1 AND e.id = h.id
 	ORDER BY h.rank DESC, h.id DESC`
-
-func matchArgs(t Tenant, f spectra.ELNFilter, p RankPage) []any {
-	return append(filterArgs(t, f), p.Rank, p.After, p.Limit+1, SearchWindow)
-}
 
 // asSearch switches tx to SearchRole with query q; asApp switches back.
 func asSearch(ctx context.Context, tx pgx.Tx, q string) error {
@@ -221,7 +207,8 @@ func (db *DB) SearchELN(ctx context.Context, t Tenant, f spectra.ELNFilter, p Ra
 		// A custom plan every time: a cached generic plan cannot know
 		// whether the words are rare (the GIN index) or common (the
 		// primary key, stopping at the window), nor which filters are set.
-		r, err := tx.Query(ctx, elnMatchesSQL, append([]any{pgx.QueryExecModeExec}, matchArgs(t, f, p)...)...)
+		q, args := elnMatchesSQL(t, f, p)
+		r, err := tx.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -274,8 +261,8 @@ func (db *DB) ExplainELNSearch(ctx context.Context, t Tenant, f spectra.ELNFilte
 		if err := asSearch(ctx, tx, f.Q); err != nil {
 			return err
 		}
-		args := matchArgs(t, f, RankPage{Limit: DefaultLimit, Rank: float32(math.Inf(1)), After: uuid.Max})
-		r, err := tx.Query(ctx, `EXPLAIN `+elnMatchesSQL, append([]any{pgx.QueryExecModeExec}, args...)...)
+		q, args := elnMatchesSQL(t, f, RankPage{Limit: DefaultLimit, Rank: float32(math.Inf(1)), After: uuid.Max})
+		r, err := tx.Query(ctx, `EXPLAIN `+q, append([]any{pgx.QueryExecModeExec}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -330,7 +317,7 @@ func insertEntry(ctx context.Context, tx pgx.Tx, t Tenant, d spectra.ELNDraft, a
 		return spectra.ELNEntry{}, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO eln_entries (organization_id, id, project_id, title, body_markdown, amends_id, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.OrgID, id, d.ProjectID, d.Title, d.BodyMarkdown, amends, nullID(t.UserID)); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.OrgID, id, d.ProjectID, d.Title, d.BodyMarkdown, amends, nilUUID(t.UserID)); err != nil {
 		return spectra.ELNEntry{}, mapError(err, "notebook entry")
 	}
 	if err := setLinks(ctx, tx, t.OrgID, id, d); err != nil {

@@ -135,7 +135,7 @@ func (db *DB) CreateInstrument(ctx context.Context, t Tenant, in spectra.Instrum
 		out, err = scanInstrument(tx.QueryRow(ctx, `INSERT INTO instruments
 			(organization_id, name, kind, serial, location, status, calibration_required, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+instrumentColumns,
-			t.OrgID, in.Name, in.Kind, in.Serial, in.Location, in.Status, in.CalibrationRequired, analysisNullUUID(t.UserID)))
+			t.OrgID, in.Name, in.Kind, in.Serial, in.Location, in.Status, in.CalibrationRequired, nilUUID(t.UserID)))
 		return mapError(err, "instrument")
 	})
 	return out, err
@@ -163,13 +163,6 @@ func (db *DB) UpdateInstrument(ctx context.Context, t Tenant, id uuid.UUID, in s
 	return out, err
 }
 
-func analysisNullUUID(id uuid.UUID) *uuid.UUID {
-	if id == uuid.Nil {
-		return nil
-	}
-	return &id
-}
-
 const calibrationColumns = `c.id, c.instrument_id, c.certificate_number, c.provider, c.issued_at, c.expires_at, c.notes,
 	c.revoked_at, c.revoked_reason, c.recorded_by, c.created_at`
 
@@ -183,22 +176,12 @@ func scanCalibration(r pgx.Row) (spectra.Calibration, error) {
 // ListCalibrations lists certificates, newest first, optionally of one
 // instrument (uuid.Nil: all).
 func (db *DB) ListCalibrations(ctx context.Context, t Tenant, instrumentID uuid.UUID, p Page) ([]spectra.Calibration, string, error) {
-	var items []spectra.Calibration
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, `SELECT `+calibrationColumns+` FROM calibrations c
-			WHERE c.organization_id = $1 AND c.id < $2 AND ($3::uuid IS NULL OR c.instrument_id = $3)
-			ORDER BY c.id DESC LIMIT $4`, t.OrgID, p.KeysetBound(), analysisNullUUID(instrumentID), p.Limit+1)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.Calibration, error) { return scanCalibration(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
+	w := keyset("c", t, p, false)
+	if instrumentID != uuid.Nil {
+		w.and(`c.instrument_id = ?`, instrumentID)
 	}
-	items, cursor := next(items, p.Limit, func(c spectra.Calibration) uuid.UUID { return c.ID })
-	return items, cursor, nil
+	return listPage(ctx, db, t, p, w, calibrationColumns, "calibrations c", "c.id DESC", scanCalibration,
+		func(c spectra.Calibration) uuid.UUID { return c.ID })
 }
 
 // Calibration returns one certificate.
@@ -234,7 +217,7 @@ func (db *DB) CreateCalibration(ctx context.Context, t Tenant, c spectra.Calibra
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		if _, err := lockInstrumentExclusive(ctx, tx, t.OrgID, c.InstrumentID); err != nil {
 			if spectra.ErrorCode(err) == spectra.CodeNotFound {
-				return analysisFieldErr(spectra.CodeInvalid, "instrument_id", "no such instrument")
+				return spectra.FieldErr(spectra.CodeInvalid, "instrument_id", "no such instrument")
 			}
 			return err
 		}
@@ -242,7 +225,7 @@ func (db *DB) CreateCalibration(ctx context.Context, t Tenant, c spectra.Calibra
 		err := tx.QueryRow(ctx, `INSERT INTO calibrations (organization_id, instrument_id, certificate_number, provider,
 				issued_at, expires_at, notes, recorded_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			t.OrgID, c.InstrumentID, c.CertificateNumber, c.Provider, c.IssuedAt, c.ExpiresAt, c.Notes, analysisNullUUID(t.UserID)).Scan(&id)
+			t.OrgID, c.InstrumentID, c.CertificateNumber, c.Provider, c.IssuedAt, c.ExpiresAt, c.Notes, nilUUID(t.UserID)).Scan(&id)
 		if err != nil {
 			return mapError(err, "calibration")
 		}
@@ -280,21 +263,21 @@ func (db *DB) RevokeCalibration(ctx context.Context, t Tenant, id uuid.UUID, rea
 	return out, err
 }
 
-func analysisFieldErr(code spectra.Code, field, msg string) error {
-	return &spectra.Error{Code: code, Message: field + " " + msg, Fields: []spectra.FieldError{{Field: field, Message: msg}}}
-}
-
 // effectiveCalibrations reads instruments with their effective
 // certificate (the latest issued, unrevoked one); ids nil means every
 // instrument of the organization.
 func effectiveCalibrations(ctx context.Context, tx pgx.Tx, org uuid.UUID, ids []uuid.UUID) ([]spectra.InstrumentCalibration, error) {
+	w := filter{sql: `i.organization_id = $1 AND i.deleted_at IS NULL`, args: []any{org}}
+	if ids != nil {
+		w.and(`i.id = ANY(?)`, ids)
+	}
 	r, err := tx.Query(ctx, `SELECT i.id, i.name, i.kind, i.serial, i.location, i.status, i.calibration_required, i.created_at,
 			i.updated_at, i.version, `+calibrationColumns+`
 		FROM instruments i
 		LEFT JOIN LATERAL (SELECT * FROM calibrations c WHERE c.organization_id = i.organization_id
 			AND c.instrument_id = i.id AND c.revoked_at IS NULL ORDER BY c.issued_at DESC, c.id DESC LIMIT 1) c ON true
-		WHERE i.organization_id = $1 AND i.deleted_at IS NULL AND ($2::uuid[] IS NULL OR i.id = ANY($2))
-		ORDER BY i.name, i.id`, org, ids)
+		WHERE `+w.sql+`
+		ORDER BY i.name, i.id`, w.args...)
 	if err != nil {
 		return nil, err
 	}

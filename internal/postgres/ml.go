@@ -91,7 +91,7 @@ func (db *DB) CreateFeatureSet(ctx context.Context, t Tenant, d spectra.FeatureS
 		var id uuid.UUID
 		err := tx.QueryRow(ctx, `INSERT INTO feature_sets (organization_id, name, revision, description, features, source, created_by)
 			SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4, $5, $6 FROM feature_sets WHERE organization_id = $1 AND name = $2
-			RETURNING id`, t.OrgID, d.Name, d.Description, jsonb(d.Features), jsonb(d.Source), analysisNullUUID(t.UserID)).Scan(&id)
+			RETURNING id`, t.OrgID, d.Name, d.Description, jsonb(d.Features), jsonb(d.Source), nilUUID(t.UserID)).Scan(&id)
 		if err != nil {
 			return mapError(err, "feature set")
 		}
@@ -203,7 +203,7 @@ func shareFeatureSet(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) error {
 	err := tx.QueryRow(ctx, `SELECT id FROM feature_sets WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE`,
 		org, id).Scan(&found)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return analysisFieldErr(spectra.CodeInvalid, "feature_set_id", "no such feature set")
+		return spectra.FieldErr(spectra.CodeInvalid, "feature_set_id", "no such feature set")
 	}
 	return err
 }
@@ -225,7 +225,7 @@ func (db *DB) CreateModel(ctx context.Context, t Tenant, d spectra.ModelDraft) (
 				metrics, artifact_uri, status, trained_at, created_by)
 			SELECT $1, $2, coalesce(max(revision), 0) + 1, $3, $4, $5, $6, $7, $10, $8, $9 FROM models WHERE organization_id = $1 AND name = $2
 			RETURNING id`, t.OrgID, d.Name, d.FeatureSetID, d.Algorithm, jsonb(d.Hyperparameters), jsonb(d.Metrics), d.ArtifactURI, d.TrainedAt,
-			analysisNullUUID(t.UserID), spectra.ModelStatusDraft).Scan(&id)
+			nilUUID(t.UserID), spectra.ModelStatusDraft).Scan(&id)
 		if err != nil {
 			return mapError(err, "model")
 		}

@@ -234,7 +234,7 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 	var d spectra.RunDetail
 	if len(nr.InstrumentIDs) == 0 {
 		// effectiveCalibrations reads nil as "every instrument".
-		return d, analysisFieldErr(spectra.CodeInvalid, "instrument_ids", "name at least one instrument")
+		return d, spectra.FieldErr(spectra.CodeInvalid, "instrument_ids", "name at least one instrument")
 	}
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		missing, err := lockInstruments(ctx, tx, t.OrgID, nr.InstrumentIDs)
@@ -257,7 +257,7 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 		err = tx.QueryRow(ctx, `SELECT status, parameters FROM recipes WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
 			t.OrgID, nr.RecipeID).Scan(&recipeStatus, &decls)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return analysisFieldErr(spectra.CodeInvalid, "recipe_id", "no such recipe")
+			return spectra.FieldErr(spectra.CodeInvalid, "recipe_id", "no such recipe")
 		}
 		if err != nil {
 			return err
@@ -267,7 +267,7 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 		err = tx.QueryRow(ctx, `SELECT status, project_id FROM samples WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
 			t.OrgID, nr.SampleID).Scan(&sampleStatus, &project)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return analysisFieldErr(spectra.CodeInvalid, "sample_id", "no such sample")
+			return spectra.FieldErr(spectra.CodeInvalid, "sample_id", "no such sample")
 		}
 		if err != nil {
 			return err
@@ -285,13 +285,13 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 		}
 		for _, ic := range cals {
 			if ic.Instrument.Status != "active" {
-				return analysisFieldErr(spectra.CodeConflict, "instrument_ids", ic.Instrument.Name+" is "+ic.Instrument.Status)
+				return spectra.FieldErr(spectra.CodeConflict, "instrument_ids", ic.Instrument.Name+" is "+ic.Instrument.Status)
 			}
 		}
 		var id uuid.UUID
 		if err := tx.QueryRow(ctx, `INSERT INTO runs (organization_id, recipe_id, sample_id, project_id, parameters, notes, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			t.OrgID, nr.RecipeID, nr.SampleID, project, jsonb(params), nr.Notes, analysisNullUUID(t.UserID)).Scan(&id); err != nil {
+			t.OrgID, nr.RecipeID, nr.SampleID, project, jsonb(params), nr.Notes, nilUUID(t.UserID)).Scan(&id); err != nil {
 			return mapError(err, "run")
 		}
 		for _, ic := range cals {
@@ -315,7 +315,7 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 
 func recordRunTransition(ctx context.Context, tx pgx.Tx, t Tenant, run uuid.UUID, from *spectra.RunStatus, to spectra.RunStatus, reason string, now time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO run_transitions (organization_id, run_id, from_status, to_status, reason, actor_id, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.OrgID, run, from, to, reason, analysisNullUUID(t.UserID), now)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.OrgID, run, from, to, reason, nilUUID(t.UserID), now)
 	return mapError(err, "run transition")
 }
 
@@ -384,7 +384,7 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 				started_at = CASE WHEN $7::boolean THEN $5 ELSE started_at END,
 				operator_id = CASE WHEN $7::boolean THEN $6 ELSE operator_id END,
 				finished_at = CASE WHEN $8::boolean THEN greatest($5, started_at) ELSE finished_at END
-			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, string(to), shownReason, c.Now, analysisNullUUID(t.UserID),
+			WHERE organization_id = $1 AND id = $2`, t.OrgID, id, string(to), shownReason, c.Now, nilUUID(t.UserID),
 			to == spectra.RunRunning, to.Finished()); err != nil {
 			return mapError(err, "run")
 		}
@@ -433,7 +433,7 @@ func (db *DB) AddResults(ctx context.Context, t Tenant, runID uuid.UUID, results
 			var x spectra.Result
 			err := tx.QueryRow(ctx, `INSERT INTO run_results (organization_id, run_id, device_id, metric, value, unit, measured_at, created_by)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, run_id, device_id, metric, value, unit, measured_at, created_by`,
-				t.OrgID, runID, r.DeviceID, r.Metric, r.Value, r.Unit, at, analysisNullUUID(t.UserID)).
+				t.OrgID, runID, r.DeviceID, r.Metric, r.Value, r.Unit, at, nilUUID(t.UserID)).
 				Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy)
 			if err != nil {
 				return mapError(err, "result")

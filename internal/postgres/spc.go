@@ -77,12 +77,17 @@ func (db *DB) CreateSeries(ctx context.Context, t Tenant, s spectra.SPCSeries, b
 		}
 		var size *int
 		if baselineSize > 0 {
-			r, err := tx.Query(ctx, `SELECT rr.value FROM run_results rr JOIN runs r ON r.organization_id = rr.organization_id AND r.id = rr.run_id
-				WHERE rr.organization_id = $1 AND rr.metric = $2 AND r.deleted_at IS NULL
-				  AND ($3::uuid IS NULL OR r.recipe_id = $3)
-				  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM run_instruments ri WHERE ri.organization_id = r.organization_id
-				       AND ri.run_id = r.id AND ri.instrument_id = $4))
-				ORDER BY rr.measured_at DESC, rr.id DESC LIMIT $5`, t.OrgID, s.Metric, s.RecipeID, s.InstrumentID, baselineSize)
+			w := filter{sql: `rr.organization_id = $1 AND rr.metric = $2 AND r.deleted_at IS NULL`, args: []any{t.OrgID, s.Metric}}
+			if s.RecipeID != nil {
+				w.and(`r.recipe_id = ?`, *s.RecipeID)
+			}
+			if s.InstrumentID != nil {
+				w.and(`EXISTS (SELECT 1 FROM run_instruments ri WHERE ri.organization_id = r.organization_id
+				       AND ri.run_id = r.id AND ri.instrument_id = ?)`, *s.InstrumentID)
+			}
+			q, args := w.query("rr.value", "run_results rr JOIN runs r ON r.organization_id = rr.organization_id AND r.id = rr.run_id",
+				"rr.measured_at DESC, rr.id DESC", baselineSize)
+			r, err := tx.Query(ctx, q, args...)
 			if err != nil {
 				return err
 			}
@@ -104,7 +109,7 @@ func (db *DB) CreateSeries(ctx context.Context, t Tenant, s spectra.SPCSeries, b
 				center_line, sigma, ucl, lcl, baseline_size, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+seriesColumns,
 			t.OrgID, s.Name, s.Metric, s.Unit, s.InstrumentID, s.RecipeID, s.CenterLine, s.Sigma,
-			ucl, lcl, size, analysisNullUUID(t.UserID)))
+			ucl, lcl, size, nilUUID(t.UserID)))
 		return mapError(err, "SPC series")
 	})
 	return out, err
@@ -118,7 +123,7 @@ func analysisRowExists(ctx context.Context, tx pgx.Tx, field, msg, q string, arg
 		return err
 	}
 	if n == 0 {
-		return analysisFieldErr(spectra.CodeInvalid, field, msg)
+		return spectra.FieldErr(spectra.CodeInvalid, field, msg)
 	}
 	return nil
 }
@@ -277,7 +282,7 @@ func (db *DB) AcknowledgeAlert(ctx context.Context, t Tenant, id uuid.UUID, comm
 			return spectra.Errorf(spectra.CodeConflict, "the alert was already acknowledged")
 		}
 		a, err = scanAlert(tx.QueryRow(ctx, `UPDATE spc_alerts SET acknowledged_at = now(), acknowledged_by = $3, ack_comment = $4
-			WHERE organization_id = $1 AND id = $2 RETURNING `+alertColumns, t.OrgID, id, analysisNullUUID(t.UserID), comment))
+			WHERE organization_id = $1 AND id = $2 RETURNING `+alertColumns, t.OrgID, id, nilUUID(t.UserID), comment))
 		return mapError(err, "SPC alert")
 	})
 	return a, err

@@ -277,14 +277,11 @@ func (r Run) Actions(p Principal) []RunAction {
 // recipe on a sample in status sample: CodeConflict naming recipe_id or
 // sample_id otherwise.
 func CheckRunPlan(recipe MethodStatus, sample SampleStatus) error {
-	field := func(f, msg string) error {
-		return &Error{Code: CodeConflict, Message: f + " " + msg, Fields: []FieldError{{Field: f, Message: msg}}}
-	}
 	if recipe != MethodStatusApproved {
-		return field("recipe_id", "the recipe is "+string(recipe)+"; only an approved recipe can be run")
+		return FieldErr(CodeConflict, "recipe_id", "the recipe is "+string(recipe)+"; only an approved recipe can be run")
 	}
 	if sample.Final() {
-		return field("sample_id", "the sample is "+string(sample))
+		return FieldErr(CodeConflict, "sample_id", "the sample is "+string(sample))
 	}
 	return nil
 }

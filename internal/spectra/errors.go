@@ -57,6 +57,13 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// FieldErr is an error of code about one field: its message is the
+// field and msg ("recipe_id the recipe is retired"), and its one field
+// error names it.
+func FieldErr(code Code, field, msg string) *Error {
+	return &Error{Code: code, Message: field + " " + msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
 // ErrorCode returns the code of err's *Error, or CodeInternal.
 func ErrorCode(err error) Code {
 	var e *Error
