@@ -21,8 +21,7 @@ type listRecipesInput struct {
 // recipeAPI serves the shared life of recipe revisions (revisions.go).
 var recipeAPI = revisionAPI[spectra.Recipe, spectra.RecipeApproval, recipeApprovedBody]{
 	what: "recipe", aWhat: "A recipe", slug: "recipe", path: "/api/lims/recipes",
-	readPerm: spectra.PermRecipeRead, draftPerm: spectra.PermRecipeDraft, approvePerm: spectra.PermRecipeApprove,
-	store: (*postgres.DB).Recipes,
+	kind: spectra.RecipeKind, store: (*postgres.DB).Recipes,
 	approved: func(r spectra.Recipe, a spectra.RecipeApproval) recipeApprovedBody {
 		return recipeApprovedBody{Recipe: r, Approval: a}
 	},

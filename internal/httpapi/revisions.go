@@ -17,13 +17,11 @@ import (
 
 // revisionAPI is one kind of revisioned document as the API serves it.
 type revisionAPI[T spectra.Revisioned, A, B any] struct {
-	what  string // the kind in messages and summaries: "recipe", "SOP"
-	aWhat string // the same with its article, capitalized: "A recipe", "An SOP"
-	slug  string // the kind in operation ids: "recipe" (list-recipes, approve-recipe)
-	path  string // the collection: "/api/lims/recipes"
-	// The permissions to read, to draft (and start new versions), to
-	// approve (and retire).
-	readPerm, draftPerm, approvePerm spectra.Permission
+	what  string               // the kind in messages and summaries: "recipe", "SOP"
+	aWhat string               // the same with its article, capitalized: "A recipe", "An SOP"
+	slug  string               // the kind in operation ids: "recipe" (list-recipes, approve-recipe)
+	path  string               // the collection: "/api/lims/recipes"
+	kind  spectra.RevisionKind // the permissions to read, draft and approve: the domain's
 
 	store    func(*postgres.DB) postgres.Revisions[T, A]
 	approved func(T, A) B // the body an approval answers with
@@ -38,7 +36,7 @@ func addRevisionRoutes[T spectra.Revisioned, A, B, LI, CI, UI any](s *server, k 
 	list func(context.Context, *LI) (*listOutput[T], error),
 	create func(context.Context, *CI) (*revisionOutput[T], error),
 	update func(context.Context, *UI) (*revisionOutput[T], error)) {
-	read, draft, approve := k.readPerm, k.draftPerm, k.approvePerm
+	read, draft, approve := k.kind.Read, k.kind.Draft, k.kind.Approve
 	one := k.path + "/{id}"
 	register(s, Route{Method: http.MethodGet, Path: k.path, Permission: read,
 		OperationID: "list-" + k.slug + "s", Summary: "List " + k.what + " revisions, newest first"}, list)
@@ -68,7 +66,7 @@ type revisionOutput[T spectra.Revisioned] struct {
 // allows them.
 func outRevision[T spectra.Revisioned](ctx context.Context, x T) *revisionOutput[T] {
 	p, _ := PrincipalFrom(ctx)
-	return &revisionOutput[T]{ETag: etag(x.Head().Version), Body: spectra.WithActions(x, p)}
+	return &revisionOutput[T]{ETag: etag(spectra.Head(x).Version), Body: spectra.WithActions(x, p)}
 }
 
 type approvedOutput[B any] struct {
@@ -163,7 +161,7 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 				if err != nil {
 					return 0, err
 				}
-				h := cur.Head()
+				h := spectra.Head(cur)
 				if err := h.Status.CanApprove(); err != nil {
 					return 0, err
 				}
@@ -183,7 +181,7 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 			return nil, err
 		}
 		p, _ := PrincipalFrom(ctx)
-		return &approvedOutput[B]{ETag: etag(approved.Head().Version), Body: k.approved(spectra.WithActions(approved, p), a)}, nil
+		return &approvedOutput[B]{ETag: etag(spectra.Head(approved).Version), Body: k.approved(spectra.WithActions(approved, p), a)}, nil
 	}
 }
 

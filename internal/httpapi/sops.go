@@ -22,8 +22,7 @@ type listSOPsInput struct {
 // sopAPI serves the shared life of SOP revisions (revisions.go).
 var sopAPI = revisionAPI[spectra.SOP, spectra.SOPApproval, sopApprovedBody]{
 	what: "SOP", aWhat: "An SOP", slug: "sop", path: "/api/lims/sops",
-	readPerm: spectra.PermSOPRead, draftPerm: spectra.PermSOPDraft, approvePerm: spectra.PermSOPApprove,
-	store: (*postgres.DB).SOPs,
+	kind: spectra.SOPKind, store: (*postgres.DB).SOPs,
 	approved: func(x spectra.SOP, a spectra.SOPApproval) sopApprovedBody {
 		return sopApprovedBody{SOP: x, Approval: a}
 	},

@@ -49,10 +49,9 @@ var recipeKind = &revisionKind[spectra.Recipe, spectra.RecipeApproval]{
 		return []any{r.Name, r.Description, jsonb(r.Parameters), r.InstrumentKinds}
 	},
 	signed: func(r spectra.Recipe) spectra.SignedContent { return r.SignedContent() },
-	approvalDest: func(a *spectra.RecipeApproval) ([]any, **spectra.MethodSignature) {
-		return []any{&a.ID, &a.RecipeID, &a.ApproverID, &a.ApproverEmail, &a.ApproverName, &a.ApproverRole, &a.Comment, &a.ApprovedAt}, &a.Signature
+	approval: func(a *spectra.RecipeApproval) (*uuid.UUID, *spectra.MethodApproval) {
+		return &a.RecipeID, &a.MethodApproval
 	},
-	approvalID: func(a spectra.RecipeApproval) uuid.UUID { return a.ID },
 }
 
 // Recipes is the life of recipe revisions: get, approve, retire, new

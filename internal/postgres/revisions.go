@@ -39,11 +39,15 @@ type revisionKind[T spectra.Revisioned, A any] struct {
 	copyArgs func(T) []any
 	// signed is what an approval signature covers.
 	signed func(T) spectra.SignedContent
-	// approvalDest points at an approval's own columns (id, the revision,
-	// approver id, email, name, role, comment, approved at) and at its
-	// signature; approvalID is its id.
-	approvalDest func(*A) ([]any, **spectra.MethodSignature)
-	approvalID   func(A) uuid.UUID
+	// approval points into an approval: at the revision it approves and at
+	// the shared part (id, approver, comment, time, signature).
+	approval func(*A) (*uuid.UUID, *spectra.MethodApproval)
+}
+
+// approvalID is approval a's id.
+func (k *revisionKind[T, A]) approvalID(a A) uuid.UUID {
+	_, m := k.approval(&a)
+	return m.ID
 }
 
 // Revisions is the life of one kind of revisioned document:
@@ -84,7 +88,7 @@ func (k *revisionKind[T, A]) lockDraft(ctx context.Context, tx pgx.Tx, org, id u
 	if err != nil {
 		return cur, err
 	}
-	h := cur.Head()
+	h := spectra.Head(cur)
 	if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, version); err != nil {
 		return cur, err
 	}
@@ -106,7 +110,7 @@ func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, ve
 		if err != nil {
 			return err
 		}
-		h := cur.Head()
+		h := spectra.Head(cur)
 		if err := h.Status.CanApprove(); err != nil {
 			return err
 		}
@@ -148,7 +152,7 @@ func (r Revisions[T, A]) Retire(ctx context.Context, t Tenant, id uuid.UUID, ifM
 		if err != nil {
 			return err
 		}
-		h := cur.Head()
+		h := spectra.Head(cur)
 		if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, 0); err != nil {
 			return err
 		}
@@ -177,7 +181,7 @@ func (r Revisions[T, A]) NewVersion(ctx context.Context, t Tenant, id uuid.UUID)
 		if err != nil {
 			return err
 		}
-		h := src.Head()
+		h := spectra.Head(src)
 		if err := h.Status.CanVersion(); err != nil {
 			return err
 		}
@@ -240,18 +244,18 @@ func (k *revisionKind[T, A]) listApprovals(ctx context.Context, tx pgx.Tx, org u
 		LEFT JOIN users u ON u.id = a.approver_id
 		LEFT JOIN signatures s ON s.organization_id = a.organization_id AND s.id = a.signature_id
 		WHERE a.organization_id = $1 AND a.`+k.ref+` = $2 AND a.id < $3
-		ORDER BY a.id DESC LIMIT $4`, org, x.Head().ID, p.KeysetBound(), p.Limit+1)
+		ORDER BY a.id DESC LIMIT $4`, org, spectra.Head(x).ID, p.KeysetBound(), p.Limit+1)
 	if err != nil {
 		return nil, err
 	}
 	content := k.signed(x)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (A, error) {
 		var a A
-		dest, signature := k.approvalDest(&a)
-		sig, err := scanMethodApproval(row, dest...)
+		ref, m := k.approval(&a)
+		sig, err := scanMethodApproval(row, &m.ID, ref, &m.ApproverID, &m.ApproverEmail, &m.ApproverName, &m.ApproverRole, &m.Comment, &m.ApprovedAt)
 		if sig != nil {
 			sig.Matches = spectra.SignatureMatches(sig.Scheme, sig.stored, content)
-			*signature = &sig.MethodSignature
+			m.Signature = &sig.MethodSignature
 		}
 		return a, err
 	})

@@ -46,10 +46,7 @@ var sopKind = &revisionKind[spectra.SOP, spectra.SOPApproval]{
 	copied:   "code, title, body_markdown",
 	copyArgs: func(s spectra.SOP) []any { return []any{s.Code, s.Title, s.BodyMarkdown} },
 	signed:   func(s spectra.SOP) spectra.SignedContent { return s.SignedContent() },
-	approvalDest: func(a *spectra.SOPApproval) ([]any, **spectra.MethodSignature) {
-		return []any{&a.ID, &a.SOPID, &a.ApproverID, &a.ApproverEmail, &a.ApproverName, &a.ApproverRole, &a.Comment, &a.ApprovedAt}, &a.Signature
-	},
-	approvalID: func(a spectra.SOPApproval) uuid.UUID { return a.ID },
+	approval: func(a *spectra.SOPApproval) (*uuid.UUID, *spectra.MethodApproval) { return &a.SOPID, &a.MethodApproval },
 }
 
 // SOPs is the life of SOP revisions: get, approve, retire, new version,

@@ -114,9 +114,6 @@ type Recipe struct {
 	RevisionState
 }
 
-// Head is what r's life as a revision reads.
-func (r Recipe) Head() RevisionHead { return headOf(r.RevisionKey, r.RevisionState) }
-
 // Kind is the recipes' permissions.
 func (Recipe) Kind() RevisionKind { return RecipeKind }
 

@@ -11,17 +11,26 @@ import (
 // over the revision's signed content; a change to an approved revision is
 // a new revision.
 
-// Revisioned is a revision of a revisioned document: Recipe, SOP.
+// Revisioned is a revision of a revisioned document: Recipe, SOP. A type
+// is one by embedding RevisionKey and RevisionState (whose methods it then
+// has) and naming its RevisionKind.
 type Revisioned interface {
-	Head() RevisionHead
+	revisionKey() RevisionKey
+	revisionState() RevisionState
 	Kind() RevisionKind
+}
+
+// Head is what the shared life reads of revision x.
+func Head(x Revisioned) RevisionHead {
+	k, s := x.revisionKey(), x.revisionState()
+	return RevisionHead{ID: k.ID, LineageID: k.LineageID, Status: s.Status, Version: s.Version}
 }
 
 // WithActions is x with the actions principal p may take on it filled in
 // (RevisionKind.Actions); every answer of a revision carries them.
 func WithActions[T Revisioned](x T, p Principal) T {
 	// Every Revisioned embeds RevisionState, whose SetActions *T promotes.
-	any(&x).(interface{ SetActions([]RevisionAction) }).SetActions(x.Kind().Actions(p, x.Head().Status))
+	any(&x).(interface{ SetActions([]RevisionAction) }).SetActions(x.Kind().Actions(p, Head(x).Status))
 	return x
 }
 
@@ -34,9 +43,7 @@ type RevisionKey struct {
 	Revision  int       `json:"revision" doc:"The revision number, 1 for the first; unique within the lineage (and, for an SOP, its code)."`
 }
 
-func headOf(k RevisionKey, s RevisionState) RevisionHead {
-	return RevisionHead{ID: k.ID, LineageID: k.LineageID, Status: s.Status, Version: s.Version}
-}
+func (k RevisionKey) revisionKey() RevisionKey { return k }
 
 // RevisionState is where a revision is in its life and who moved it
 // there: the fields every revisioned document has after its content.
@@ -53,6 +60,8 @@ type RevisionState struct {
 	// (RevisionKind.Actions), filled in for each answer.
 	AllowedActions []RevisionAction `json:"actions" nullable:"false" enum:"edit,approve,retire,new_version" doc:"What the caller may do to the revision now, for their role and its status; a client offers exactly these."`
 }
+
+func (s RevisionState) revisionState() RevisionState { return s }
 
 // SetActions fills in the allowed actions of an answer.
 func (s *RevisionState) SetActions(a []RevisionAction) { s.AllowedActions = a }
@@ -126,16 +135,17 @@ const (
 var RevisionActions = []RevisionAction{RevisionEdit, RevisionApprove, RevisionRetire, RevisionNewVersion}
 
 // RevisionKind is what differs between the kinds of revisioned document
-// in their shared life: the permission to draft (edit, start versions) and
-// to approve (approve, retire).
+// in their shared life: the permissions to read, to draft (edit, start
+// versions) and to approve (approve, retire). The routes and the actions
+// both read them.
 type RevisionKind struct {
-	Draft, Approve Permission
+	Read, Draft, Approve Permission
 }
 
 // The revisioned kinds.
 var (
-	RecipeKind = RevisionKind{Draft: PermRecipeDraft, Approve: PermRecipeApprove}
-	SOPKind    = RevisionKind{Draft: PermSOPDraft, Approve: PermSOPApprove}
+	RecipeKind = RevisionKind{Read: PermRecipeRead, Draft: PermRecipeDraft, Approve: PermRecipeApprove}
+	SOPKind    = RevisionKind{Read: PermSOPRead, Draft: PermSOPDraft, Approve: PermSOPApprove}
 )
 
 // Check says whether principal p may do a to a revision in status s:

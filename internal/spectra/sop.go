@@ -15,9 +15,6 @@ type SOP struct {
 	RevisionState
 }
 
-// Head is what s's life as a revision reads.
-func (s SOP) Head() RevisionHead { return headOf(s.RevisionKey, s.RevisionState) }
-
 // Kind is the SOPs' permissions.
 func (SOP) Kind() RevisionKind { return SOPKind }
 
