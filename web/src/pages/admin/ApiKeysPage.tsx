@@ -10,7 +10,6 @@ import { useForm } from 'react-hook-form';
 import { $api, api } from '../../api/client';
 import { adminQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { useAuth } from '../../auth/context';
 import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
@@ -21,9 +20,9 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { applyServerErrors } from '../../forms/serverErrors';
 import { AdminNav, grantableRoles, type Role } from './AdminNav';
+import type { APIKey, ApiKeyCreated } from '../../api/types';
 
-type APIKey = components['schemas']['APIKey'];
-type Created = components['schemas']['ApiKeyCreated'];
+type Created = ApiKeyCreated;
 interface KeyValues {
   name: string;
   role: Role;

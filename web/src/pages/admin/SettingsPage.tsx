@@ -4,15 +4,15 @@ import { useForm } from 'react-hook-form';
 import { $api, api } from '../../api/client';
 import { adminQueries, calibrationQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { applyServerErrors } from '../../forms/serverErrors';
 import { AdminNav } from './AdminNav';
+import type { OrgSettings } from '../../api/types';
 
-type Settings = components['schemas']['OrgSettings'];
+type Settings = OrgSettings;
 interface SettingsValues {
   name: string;
   calibration_warning_days: number;

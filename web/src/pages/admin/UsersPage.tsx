@@ -4,8 +4,7 @@ import { useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { adminQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
-import type { InvitationCreated } from '../../api/types';
+import type { InvitationCreated, Member } from '../../api/types';
 import { useAuth } from '../../auth/context';
 import { Badge } from '../../components/Badge';
 import { ListResults } from '../../components/ListPage';
@@ -15,7 +14,6 @@ import { formatTime } from '../../components/time';
 import { AdminNav, grantableRoles, roles, type Role } from './AdminNav';
 import { InvitationList, InviteForm, NewInvitation } from './Invitations';
 
-type Member = components['schemas']['Member'];
 function UserRow({ member, onChanged }: { member: Member; onChanged: () => Promise<unknown> }) {
   const { me } = useAuth();
   const [resetting, setResetting] = useState(false);

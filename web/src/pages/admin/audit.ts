@@ -1,6 +1,6 @@
-import type { components } from '../../api/schema';
+import type { AuditEntry } from '../../api/types';
 
-export type AuditEntry = components['schemas']['AuditEntry'];
+export type { AuditEntry };
 
 export interface Change {
   field: string;

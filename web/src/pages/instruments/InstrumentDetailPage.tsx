@@ -4,7 +4,6 @@ import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { calibrationQueries, instrumentQueries, invalidate } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
@@ -15,8 +14,8 @@ import { CalibrationForm } from './CalibrationForm';
 import { daysLeftText } from './calibrationText';
 import { InstrumentForm, type InstrumentValues } from './InstrumentForm';
 import './instruments.css';
+import type { Instrument } from '../../api/types';
 
-type Instrument = components['schemas']['Instrument'];
 
 function Details({ instrument }: { instrument: Instrument }) {
   const status = $api.useQuery('get', '/api/analysis/calibrations/status');

@@ -1,11 +1,10 @@
 import { useForm } from 'react-hook-form';
-import type { components } from '../../api/schema';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { applyServerErrors } from '../../forms/serverErrors';
+import type { Instrument, InstrumentBody } from '../../api/types';
 
-type Instrument = components['schemas']['Instrument'];
-export type InstrumentValues = Required<components['schemas']['InstrumentBody']>;
+export type InstrumentValues = Required<InstrumentBody>;
 
 const fields = ['name', 'kind', 'serial', 'location', 'status', 'calibration_required'] as const;
 const statuses: InstrumentValues['status'][] = ['active', 'maintenance', 'retired'];

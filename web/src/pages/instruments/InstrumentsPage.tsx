@@ -5,7 +5,6 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { calibrationQueries, instrumentQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { DataTable } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
@@ -16,11 +15,11 @@ import { formatTime } from '../../components/time';
 import { daysLeftText } from './calibrationText';
 import { InstrumentForm, type InstrumentValues } from './InstrumentForm';
 import './instruments.css';
+import type { Instrument, InstrumentCalibration } from '../../api/types';
 
-type S = components['schemas'];
 interface Row {
-  instrument: S['Instrument'];
-  calibration?: S['InstrumentCalibration'];
+  instrument: Instrument;
+  calibration?: InstrumentCalibration;
 }
 
 const PAGE_SIZE = 25;

@@ -3,14 +3,13 @@ import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { modelQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
+import type { Model } from '../../api/types';
 
-type Model = components['schemas']['Model'];
 type ModelStatus = Model['status'];
 
 // The model's life, as the server enforces it: draft → validated →

@@ -1,13 +1,13 @@
 import { Link, useSearchParams } from 'react-router';
 import { $api } from '../../api/client';
-import type { components } from '../../api/schema';
 import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { Pager, useCursor } from '../../components/Pager';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
+import type { Model } from '../../api/types';
 
-type ModelStatus = components['schemas']['Model']['status'];
+type ModelStatus = Model['status'];
 export const modelStatuses: ModelStatus[] = ['draft', 'validated', 'deployed', 'retired'];
 
 /** The ML registry: models (filter by status, search) and feature sets. */

@@ -5,7 +5,6 @@ import { Link, useNavigate } from 'react-router';
 import { $api, api } from '../../api/client';
 import { runQueries } from '../../api/queries';
 import { toProblem, unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { Badge } from '../../components/Badge';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
@@ -15,9 +14,8 @@ import { applyServerErrors } from '../../forms/serverErrors';
 import { Lockout } from './Lockout';
 import { lockoutInstruments, type LapsedInstrument } from './lockout';
 import '../instruments/instruments.css';
+import type { CreateRunInputBody, Recipe, RecipeParam } from '../../api/types';
 
-type Recipe = components['schemas']['Recipe'];
-type RecipeParam = components['schemas']['RecipeParam'];
 
 interface RunValues {
   recipe_id: string;
@@ -82,7 +80,7 @@ export default function NewRunPage() {
   const kinds = new Set((recipe?.instrument_kinds ?? []).map((k) => k.toLowerCase()));
 
   const create = useMutation({
-    mutationFn: async (body: components['schemas']['CreateRunInputBody']) => unwrap(await api.POST('/api/analysis/runs', { body })),
+    mutationFn: async (body: CreateRunInputBody) => unwrap(await api.POST('/api/analysis/runs', { body })),
   });
 
   const submit = form.handleSubmit(async (v) => {

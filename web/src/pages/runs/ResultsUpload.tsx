@@ -2,10 +2,9 @@ import { useMutation } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { toProblem, unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
+import type { Problem, SPCAlert } from '../../api/types';
 
-type Problem = components['schemas']['Problem'];
-type Alert = components['schemas']['SPCAlert'];
+type Alert = SPCAlert;
 
 /**
  * Uploads a CSV of results (header metric,value,unit[,device_id,measured_at])

@@ -2,12 +2,11 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { Lockout } from './Lockout';
 import { lockoutInstruments, type LapsedInstrument } from './lockout';
+import type { RunDetail } from '../../api/types';
 
-type RunDetail = components['schemas']['RunDetail'];
 type Action = 'start' | 'complete' | 'fail' | 'abort';
 
 const labels: Record<Action, string> = { start: 'Start', complete: 'Complete', fail: 'Fail', abort: 'Abort' };

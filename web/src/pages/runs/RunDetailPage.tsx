@@ -10,7 +10,6 @@ import { Link, useParams } from 'react-router';
 import { $api } from '../../api/client';
 import { runQueries } from '../../api/queries';
 import { toProblem } from '../../api/problem';
-import type { components } from '../../api/schema';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { useAuth } from '../../auth/context';
 import { DataTable } from '../../components/DataTable';
@@ -22,9 +21,8 @@ import { downloadCsvReport, openHtmlReport } from './report';
 import { ResultsUpload } from './ResultsUpload';
 import { RunActions } from './RunActions';
 import '../instruments/instruments.css';
+import type { Result } from '../../api/types';
 
-type S = components['schemas'];
-type Result = S['Result'];
 const rcol = createColumnHelper<Result>();
 const resultColumns = [
   rcol.accessor('metric', { header: 'Metric' }),

@@ -1,6 +1,6 @@
-import type { components } from '../../api/schema';
+import type { LapsedInstrument } from '../../api/types';
 
-export type LapsedInstrument = components['schemas']['LapsedInstrument'];
+export type { LapsedInstrument };
 
 /**
  * The instruments of a calibration-lockout 409 (POST /runs, POST

@@ -2,14 +2,13 @@ import { useMutation } from '@tanstack/react-query';
 import { useForm, type FieldValues, type Path, type UseFormSetError } from 'react-hook-form';
 import { api } from '../../api/client';
 import { toProblem, unwrap } from '../../api/problem';
-import type { components } from '../../api/schema';
-import type { Device, Sample, SampleStatus } from '../../api/types';
+import type { Device, EditSampleStatusInputBody, Sample, SampleStatus } from '../../api/types';
 import { Field } from '../../components/Field';
 import { FormError } from '../../components/FormError';
 import { FormActions } from '../../components/FormActions';
 import { applyServerErrors } from '../../forms/serverErrors';
 
-type EditSampleStatusBody = components['schemas']['EditSampleStatusInputBody'];
+type EditSampleStatusBody = EditSampleStatusInputBody;
 
 /**
  * applyServerErrors, and for a conflict (409: a duplicate name, a stale

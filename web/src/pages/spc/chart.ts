@@ -1,9 +1,6 @@
-import type { components } from '../../api/schema';
+import type { SPCAlert, SPCPoint, SPCSeries } from '../../api/types';
 
-type S = components['schemas'];
-export type SPCPoint = S['SPCPoint'];
-export type SPCAlert = S['SPCAlert'];
-export type SPCSeries = S['SPCSeries'];
+export type { SPCAlert, SPCPoint, SPCSeries };
 
 /** One point on the control chart. */
 export interface ChartPoint {
