@@ -276,3 +276,6 @@ func writeProblem(log *slog.Logger, w http.ResponseWriter, r *http.Request, p *P
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(p) // the client went away; nothing left to tell it
 }
+
+// invalid is a 422 naming one field.
+func invalid(field, msg string) error { return spectra.FieldErr(spectra.CodeInvalid, field, msg) }

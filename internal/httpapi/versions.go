@@ -7,34 +7,9 @@ import (
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// Helpers every resource's handlers share: pages, lists, versions, field
-// errors.
-
-// The query parameters of every list (huma reads parameters only from an
-// input's own fields, so each list's input repeats these two):
-//
-//	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-//	Cursor string `query:"cursor" maxLength:"64"`
-func page(limit int, cursor string) (spectra.Page, error) { return spectra.NewPage(limit, cursor) }
-
-// listBody is the shape of every list: a page of items and the cursor of
-// the next page (null on the last).
-type listBody[T any] struct {
-	Items      []T     `json:"items" nullable:"false"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-func newList[T any](items []T, cursor string) listBody[T] {
-	b := listBody[T]{Items: append([]T{}, items...)}
-	if cursor != "" {
-		b.NextCursor = &cursor
-	}
-	return b
-}
-
-type listOutput[T any] struct {
-	Body listBody[T]
-}
+// Optimistic concurrency at the edge: what an update names as the version
+// it replaces, and the ETag an answer carries. The comparison is the
+// store's (internal/postgres/version.go).
 
 // ifMatch reads an If-Match version ("3" or W/"3"); empty: no condition.
 func ifMatch(h string) (int, error) {
@@ -76,8 +51,3 @@ func updateVersion(ifMatchHeader string, bodyVersion int) (int, error) {
 
 // etag is the ETag of a row at version v; If-Match sends it back.
 func etag(v int) string { return strconv.Quote(strconv.Itoa(v)) }
-
-// invalid is a 422 naming one field.
-func invalid(field, msg string) error {
-	return &spectra.Error{Code: spectra.CodeInvalid, Message: field + " " + msg, Fields: []spectra.FieldError{{Field: field, Message: msg}}}
-}
