@@ -40,21 +40,9 @@ func (db *DB) ListCustody(ctx context.Context, t Tenant, f spectra.CustodyFilter
 	if f.SampleID != uuid.Nil {
 		w.and(`c.sample_id = ?`, f.SampleID)
 	}
-	q, args := w.query(custodyColumns, custodyFrom, "c.id DESC", p.Limit+1)
-	var out []spectra.CustodyEvent
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.CustodyEvent, error) { return scanCustody(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", mapError(err, "custody event")
-	}
-	out, cursor := next(out, p.Limit, func(e spectra.CustodyEvent) uuid.UUID { return e.ID })
-	return out, cursor, nil
+	out, cursor, err := listPage(ctx, db, t, p, w, custodyColumns, custodyFrom, "c.id DESC", scanCustody,
+		func(e spectra.CustodyEvent) uuid.UUID { return e.ID })
+	return out, cursor, mapError(err, "custody event")
 }
 
 // SampleCustody is a live sample's timeline: its events oldest first (by

@@ -274,13 +274,7 @@ func (db *DB) ExplainELNSearch(ctx context.Context, t Tenant, f spectra.ELNFilte
 
 // ELNEntry returns one entry.
 func (db *DB) ELNEntry(ctx context.Context, t Tenant, id uuid.UUID) (spectra.ELNEntry, error) {
-	var e spectra.ELNEntry
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		e, err = entry(ctx, tx, t.OrgID, id, false)
-		return err
-	})
-	return e, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.ELNEntry, error) { return entry(ctx, tx, t.OrgID, id, false) })
 }
 
 func entry(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (spectra.ELNEntry, error) {

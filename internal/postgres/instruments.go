@@ -36,32 +36,13 @@ func (db *DB) ListInstruments(ctx context.Context, t Tenant, f spectra.Instrumen
 	if f.Q != "" {
 		w.and(`(name ILIKE '%' || ? || '%' OR serial ILIKE '%' || ? || '%')`, escapeLike(f.Q))
 	}
-	q, args := w.query(instrumentColumns, "instruments", "id DESC", p.Limit+1)
-	var items []spectra.Instrument
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.Instrument, error) { return scanInstrument(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	items, cursor := next(items, p.Limit, func(i spectra.Instrument) uuid.UUID { return i.ID })
-	return items, cursor, nil
+	return listPage(ctx, db, t, p, w, instrumentColumns, "instruments", "id DESC", scanInstrument,
+		func(i spectra.Instrument) uuid.UUID { return i.ID })
 }
 
 // Instrument returns one instrument (CodeNotFound if missing or deleted).
 func (db *DB) Instrument(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Instrument, error) {
-	var i spectra.Instrument
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		i, err = instrument(ctx, tx, t.OrgID, id, "")
-		return err
-	})
-	return i, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.Instrument, error) { return instrument(ctx, tx, t.OrgID, id, "") })
 }
 
 // instrument reads one instrument, with lock "" or a locking clause.
@@ -186,13 +167,7 @@ func (db *DB) ListCalibrations(ctx context.Context, t Tenant, instrumentID uuid.
 
 // Calibration returns one certificate.
 func (db *DB) Calibration(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Calibration, error) {
-	var c spectra.Calibration
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		c, err = calibration(ctx, tx, t.OrgID, id)
-		return err
-	})
-	return c, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.Calibration, error) { return calibration(ctx, tx, t.OrgID, id) })
 }
 
 func calibration(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.Calibration, error) {

@@ -53,13 +53,7 @@ func (db *DB) ListFeatureSets(ctx context.Context, t Tenant, fl spectra.FeatureS
 
 // FeatureSet returns one feature-set revision.
 func (db *DB) FeatureSet(ctx context.Context, t Tenant, id uuid.UUID) (spectra.FeatureSet, error) {
-	var f spectra.FeatureSet
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		f, err = featureSet(ctx, tx, t.OrgID, id, "")
-		return err
-	})
-	return f, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.FeatureSet, error) { return featureSet(ctx, tx, t.OrgID, id, "") })
 }
 
 // featureSet reads one revision, with lock "" or a locking clause.
@@ -177,13 +171,7 @@ func (db *DB) ListModels(ctx context.Context, t Tenant, fl spectra.ModelFilter, 
 
 // Model returns one model revision.
 func (db *DB) Model(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Model, error) {
-	var m spectra.Model
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		m, err = model(ctx, tx, t.OrgID, id, "")
-		return err
-	})
-	return m, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.Model, error) { return model(ctx, tx, t.OrgID, id, "") })
 }
 
 // model reads one revision, with lock "" or a locking clause.

@@ -38,13 +38,7 @@ func (db *DB) ListProjects(ctx context.Context, t Tenant, f spectra.ProjectFilte
 
 // Project returns one live project.
 func (db *DB) Project(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Project, error) {
-	var p spectra.Project
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		p, err = project(ctx, tx, t.OrgID, id, false)
-		return err
-	})
-	return p, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.Project, error) { return project(ctx, tx, t.OrgID, id, false) })
 }
 
 func project(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (spectra.Project, error) {

@@ -55,13 +55,7 @@ func (db *DB) ListRuns(ctx context.Context, t Tenant, f spectra.RunFilter, p Pag
 // RunDetail returns a run with its recipe and sample names, instruments
 // and their certificates, results and status history.
 func (db *DB) RunDetail(ctx context.Context, t Tenant, id uuid.UUID) (spectra.RunDetail, error) {
-	var d spectra.RunDetail
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		d, err = runDetail(ctx, tx, t.OrgID, id)
-		return err
-	})
-	return d, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.RunDetail, error) { return runDetail(ctx, tx, t.OrgID, id) })
 }
 
 func runDetail(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.RunDetail, error) {

@@ -49,13 +49,7 @@ func (db *DB) ListSamples(ctx context.Context, t Tenant, f spectra.SampleFilter,
 
 // Sample returns one live sample.
 func (db *DB) Sample(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Sample, error) {
-	var s spectra.Sample
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		s, err = sample(ctx, tx, t.OrgID, id, false)
-		return err
-	})
-	return s, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.Sample, error) { return sample(ctx, tx, t.OrgID, id, false) })
 }
 
 // sample reads a live sample; lock takes its row lock, which serializes
@@ -280,32 +274,14 @@ func (db *DB) ListDevices(ctx context.Context, t Tenant, f spectra.DeviceFilter,
 	if f.SampleID != uuid.Nil {
 		w.and(`w.sample_id = ?`, f.SampleID)
 	}
-	q, args := w.query(deviceColumns, deviceFrom, "d.id DESC", p.Limit+1)
-	var out []spectra.Device
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Device, error) { return scanDevice(r) })
-		return err
-	})
-	if err != nil {
-		return nil, "", mapError(err, "device")
-	}
-	out, cursor := next(out, p.Limit, func(d spectra.Device) uuid.UUID { return d.ID })
-	return out, cursor, nil
+	out, cursor, err := listPage(ctx, db, t, p, w, deviceColumns, deviceFrom, "d.id DESC", scanDevice,
+		func(d spectra.Device) uuid.UUID { return d.ID })
+	return out, cursor, mapError(err, "device")
 }
 
 // Device returns one live device.
 func (db *DB) Device(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Device, error) {
-	var d spectra.Device
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		d, err = device(ctx, tx, t.OrgID, id, false)
-		return err
-	})
-	return d, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.Device, error) { return device(ctx, tx, t.OrgID, id, false) })
 }
 
 func device(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (spectra.Device, error) {

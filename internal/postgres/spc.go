@@ -35,13 +35,7 @@ func (db *DB) ListSeries(ctx context.Context, t Tenant, metric string, p Page) (
 
 // Series returns one SPC series.
 func (db *DB) Series(ctx context.Context, t Tenant, id uuid.UUID) (spectra.SPCSeries, error) {
-	var s spectra.SPCSeries
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		var err error
-		s, err = series(ctx, tx, t.OrgID, id, "")
-		return err
-	})
-	return s, err
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.SPCSeries, error) { return series(ctx, tx, t.OrgID, id, "") })
 }
 
 func series(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock string) (spectra.SPCSeries, error) {
