@@ -113,9 +113,10 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	$(GO) test ./internal/httpapi -run '^$$' -fuzz FuzzParseResultsJSON -fuzztime $(FUZZTIME)
 
 .PHONY: bench
-bench: ## Go benchmarks, then the load generator against a fresh demo server
+bench: ## Go benchmarks, the load generator against a fresh demo server, and the API side by side with pgbench (PRODUCT.md §16)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	bench/run.sh -duration 10s -concurrency 8
+	bench/compare.sh -samples 1000000 -duration 10s -clients 8
 
 .PHONY: cover
 cover: ## Go test coverage of the server packages
