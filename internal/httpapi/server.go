@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"strings"
 	"time"
 
@@ -111,6 +112,9 @@ func newServer(d Deps) *server {
 		d.Version = "dev"
 	}
 	s.api = humago.New(s.mux, s.config(d.Version))
+	// Stored metadata passes through as its text; the document calls it
+	// what it is, an object.
+	s.api.OpenAPI().Components.Schemas.RegisterTypeAlias(reflect.TypeOf(spectra.JSONObject(nil)), reflect.TypeOf(map[string]any{}))
 	documentUUIDs(s.api)
 	s.routes = append(s.routes, docRoutes...)
 	s.addRoutes()

@@ -24,7 +24,7 @@ var errBadCredentials = &spectra.Error{Code: spectra.CodeUnauthenticated, Messag
 // authTx runs fn as spectra_auth: it may read users, organizations and
 // memberships across organizations, and record login attempts.
 func (db *DB) authTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	begin := "BEGIN; SET LOCAL ROLE spectra_auth; " + db.timeouts.setLocal()
+	begin := "BEGIN; SET LOCAL ROLE " + AuthRole + "; " + db.timeouts.setLocal()
 	return db.unavailable(ctx, pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: begin}, fn))
 }
 
@@ -61,15 +61,23 @@ func (db *DB) account(ctx context.Context, where string, arg any) (spectra.Accou
 	return a, err
 }
 
-func memberships(ctx context.Context, tx pgx.Tx, user uuid.UUID) ([]spectra.Membership, error) {
-	rows, err := tx.Query(ctx, `
+// membershipsSQL lists user $1's active memberships, oldest first: a
+// cross-organization read, as spectra_auth.
+const membershipsSQL = `
 		SELECT o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds, m.role
 		  FROM memberships m JOIN organizations o ON o.id = m.organization_id
 		 WHERE m.user_id = $1 AND m.active AND m.deleted_at IS NULL AND o.deleted_at IS NULL
-		 ORDER BY m.created_at, o.slug`, user)
+		 ORDER BY m.created_at, o.slug`
+
+func memberships(ctx context.Context, tx pgx.Tx, user uuid.UUID) ([]spectra.Membership, error) {
+	rows, err := tx.Query(ctx, membershipsSQL, user)
 	if err != nil {
 		return nil, err
 	}
+	return collectMemberships(rows)
+}
+
+func collectMemberships(rows pgx.Rows) ([]spectra.Membership, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Membership, error) {
 		var m spectra.Membership
 		var access, refresh int
@@ -290,29 +298,31 @@ func (db *DB) APIKey(ctx context.Context, org, id uuid.UUID, hash []byte, reques
 	return k, err
 }
 
-// Profile returns the principal's user, organization and memberships (in
-// the request's tenant transaction, so a revoked principal gets an error).
+// Profile returns the principal's user, organization and memberships in
+// the request's tenant transaction (so a revoked principal gets an error),
+// in one round trip after its first: the profile, then, as spectra_auth
+// (a cross-organization read), the organizations the user may switch to,
+// sent as one pipeline.
 func (db *DB) Profile(ctx context.Context, p spectra.Principal, requestID string) (spectra.Profile, error) {
 	var pr spectra.Profile
 	err := db.InTenant(ctx, spectra.TenantOf(p, requestID), func(tx pgx.Tx) error {
-		var access, refresh int
-		err := tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.is_service, u.active,
+		b := &pgx.Batch{}
+		b.Queue(`SELECT u.id, u.email, u.display_name, u.is_service, u.active,
 				o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds
-			FROM users u, organizations o WHERE u.id = $1 AND o.id = $2`, p.UserID, p.OrgID).
-			Scan(&pr.User.ID, &pr.User.Email, &pr.User.Name, &pr.User.IsService, &pr.User.Active,
+			FROM users u, organizations o WHERE u.id = $1 AND o.id = $2`, p.UserID, p.OrgID).QueryRow(func(r pgx.Row) error {
+			var access, refresh int
+			err := r.Scan(&pr.User.ID, &pr.User.Email, &pr.User.Name, &pr.User.IsService, &pr.User.Active,
 				&pr.Org.ID, &pr.Org.Slug, &pr.Org.Name, &pr.Org.CalibrationWarningDays, &access, &refresh)
-		pr.Org.AccessTokenTTL, pr.Org.RefreshTokenTTL = time.Duration(access)*time.Second, time.Duration(refresh)*time.Second
-		return err
-	})
-	if err != nil {
-		return pr, err
-	}
-	// The other organizations the user belongs to (for switching): a
-	// cross-organization read, so as spectra_auth.
-	err = db.authTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		pr.Memberships, err = memberships(ctx, tx, p.UserID)
-		return err
+			pr.Org.AccessTokenTTL, pr.Org.RefreshTokenTTL = time.Duration(access)*time.Second, time.Duration(refresh)*time.Second
+			return err
+		})
+		b.Queue(`SELECT set_config('role', '` + AuthRole + `', true)`)
+		b.Queue(membershipsSQL, p.UserID).Query(func(rows pgx.Rows) error {
+			var err error
+			pr.Memberships, err = collectMemberships(rows)
+			return err
+		})
+		return tx.SendBatch(ctx, b).Close()
 	})
 	return pr, err
 }

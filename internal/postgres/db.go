@@ -22,6 +22,10 @@ import (
 // AppRole is the NOLOGIN, NOBYPASSRLS role every tenant transaction runs as.
 const AppRole = "spectra_app"
 
+// AuthRole is the one role that reads across organizations: logins,
+// memberships, sessions (authTx, and Profile's memberships).
+const AuthRole = "spectra_auth"
+
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	pool     *pgxpool.Pool

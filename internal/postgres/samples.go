@@ -19,7 +19,7 @@ const sampleColumns = `s.id, s.barcode, s.name, s.material, s.project_id, s.stat
 
 func scanSample(r pgx.Row) (spectra.Sample, error) {
 	var s spectra.Sample
-	err := r.Scan(&s.ID, &s.Barcode, &s.Name, &s.Material, &s.ProjectID, &s.Status, &s.Location, &s.Holder, &s.Metadata,
+	err := r.Scan(&s.ID, &s.Barcode, &s.Name, &s.Material, &s.ProjectID, &s.Status, &s.Location, &s.Holder, (*[]byte)(&s.Metadata),
 		&s.CreatedBy, &s.CreatedAt, &s.UpdatedAt, &s.Version)
 	return s, err
 }
@@ -203,7 +203,7 @@ const waferColumns = `w.id, w.sample_id, w.label, w.diameter_mm::float8, w.notes
 
 func scanWafer(r pgx.Row) (spectra.Wafer, error) {
 	var w spectra.Wafer
-	err := r.Scan(&w.ID, &w.SampleID, &w.Label, &w.DiameterMM, &w.Notes, &w.Metadata, &w.CreatedBy, &w.CreatedAt, &w.UpdatedAt, &w.Version)
+	err := r.Scan(&w.ID, &w.SampleID, &w.Label, &w.DiameterMM, &w.Notes, (*[]byte)(&w.Metadata), &w.CreatedBy, &w.CreatedAt, &w.UpdatedAt, &w.Version)
 	return w, err
 }
 
@@ -261,7 +261,7 @@ const deviceColumns = `d.id, d.wafer_id, w.sample_id, d.name, d.kind, d.position
 
 func scanDevice(r pgx.Row) (spectra.Device, error) {
 	var d spectra.Device
-	err := r.Scan(&d.ID, &d.WaferID, &d.SampleID, &d.Name, &d.Kind, &d.Position, &d.Metadata, &d.CreatedBy, &d.CreatedAt, &d.UpdatedAt, &d.Version)
+	err := r.Scan(&d.ID, &d.WaferID, &d.SampleID, &d.Name, &d.Kind, &d.Position, (*[]byte)(&d.Metadata), &d.CreatedBy, &d.CreatedAt, &d.UpdatedAt, &d.Version)
 	return d, err
 }
 

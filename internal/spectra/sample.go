@@ -118,19 +118,19 @@ func (s Sample) Actions(p Principal) []SampleAction {
 
 // Sample is one physical specimen, found by its barcode.
 type Sample struct {
-	ID        uuid.UUID      `json:"id"`
-	Barcode   string         `json:"barcode" doc:"Unique in the organization."`
-	Name      string         `json:"name"`
-	Material  string         `json:"material"`
-	ProjectID *uuid.UUID     `json:"project_id" nullable:"true" doc:"The project the sample belongs to, if any."`
-	Status    SampleStatus   `json:"status" enum:"registered,in_use,stored,checked_out,consumed,disposed"`
-	Location  string         `json:"location"`
-	Holder    string         `json:"holder" doc:"Who holds the sample now: set by custody events, never written directly."`
-	Metadata  map[string]any `json:"metadata"`
-	CreatedBy *uuid.UUID     `json:"created_by" nullable:"true"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
-	Version   int            `json:"version" doc:"The sample's version, for If-Match."`
+	ID        uuid.UUID    `json:"id"`
+	Barcode   string       `json:"barcode" doc:"Unique in the organization."`
+	Name      string       `json:"name"`
+	Material  string       `json:"material"`
+	ProjectID *uuid.UUID   `json:"project_id" nullable:"true" doc:"The project the sample belongs to, if any."`
+	Status    SampleStatus `json:"status" enum:"registered,in_use,stored,checked_out,consumed,disposed"`
+	Location  string       `json:"location"`
+	Holder    string       `json:"holder" doc:"Who holds the sample now: set by custody events, never written directly."`
+	Metadata  JSONObject   `json:"metadata"`
+	CreatedBy *uuid.UUID   `json:"created_by" nullable:"true"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	Version   int          `json:"version" doc:"The sample's version, for If-Match."`
 	// AllowedActions is what the caller may do to the sample now
 	// (Actions), filled in for each answer.
 	AllowedActions []SampleAction `json:"actions" nullable:"false" enum:"edit,update_status,record_custody,add_wafer,delete" doc:"What the caller may do to the sample now, for their role and the sample's status; a client offers exactly these."`
@@ -182,16 +182,16 @@ func CheckSampleStatus(from, to SampleStatus) error {
 
 // Wafer is one wafer of a sample.
 type Wafer struct {
-	ID         uuid.UUID      `json:"id"`
-	SampleID   uuid.UUID      `json:"sample_id"`
-	Label      string         `json:"label" doc:"Unique within the sample, e.g. W1."`
-	DiameterMM *float64       `json:"diameter_mm" nullable:"true" doc:"In millimetres, if known."`
-	Notes      string         `json:"notes"`
-	Metadata   map[string]any `json:"metadata"`
-	CreatedBy  *uuid.UUID     `json:"created_by" nullable:"true"`
-	CreatedAt  time.Time      `json:"created_at"`
-	UpdatedAt  time.Time      `json:"updated_at"`
-	Version    int            `json:"version"`
+	ID         uuid.UUID  `json:"id"`
+	SampleID   uuid.UUID  `json:"sample_id"`
+	Label      string     `json:"label" doc:"Unique within the sample, e.g. W1."`
+	DiameterMM *float64   `json:"diameter_mm" nullable:"true" doc:"In millimetres, if known."`
+	Notes      string     `json:"notes"`
+	Metadata   JSONObject `json:"metadata"`
+	CreatedBy  *uuid.UUID `json:"created_by" nullable:"true"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	Version    int        `json:"version"`
 }
 
 // WaferDraft is a wafer as a client writes it.
@@ -204,17 +204,17 @@ type WaferDraft struct {
 
 // Device is one test structure on a wafer.
 type Device struct {
-	ID        uuid.UUID      `json:"id"`
-	WaferID   uuid.UUID      `json:"wafer_id"`
-	SampleID  uuid.UUID      `json:"sample_id" doc:"The sample the device's wafer belongs to."`
-	Name      string         `json:"name" doc:"Unique within the wafer, e.g. D1."`
-	Kind      string         `json:"kind" doc:"e.g. diode, transistor, TLM."`
-	Position  string         `json:"position" doc:"Where on the wafer, e.g. a die coordinate."`
-	Metadata  map[string]any `json:"metadata"`
-	CreatedBy *uuid.UUID     `json:"created_by" nullable:"true"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
-	Version   int            `json:"version" doc:"The device's version, for If-Match."`
+	ID        uuid.UUID  `json:"id"`
+	WaferID   uuid.UUID  `json:"wafer_id"`
+	SampleID  uuid.UUID  `json:"sample_id" doc:"The sample the device's wafer belongs to."`
+	Name      string     `json:"name" doc:"Unique within the wafer, e.g. D1."`
+	Kind      string     `json:"kind" doc:"e.g. diode, transistor, TLM."`
+	Position  string     `json:"position" doc:"Where on the wafer, e.g. a die coordinate."`
+	Metadata  JSONObject `json:"metadata"`
+	CreatedBy *uuid.UUID `json:"created_by" nullable:"true"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Version   int        `json:"version" doc:"The device's version, for If-Match."`
 }
 
 // DeviceDraft is a device as a client writes it. WaferID is read only on
