@@ -3,29 +3,12 @@ package httpapi
 import (
 	"context"
 
-	"github.com/google/uuid"
-
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // Recipes (/api/lims/recipes): what is a recipe's own — its list filters,
 // fields, create and edit. Get, approval with an e-signature, retirement,
 // new versions and approvals are the shared life (revisions.go).
-
-type listRecipesInput struct {
-	RevisionListParams
-	Q string `query:"q" maxLength:"200" doc:"Part of the name."`
-}
-
-// recipeAPI serves the shared life of recipe revisions (revisions.go).
-var recipeAPI = revisionAPI[spectra.Recipe, spectra.RecipeApproval, recipeApprovedBody]{
-	what: "recipe", aWhat: "A recipe", slug: "recipe", path: "/api/lims/recipes",
-	kind: spectra.RecipeKind, store: (*postgres.DB).Recipes,
-	approved: func(r spectra.Recipe, a spectra.RecipeApproval) recipeApprovedBody {
-		return recipeApprovedBody{Recipe: r, Approval: a}
-	},
-}
 
 // recipeFields are what a client writes of a recipe. An update (PUT)
 // replaces the whole content, so an omitted field becomes empty, and adds
@@ -52,19 +35,9 @@ func (f recipeFields) draft() (spectra.RecipeDraft, error) {
 	return d, d.Validate()
 }
 
-type createRecipeInput struct {
-	Body recipeFields
-}
-
-type updateRecipeInput struct {
-	ID      uuid.UUID `path:"id"`
-	IfMatch string    `header:"If-Match" doc:"The ETag of the recipe as last read; a stale one answers 412."`
-	Body    recipeUpdateFields
-}
-
-type recipeApprovedBody struct {
-	Recipe   spectra.Recipe         `json:"recipe"`
-	Approval spectra.RecipeApproval `json:"approval"`
+type listRecipesInput struct {
+	RevisionListParams
+	Q string `query:"q" maxLength:"200" doc:"Part of the name."`
 }
 
 func (s *server) listRecipes(ctx context.Context, in *listRecipesInput) (*listOutput[spectra.Recipe], error) {
@@ -73,7 +46,7 @@ func (s *server) listRecipes(ctx context.Context, in *listRecipesInput) (*listOu
 	})
 }
 
-func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*revisionOutput[spectra.Recipe], error) {
+func (s *server) createRecipe(ctx context.Context, in *createRevisionInput[recipeFields]) (*revisionOutput[spectra.Recipe], error) {
 	d, err := in.Body.draft()
 	if err != nil {
 		return nil, err
@@ -85,7 +58,7 @@ func (s *server) createRecipe(ctx context.Context, in *createRecipeInput) (*revi
 	return outRevision(ctx, r), nil
 }
 
-func (s *server) updateRecipe(ctx context.Context, in *updateRecipeInput) (*revisionOutput[spectra.Recipe], error) {
+func (s *server) updateRecipe(ctx context.Context, in *updateRevisionInput[recipeUpdateFields]) (*revisionOutput[spectra.Recipe], error) {
 	b := in.Body
 	version, err := updateVersion(in.IfMatch, b.Version)
 	if err != nil {

@@ -106,6 +106,19 @@ func listRevisions[T spectra.Revisioned](ctx context.Context, s *server, in Revi
 	return &listOutput[T]{Body: newList(items, cursor)}, nil
 }
 
+// createRevisionInput drafts a new document of a kind whose fields are F.
+type createRevisionInput[F any] struct {
+	Body F
+}
+
+// updateRevisionInput edits a draft revision: F is the kind's fields and
+// the version read.
+type updateRevisionInput[F any] struct {
+	ID      uuid.UUID `path:"id"`
+	IfMatch string    `header:"If-Match" doc:"The ETag of the revision as last read; a stale one answers 412."`
+	Body    F
+}
+
 // revisionPathID is the path id of a revision, of either kind.
 type revisionPathID struct {
 	ID uuid.UUID `path:"id" doc:"The revision's id."`

@@ -3,30 +3,12 @@ package httpapi
 import (
 	"context"
 
-	"github.com/google/uuid"
-
-	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // SOPs (/api/lims/sops): what is an SOP's own — its list filters, fields,
 // create and edit; the rest of its life is shared with recipes
 // (revisions.go).
-
-type listSOPsInput struct {
-	RevisionListParams
-	Q    string `query:"q" maxLength:"200" doc:"Part of the code or title."`
-	Code string `query:"code" maxLength:"64" doc:"Only the revisions with this exact code."`
-}
-
-// sopAPI serves the shared life of SOP revisions (revisions.go).
-var sopAPI = revisionAPI[spectra.SOP, spectra.SOPApproval, sopApprovedBody]{
-	what: "SOP", aWhat: "An SOP", slug: "sop", path: "/api/lims/sops",
-	kind: spectra.SOPKind, store: (*postgres.DB).SOPs,
-	approved: func(x spectra.SOP, a spectra.SOPApproval) sopApprovedBody {
-		return sopApprovedBody{SOP: x, Approval: a}
-	},
-}
 
 // sopFields are what a client writes of an SOP; an update adds the
 // version it read (sopUpdateFields: huma does not flatten embedded structs).
@@ -47,19 +29,10 @@ func (f sopFields) draft() spectra.SOPDraft {
 	return spectra.SOPDraft{Code: f.Code, Title: f.Title, BodyMarkdown: f.BodyMarkdown}
 }
 
-type createSOPInput struct {
-	Body sopFields
-}
-
-type updateSOPInput struct {
-	ID      uuid.UUID `path:"id"`
-	IfMatch string    `header:"If-Match" doc:"The ETag of the SOP as last read; a stale one answers 412."`
-	Body    sopUpdateFields
-}
-
-type sopApprovedBody struct {
-	SOP      spectra.SOP         `json:"sop"`
-	Approval spectra.SOPApproval `json:"approval"`
+type listSOPsInput struct {
+	RevisionListParams
+	Q    string `query:"q" maxLength:"200" doc:"Part of the code or title."`
+	Code string `query:"code" maxLength:"64" doc:"Only the revisions with this exact code."`
 }
 
 func (s *server) listSOPs(ctx context.Context, in *listSOPsInput) (*listOutput[spectra.SOP], error) {
@@ -68,7 +41,7 @@ func (s *server) listSOPs(ctx context.Context, in *listSOPsInput) (*listOutput[s
 	})
 }
 
-func (s *server) createSOP(ctx context.Context, in *createSOPInput) (*revisionOutput[spectra.SOP], error) {
+func (s *server) createSOP(ctx context.Context, in *createRevisionInput[sopFields]) (*revisionOutput[spectra.SOP], error) {
 	x, err := s.store.CreateSOP(ctx, s.tenant(ctx), in.Body.draft())
 	if err != nil {
 		return nil, err
@@ -76,7 +49,7 @@ func (s *server) createSOP(ctx context.Context, in *createSOPInput) (*revisionOu
 	return outRevision(ctx, x), nil
 }
 
-func (s *server) updateSOP(ctx context.Context, in *updateSOPInput) (*revisionOutput[spectra.SOP], error) {
+func (s *server) updateSOP(ctx context.Context, in *updateRevisionInput[sopUpdateFields]) (*revisionOutput[spectra.SOP], error) {
 	version, err := updateVersion(in.IfMatch, in.Body.Version)
 	if err != nil {
 		return nil, err

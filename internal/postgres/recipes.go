@@ -40,26 +40,6 @@ func (db *DB) ListRecipes(ctx context.Context, t Tenant, f spectra.RecipeFilter,
 		func(r spectra.Recipe) uuid.UUID { return r.ID })
 }
 
-// recipeKind is the revisioned-document kind of recipes.
-var recipeKind = &revisionKind[spectra.Recipe, spectra.RecipeApproval]{
-	what: "recipe", table: "recipes", approvals: "recipe_approvals", ref: "recipe_id",
-	columns: recipeColumns, scan: scanRecipe,
-	copied: "name, description, parameters, instrument_kinds",
-	copyArgs: func(r spectra.Recipe) []any {
-		return []any{r.Name, r.Description, jsonb(r.Parameters), r.InstrumentKinds}
-	},
-	signed: func(r spectra.Recipe) spectra.SignedContent { return r.SignedContent() },
-	approval: func(a *spectra.RecipeApproval) (*uuid.UUID, *spectra.MethodApproval) {
-		return &a.RecipeID, &a.MethodApproval
-	},
-}
-
-// Recipes is the life of recipe revisions: get, approve, retire, new
-// version, approvals.
-func (db *DB) Recipes() Revisions[spectra.Recipe, spectra.RecipeApproval] {
-	return Revisions[spectra.Recipe, spectra.RecipeApproval]{db: db, kind: recipeKind}
-}
-
 // CreateRecipe stores a new recipe: a draft, revision 1 of a new lineage.
 func (db *DB) CreateRecipe(ctx context.Context, t Tenant, d spectra.RecipeDraft) (spectra.Recipe, error) {
 	var out spectra.Recipe

@@ -301,3 +301,42 @@ func insertMethodSignature(ctx context.Context, tx pgx.Tx, t Tenant, column stri
 		t.OrgID, id, t.UserID, a.Role, spectra.MeaningApproved, spectra.CurrentScheme, sum[:], a.AuthMethod).Scan(&sig)
 	return sig, mapError(err, "signature")
 }
+
+// The two kinds of revisioned document.
+
+// recipeKind is the revisioned-document kind of recipes.
+var recipeKind = &revisionKind[spectra.Recipe, spectra.RecipeApproval]{
+	what: "recipe", table: "recipes", approvals: "recipe_approvals", ref: "recipe_id",
+	columns: recipeColumns, scan: scanRecipe,
+	copied: "name, description, parameters, instrument_kinds",
+	copyArgs: func(r spectra.Recipe) []any {
+		return []any{r.Name, r.Description, jsonb(r.Parameters), r.InstrumentKinds}
+	},
+	signed: func(r spectra.Recipe) spectra.SignedContent { return r.SignedContent() },
+	approval: func(a *spectra.RecipeApproval) (*uuid.UUID, *spectra.MethodApproval) {
+		return &a.RecipeID, &a.MethodApproval
+	},
+}
+
+// sopKind is the revisioned-document kind of SOPs; a new version keeps
+// the code.
+var sopKind = &revisionKind[spectra.SOP, spectra.SOPApproval]{
+	what: "SOP", table: "sops", approvals: "sop_approvals", ref: "sop_id",
+	columns: sopColumns, scan: scanSOP,
+	copied:   "code, title, body_markdown",
+	copyArgs: func(s spectra.SOP) []any { return []any{s.Code, s.Title, s.BodyMarkdown} },
+	signed:   func(s spectra.SOP) spectra.SignedContent { return s.SignedContent() },
+	approval: func(a *spectra.SOPApproval) (*uuid.UUID, *spectra.MethodApproval) { return &a.SOPID, &a.MethodApproval },
+}
+
+// Recipes is the life of recipe revisions: get, approve, retire, new
+// version, approvals.
+func (db *DB) Recipes() Revisions[spectra.Recipe, spectra.RecipeApproval] {
+	return Revisions[spectra.Recipe, spectra.RecipeApproval]{db: db, kind: recipeKind}
+}
+
+// SOPs is the life of SOP revisions: get, approve, retire, new version,
+// approvals.
+func (db *DB) SOPs() Revisions[spectra.SOP, spectra.SOPApproval] {
+	return Revisions[spectra.SOP, spectra.SOPApproval]{db: db, kind: sopKind}
+}

@@ -38,23 +38,6 @@ func (db *DB) ListSOPs(ctx context.Context, t Tenant, f spectra.SOPFilter, p Pag
 		func(s spectra.SOP) uuid.UUID { return s.ID })
 }
 
-// sopKind is the revisioned-document kind of SOPs; a new version keeps
-// the code.
-var sopKind = &revisionKind[spectra.SOP, spectra.SOPApproval]{
-	what: "SOP", table: "sops", approvals: "sop_approvals", ref: "sop_id",
-	columns: sopColumns, scan: scanSOP,
-	copied:   "code, title, body_markdown",
-	copyArgs: func(s spectra.SOP) []any { return []any{s.Code, s.Title, s.BodyMarkdown} },
-	signed:   func(s spectra.SOP) spectra.SignedContent { return s.SignedContent() },
-	approval: func(a *spectra.SOPApproval) (*uuid.UUID, *spectra.MethodApproval) { return &a.SOPID, &a.MethodApproval },
-}
-
-// SOPs is the life of SOP revisions: get, approve, retire, new version,
-// approvals.
-func (db *DB) SOPs() Revisions[spectra.SOP, spectra.SOPApproval] {
-	return Revisions[spectra.SOP, spectra.SOPApproval]{db: db, kind: sopKind}
-}
-
 // sopCodeTaken is the answer to a code another SOP already uses.
 func sopCodeTaken(code string, cause error) error {
 	return &spectra.Error{Code: spectra.CodeConflict, Message: "another SOP already has the code " + code, Err: cause,

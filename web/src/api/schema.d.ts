@@ -5577,7 +5577,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the recipe as last read; a stale one answers 412. */
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -6254,7 +6254,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the SOP as last read; a stale one answers 412. */
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
                 "If-Match"?: string;
             };
             path: {
