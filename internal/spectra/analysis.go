@@ -264,9 +264,16 @@ func (r Run) Check(p Principal, a RunAction) error {
 // Actions lists, in RunActions order, what principal p may do to run r
 // now: exactly the actions Check allows.
 func (r Run) Actions(p Principal) []RunAction {
-	out := []RunAction{}
-	for _, a := range RunActions {
-		if r.Check(p, a) == nil {
+	return allowed(RunActions, func(a RunAction) error { return r.Check(p, a) })
+}
+
+// allowed lists, in all's order, the actions check allows: how every
+// object's Actions derives from its Check, so the two cannot disagree.
+// Never nil (an answer lists no actions as []).
+func allowed[A any](all []A, check func(A) error) []A {
+	out := []A{}
+	for _, a := range all {
+		if check(a) == nil {
 			out = append(out, a)
 		}
 	}

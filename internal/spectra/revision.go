@@ -173,13 +173,7 @@ func (k RevisionKind) Check(p Principal, s MethodStatus, a RevisionAction) error
 // Actions lists, in RevisionActions order, what p may do to a revision in
 // status s: exactly the actions Check allows.
 func (k RevisionKind) Actions(p Principal, s MethodStatus) []RevisionAction {
-	out := []RevisionAction{}
-	for _, a := range RevisionActions {
-		if k.Check(p, s, a) == nil {
-			out = append(out, a)
-		}
-	}
-	return out
+	return allowed(RevisionActions, func(a RevisionAction) error { return k.Check(p, s, a) })
 }
 
 // MethodSignature is the e-signature behind an approval: what the signer

@@ -107,13 +107,7 @@ func (s Sample) Check(p Principal, a SampleAction) error {
 // Actions lists, in SampleActions order, what p may do to s now: exactly
 // the actions Check allows.
 func (s Sample) Actions(p Principal) []SampleAction {
-	out := []SampleAction{}
-	for _, a := range SampleActions {
-		if s.Check(p, a) == nil {
-			out = append(out, a)
-		}
-	}
-	return out
+	return allowed(SampleActions, func(a SampleAction) error { return s.Check(p, a) })
 }
 
 // Sample is one physical specimen, found by its barcode.
