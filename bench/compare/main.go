@@ -8,9 +8,9 @@
 //	compare -url http://127.0.0.1:18080 -dsn 'postgres://postgres@/spectra?host=…' -samples 1000000
 //
 // The SQL replayed is the API's as the store writes it (ListSamples in
-// internal/postgres/samples.go, the tenant transaction's first round trip
-// in internal/postgres/tenant.go tenantBegin); when those change, change
-// it here. The check that both answer the same rows keeps the two honest.
+// internal/postgres/samples.go, Profile in internal/postgres/auth.go, the
+// one-round-trip read transaction in internal/postgres/tenant.go read);
+// when those change, change it here. The check that both answer the same rows keeps the two honest.
 package main
 
 import (
@@ -97,7 +97,6 @@ func run(args []string, out io.Writer) error {
 	if err := sameRows(ctx, conn, c.url, tok, list); err != nil {
 		return err
 	}
-	tenant := tenantBegin(org, claims)
 	me := meSQL(org, claims)
 
 	type row struct {
@@ -114,8 +113,8 @@ func run(args []string, out io.Writer) error {
 		{path: "GET /auth/me", pgLabels: []string{"tenant transaction"}},
 	}
 	scripts := [][]string{
-		{list + ";\n", tenant + "\n" + list + ";\nCOMMIT;\n"},
-		{tenant + "\n" + me + ";\nCOMMIT;\n"},
+		{list + ";\n", tenantRead(org, claims, list)},
+		{tenantRead(org, claims, me...)},
 	}
 	targets := []string{"/api/lims/samples?limit=100", "/auth/me"}
 	for i := range rows {
@@ -167,26 +166,34 @@ type tokenClaims struct {
 	Sub, Org, Role, Sid, Jti string
 }
 
-// tenantBegin is tenantBegin's first round trip for the claims' principal:
-// BEGIN, the settings and spectra_authorize, which the store sends as one
-// simple-protocol message, here as one pgbench pipeline (one round trip,
-// as the API's).
-func tenantBegin(org string, c tokenClaims) string {
-	return "\\startpipeline\n" + strings.Join([]string{
-		"BEGIN ISOLATION LEVEL READ COMMITTED",
+// tenantRead is a read as the store sends it (postgres.DB.read): BEGIN
+// READ ONLY, the settings, spectra_authorize, the statements and COMMIT
+// as one pipeline, one round trip, here as one pgbench pipeline.
+func tenantRead(org string, c tokenClaims, statements ...string) string {
+	all := append([]string{
+		"BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY",
 		fmt.Sprintf(`SELECT set_config('role', 'spectra_app', true), set_config('app.org_id', '%s', true), set_config('app.user_id', '%s', true),
 	set_config('app.auth', 'password', true), set_config('app.request_id', 'bench', true),
 	set_config('statement_timeout', '30000', true), set_config('lock_timeout', '5000', true)`, org, c.Sub),
 		fmt.Sprintf(`SELECT spectra_authorize('%s', '%s', '%s'::uuid, '%s'::uuid, NULL, NULL)`, c.Sub, c.Role, c.Sid, c.Jti),
-	}, ";\n") + ";\n\\endpipeline"
+	}, statements...)
+	return "\\startpipeline\n" + strings.Join(append(all, "COMMIT"), ";\n") + ";\n\\endpipeline\n"
 }
 
-// meSQL is what GET /auth/me reads in its transaction: the user and the
-// organization (internal/postgres/auth.go Profile).
-func meSQL(org string, c tokenClaims) string {
-	return fmt.Sprintf(`SELECT u.id, u.email, u.display_name, u.is_service, u.active,
+// meSQL is what GET /auth/me reads in its transaction
+// (internal/postgres/auth.go Profile): the user and the organization,
+// then, as spectra_auth, the user's memberships.
+func meSQL(org string, c tokenClaims) []string {
+	return []string{
+		fmt.Sprintf(`SELECT u.id, u.email, u.display_name, u.is_service, u.active,
 	o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds
-	FROM users u, organizations o WHERE u.id = '%s' AND o.id = '%s'`, c.Sub, org)
+	FROM users u, organizations o WHERE u.id = '%s' AND o.id = '%s'`, c.Sub, org),
+		`SELECT set_config('role', 'spectra_auth', true)`,
+		fmt.Sprintf(`SELECT o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds, m.role
+	FROM memberships m JOIN organizations o ON o.id = m.organization_id
+	WHERE m.user_id = '%s' AND m.active AND m.deleted_at IS NULL AND o.deleted_at IS NULL
+	ORDER BY m.created_at, o.slug`, c.Sub),
+	}
 }
 
 // grow adds samples to org until it has n, without the audit trigger (a

@@ -305,8 +305,7 @@ func (db *DB) APIKey(ctx context.Context, org, id uuid.UUID, hash []byte, reques
 // sent as one pipeline.
 func (db *DB) Profile(ctx context.Context, p spectra.Principal, requestID string) (spectra.Profile, error) {
 	var pr spectra.Profile
-	err := db.InTenant(ctx, spectra.TenantOf(p, requestID), func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
+	err := db.read(ctx, spectra.TenantOf(p, requestID), func(b *pgx.Batch) {
 		b.Queue(`SELECT u.id, u.email, u.display_name, u.is_service, u.active,
 				o.id, o.slug, o.name, o.calibration_warning_days, o.access_token_ttl_seconds, o.refresh_token_ttl_seconds
 			FROM users u, organizations o WHERE u.id = $1 AND o.id = $2`, p.UserID, p.OrgID).QueryRow(func(r pgx.Row) error {
@@ -322,7 +321,6 @@ func (db *DB) Profile(ctx context.Context, p spectra.Principal, requestID string
 			pr.Memberships, err = collectMemberships(rows)
 			return err
 		})
-		return tx.SendBatch(ctx, b).Close()
 	})
 	return pr, err
 }

@@ -46,16 +46,18 @@ func inTenant[T any](ctx context.Context, db *DB, t Tenant, fn func(pgx.Tx) (T, 
 // listPage reads one page of a list in t's tenant transaction: query w
 // (SELECT columns FROM from, newest id first, Limit+1 rows), each row
 // scanned by scan, cut at p.Limit with the next page's cursor (id is a
-// row's keyset key). Every keyset list of the store is this.
+// row's keyset key). Every keyset list of the store is this, and one
+// round trip (read).
 func listPage[T any](ctx context.Context, db *DB, t Tenant, p Page, w filter, columns, from, order string,
 	scan func(pgx.Row) (T, error), id func(T) uuid.UUID) ([]T, string, error) {
 	q, args := w.query(columns, from, order, p.Limit+1)
-	items, err := inTenant(ctx, db, t, func(tx pgx.Tx) ([]T, error) {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return nil, err
-		}
-		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	var items []T
+	err := db.read(ctx, t, func(b *pgx.Batch) {
+		b.Queue(q, args...).Query(func(rows pgx.Rows) error {
+			var err error
+			items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+			return err
+		})
 	})
 	if err != nil {
 		return nil, "", err
