@@ -13,4 +13,6 @@ var MapError = mapError
 func UnavailableError(ctx context.Context, err error) error { return unavailableError(ctx, err) }
 
 // Read exposes the one-round-trip read transaction to the external tests.
-func (db *DB) Read(ctx context.Context, t Tenant, queue func(*pgx.Batch)) error { return db.read(ctx, t, queue) }
+func (db *DB) Read(ctx context.Context, t Tenant, queue func(*pgx.Batch)) error {
+	return db.read(ctx, t, queue)
+}
