@@ -145,13 +145,21 @@ func snippet(headline string) string {
 const SearchWindow = 2000
 
 // SearchRole is the role of a search's one statement: a RESTRICTIVE
-// policy (migration 00012) lets it see only the entries of the tenant that
-// match the transaction's app.eln_query, so @@ is a policy condition, which
-// the planner puts into the GIN index scan on (organization_id, search)
-// beside the organization; a query's own @@ it may not, under row-level
-// security, unless ts_match_vq were LEAKPROOF, which only a superuser can
-// make it.
+// policy lets it see only the entries that match the transaction's
+// app.eln_query, so @@ is a policy condition, which the planner puts into
+// the GIN index scan on search; a query's own @@ it may not, under
+// row-level security, unless ts_match_vq were LEAKPROOF, which only a
+// superuser can make it.
 const SearchRole = "spectra_search"
+
+// elnQuerySQL is the tsquery of a search of organization $%[1]d for the
+// text $%[2]d: websearch syntax, qualified by the organization like the
+// search column's lexemes (migration 00013), so that one GIN key is one
+// word of one organization. Of parameters only, it is a constant to the
+// planner (an immutable function of them).
+const elnQuerySQL = `spectra_search_qualify($%[1]d::uuid, websearch_to_tsquery('english', $%[2]d))`
+
+func elnQuery(org, text int) string { return fmt.Sprintf(elnQuerySQL, org, text) }
 
 // elnMatchesSQL finds, as SearchRole, the newest SearchWindow entries the
 // policy lets through (those matching app.eln_query) and ranks them with
@@ -160,86 +168,75 @@ const SearchRole = "spectra_search"
 // policy's is the one the index serves, and a second would halve the
 // planner's estimate. A rare word is found through the GIN index; a word in
 // every entry walks the primary key backwards and stops at the window (the
-// planner folds the setting into its estimate, so it knows which).
+// planner folds the setting into its estimate, and the column's statistics
+// are per organization, so it knows which: a plan per search, see
+// searchSettingsSQL). The rank is computed once per candidate (OFFSET 0
+// keeps the keyset test from computing it again) with the query as a
+// constant the planner folds from the parameters.
 func elnMatchesSQL(t Tenant, f spectra.ELNFilter, p RankPage) (string, []any) {
 	w := elnWhere(t, f)
 	n := len(w.args)
-	return fmt.Sprintf(`SELECT c.id, ts_rank_cd(c.search, spectra_eln_query()) AS rank
-	FROM (
-		SELECT e.id, e.search FROM eln_entries e
-		WHERE %s
-		ORDER BY e.id DESC LIMIT $%d
-	) c
-	WHERE (ts_rank_cd(c.search, spectra_eln_query()), c.id) < ($%d::real, $%d::uuid)
-	ORDER BY rank DESC, c.id DESC LIMIT $%d`, w.sql, n+4, n+1, n+2, n+3),
-		append(w.args, p.Rank, p.After, p.Limit+1, SearchWindow)
+	return fmt.Sprintf(`SELECT id, rank FROM (
+		SELECT c.id, ts_rank_cd(c.search, `+elnQuery(1, n+4)+`) AS rank
+		FROM (
+			SELECT e.id, e.search FROM eln_entries e
+			WHERE %[1]s
+			ORDER BY e.id DESC LIMIT $%[6]d
+		) c OFFSET 0
+	) r
+	WHERE (rank, id) < ($%[2]d::real, $%[3]d::uuid)
+	ORDER BY rank DESC, id DESC LIMIT $%[4]d`, w.sql, n+1, n+2, n+3, n+4, n+5),
+		append(w.args, p.Rank, p.After, p.Limit+1, f.Q, SearchWindow)
 }
 
-// elnHitsSQL reads the ranked hits ($2 ids, $3 ranks) back as the
-// application role, with ts_headline (the costly part) on the page's rows
-// only.
+// The search is one round trip (a read, see DB.read): as SearchRole it
+// finds and ranks the matches and leaves them, as JSON, in the
+// transaction's app.eln_hits; as the application role it reads the hits
+// (amendments, links, signatures: rows the search policy would hide) from
+// there, with ts_headline, the costly part, on the page's rows only.
+//
+// searchSettingsSQL becomes SearchRole with the query of organization $1
+// for the text $2, planned afresh for every search (force_custom_plan: a
+// cached generic plan cannot know whether the words are rare, the GIN
+// index, or common, the primary key stopping at the window, and a
+// prepared statement gets one after five runs).
+var searchSettingsSQL = `SELECT set_config('role', '` + SearchRole + `', true),
+	set_config('app.eln_query', ` + elnQuery(1, 2) + `::text, true),
+	set_config('plan_cache_mode', 'force_custom_plan', true)`
+
+// appSettingsSQL is the application role again, without a query.
+const appSettingsSQL = `SELECT set_config('role', '` + AppRole + `', true), set_config('app.eln_query', '', true),
+	set_config('plan_cache_mode', 'auto', true)`
+
+// elnHitsSQL reads the hits that elnMatchesSQL left in app.eln_hits, best
+// first, with the snippet made from the body by the unqualified query ($2).
 const elnHitsSQL = `SELECT ` + elnColumns + `, h.rank,
-		ts_headline('english', translate(e.body_markdown, $5, ''), websearch_to_tsquery('english', $4), $6)
-	FROM unnest($2::uuid[], $3::real[]) h(id, rank)
+		ts_headline('english', translate(e.body_markdown, $3, ''), websearch_to_tsquery('english', $2), $4)
+	FROM jsonb_to_recordset(current_setting('app.eln_hits')::jsonb) h(id uuid, rank real)
 	JOIN eln_entries e ON e.organization_id = $1 AND e.id = h.id
 	ORDER BY h.rank DESC, h.id DESC`
-
-// asSearch switches tx to SearchRole with query q; asApp switches back.
-func asSearch(ctx context.Context, tx pgx.Tx, q string) error {
-	_, err := tx.Exec(ctx, `SELECT set_config('role', '`+SearchRole+`', true), set_config('app.eln_query', $1, true)`, q)
-	return err
-}
-
-func asApp(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `SELECT set_config('role', '`+AppRole+`', true), set_config('app.eln_query', '', true)`)
-	return err
-}
 
 // SearchELN finds the entries matching f.Q (web search syntax: words,
 // "phrases", or, -not), best first among the newest SearchWindow matches,
 // each with a highlighted snippet.
 func (db *DB) SearchELN(ctx context.Context, t Tenant, f spectra.ELNFilter, p RankPage) ([]spectra.ELNEntry, string, error) {
 	var out []spectra.ELNEntry
-	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		if err := asSearch(ctx, tx, f.Q); err != nil {
-			return err
-		}
-		// A custom plan every time: a cached generic plan cannot know
-		// whether the words are rare (the GIN index) or common (the
-		// primary key, stopping at the window), nor which filters are set.
+	err := db.read(ctx, t, func(b *pgx.Batch) {
+		b.Queue(searchSettingsSQL, t.OrgID, f.Q)
 		q, args := elnMatchesSQL(t, f, p)
-		r, err := tx.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
-		if err != nil {
+		b.Queue(`SELECT set_config('app.eln_hits', coalesce(jsonb_agg(m), '[]')::text, true) FROM (`+q+`) m`, args...)
+		b.Queue(appSettingsSQL)
+		b.Queue(elnHitsSQL, t.OrgID, f.Q, markStart+markStop, headlineOptions).Query(func(r pgx.Rows) error {
+			var err error
+			out, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.ELNEntry, error) {
+				var rank float32
+				var headline string
+				e, err := scanEntry(r, &rank, &headline)
+				e.Rank, e.Snippet = &rank, snippet(headline)
+				return e, err
+			})
 			return err
-		}
-		var ids []uuid.UUID
-		var ranks []float32
-		var id uuid.UUID
-		var rank float32
-		if _, err := pgx.ForEachRow(r, []any{&id, &rank}, func() error {
-			ids, ranks = append(ids, id), append(ranks, rank)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if err := asApp(ctx, tx); err != nil {
-			return err
-		}
-		r, err = tx.Query(ctx, elnHitsSQL, t.OrgID, ids, ranks, f.Q, markStart+markStop, headlineOptions)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.ELNEntry, error) {
-			var rank float32
-			var headline string
-			e, err := scanEntry(r, &rank, &headline)
-			e.Rank, e.Snippet = &rank, snippet(headline)
-			return e, err
 		})
-		return err
 	})
 	if err != nil {
 		return nil, "", err
@@ -258,11 +255,11 @@ func (db *DB) SearchELN(ctx context.Context, t Tenant, f spectra.ELNFilter, p Ra
 func (db *DB) ExplainELNSearch(ctx context.Context, t Tenant, f spectra.ELNFilter) (string, error) {
 	var plan []string
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		if err := asSearch(ctx, tx, f.Q); err != nil {
+		if _, err := tx.Exec(ctx, searchSettingsSQL, t.OrgID, f.Q); err != nil {
 			return err
 		}
 		q, args := elnMatchesSQL(t, f, RankPage{Limit: DefaultLimit, Rank: float32(math.Inf(1)), After: uuid.Max})
-		r, err := tx.Query(ctx, `EXPLAIN `+q, append([]any{pgx.QueryExecModeExec}, args...)...)
+		r, err := tx.Query(ctx, `EXPLAIN `+q, args...)
 		if err != nil {
 			return err
 		}

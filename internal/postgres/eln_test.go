@@ -26,10 +26,12 @@ var labWords = strings.Fields(`sample wafer silicon oxide anneal furnace tempera
 	clean rinse dry nitrogen vacuum pressure chamber recipe run result repeat check noted observed
 	uniform edge center lot batch device structure pattern mask exposure develop bake cool ramp`)
 
-// rareWord occurs in about one entry in rareEvery.
+// rareWord occurs in about one entry in rareEvery; everyWord in every
+// entry.
 const (
 	rareWord  = "kesterite"
 	rareEvery = 200
+	everyWord = "notebook"
 )
 
 // elnOrg creates an organization with one user, as the owner.
@@ -50,10 +52,17 @@ func elnOrg(tb testing.TB, db *postgres.DB, slug string) (org, user uuid.UUID) {
 	return org, user
 }
 
-// copyELNEntries loads n generated entries into org with COPY (the
-// generated search column is computed by the server), then ANALYZEs, as a
-// production table of that size would be.
+// copyELNEntries loads n generated entries into org (the generated
+// search column is computed by the server), then VACUUMs and ANALYZEs, as
+// a production table of that size would be.
 func copyELNEntries(tb testing.TB, db *postgres.DB, org, user uuid.UUID, n int) {
+	tb.Helper()
+	copyELNEntriesEvery(tb, db, org, user, n, rareEvery)
+}
+
+// copyELNEntriesEvery is copyELNEntries with rareWord in one entry in
+// every.
+func copyELNEntriesEvery(tb testing.TB, db *postgres.DB, org, user uuid.UUID, n, every int) {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(uint64(n), 42))
 	words := func(k int) string {
@@ -77,8 +86,8 @@ func copyELNEntries(tb testing.TB, db *postgres.DB, org, user uuid.UUID, n int) 
 			if err != nil {
 				tb.Fatal(err)
 			}
-			body := words(40)
-			if i%rareEvery == 0 {
+			body := everyWord + " " + words(40)
+			if i%every == 0 {
 				body += " " + rareWord + " " + words(10)
 			}
 			ids, titles, bodies = append(ids, id), append(titles, fmt.Sprintf("%s %d", words(4), i)), append(bodies, body)
@@ -86,7 +95,9 @@ func copyELNEntries(tb testing.TB, db *postgres.DB, org, user uuid.UUID, n int) 
 		}
 		insertELNEntries(tb, db, org, user, ids, titles, bodies, created)
 	}
-	if _, err := db.Pool().Exec(ctx, `ANALYZE eln_entries`); err != nil {
+	// VACUUM too: a table in service has its hint bits set and its
+	// visibility map current (autovacuum), which a fresh load has not.
+	if _, err := db.Pool().Exec(ctx, `VACUUM ANALYZE eln_entries`); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -128,9 +139,9 @@ func TestELNSearchUsesTheGINIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Both keys in the index condition: an index scan on organization_id
-	// alone, with @@ as a filter, reads every entry of the organization
-	// (what row-level security does to a query's own @@).
+	// @@ in the index condition: an index scan on organization_id with @@
+	// as a filter reads every entry of the organization (what row-level
+	// security does to a query's own @@).
 	if !searchIndexCond.MatchString(plan) || strings.Contains(plan, "Seq Scan on eln_entries") {
 		t.Fatalf("the search does not find its matches through the GIN index:\n%s", plan)
 	}
@@ -166,7 +177,7 @@ func TestELNSearchUsesTheGINIndex(t *testing.T) {
 	}
 }
 
-var searchIndexCond = regexp.MustCompile(`Bitmap Index Scan on eln_entries_search_idx.*\n\s*Index Cond: \(\(organization_id = .*\) AND \(search @@ websearch_to_tsquery\(.*app\.eln_query`)
+var searchIndexCond = regexp.MustCompile(`Bitmap Index Scan on eln_entries_search_idx.*\n\s*Index Cond: \(search @@ .*app\.eln_query`)
 
 func mustRankPage(t *testing.T, limit int, cursor string) postgres.RankPage {
 	t.Helper()
