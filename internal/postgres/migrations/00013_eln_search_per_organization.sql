@@ -36,19 +36,21 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 -- +goose StatementEnd
 
+-- Their own search_path: a restore (pg_restore runs with an empty one)
+-- recomputes the generated column with them.
 -- The tag goes after the opening quote of every lexeme of the text form,
 -- where a quote inside a lexeme is doubled ('it''s'): the pattern is a
 -- quoted lexeme, and the tag is hex digits and a colon, nothing the
 -- replacement or the quoting would read.
 -- +goose StatementBegin
 CREATE FUNCTION spectra_search_qualify(org uuid, v tsvector) RETURNS tsvector
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, public AS $$
     SELECT regexp_replace(v::text, '''((?:[^'']|'''')*)''', '''' || spectra_search_tag(org) || '\1''', 'g')::tsvector
 $$;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE FUNCTION spectra_search_qualify(org uuid, q tsquery) RETURNS tsquery
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, public AS $$
     SELECT regexp_replace(q::text, '''((?:[^'']|'''')*)''', '''' || spectra_search_tag(org) || '\1''', 'g')::tsquery
 $$;
 -- +goose StatementEnd
