@@ -20,7 +20,7 @@ var tenantTables = []string{
 	"memberships", "api_keys", "refresh_tokens", "token_denylist",
 	"projects", "samples", "wafers", "devices", "instruments", "calibrations",
 	"recipes", "recipe_approvals", "sops", "eln_entries", "eln_links", "signatures",
-	"custody_events", "runs", "run_instruments", "run_transitions", "run_results",
+	"custody_events", "runs", "run_instruments", "run_transitions", "run_results", "run_series", "run_series_chunks",
 	"spc_series", "spc_points", "spc_alerts", "feature_sets", "models", "audit_log",
 }
 

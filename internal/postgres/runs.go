@@ -87,6 +87,9 @@ func runDetail(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.RunDe
 	if err != nil {
 		return d, err
 	}
+	if d.Series, err = runDataSeries(ctx, tx, org, id); err != nil {
+		return d, err
+	}
 	rows, err = tx.Query(ctx, `SELECT from_status, to_status, reason, actor_id, at FROM run_transitions
 		WHERE organization_id = $1 AND run_id = $2 ORDER BY at, id`, org, id)
 	if err != nil {
@@ -405,15 +408,8 @@ func (db *DB) AddResults(ctx context.Context, t Tenant, runID uuid.UUID, results
 	var out []spectra.Result
 	var alerts []spectra.SPCAlert
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
-			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR SHARE OF r`, t.OrgID, runID))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return spectra.Errorf(spectra.CodeNotFound, "run not found")
-		}
+		run, err := runForResults(ctx, tx, t, runID)
 		if err != nil {
-			return err
-		}
-		if err := run.Check(t.Principal(), spectra.ActUploadResults); err != nil {
 			return err
 		}
 		if err := checkResultDevices(ctx, tx, t.OrgID, results); err != nil {

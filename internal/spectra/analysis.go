@@ -366,6 +366,7 @@ type RunDetail struct {
 	SampleName     string          `json:"sample_name"`
 	Instruments    []RunInstrument `json:"instruments"`
 	Results        []Result        `json:"results"`
+	Series         []DataSeries    `json:"series" doc:"The run's data series (curves), without their values"`
 	History        []RunTransition `json:"history"`
 }
 
