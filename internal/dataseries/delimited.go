@@ -41,7 +41,7 @@ func ParseDelimited(data []byte) (columns []spectra.SeriesColumn, values [][]flo
 	var (
 		header string // the last text row before the data
 		delim  byte
-		line       int
+		line   int
 	)
 	for len(data) > 0 {
 		var raw []byte
