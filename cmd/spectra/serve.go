@@ -139,7 +139,7 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 		return err
 	}
 	metrics := httpapi.NewMetrics(db)
-	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, Version: version,
+	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, MaxUploadBytes: e.cfg.MaxUploadBytes, Version: version,
 		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster), Readiness: e.readiness(e.cluster),
 		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil})
 	addr := ln.Addr().String()

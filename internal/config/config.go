@@ -34,6 +34,7 @@ type Config struct {
 	DBLockTimeout      time.Duration // lock_timeout of a request's transaction
 	PGMaxRestarts      int           // restarts in a row of a dead managed PostgreSQL before spectra exits
 	MaxBodyBytes       int64         // request body limit
+	MaxUploadBytes     int64         // request body limit of uploads (data series, files)
 	ShutdownTimeout    time.Duration // grace period for in-flight requests
 	LogLevel           slog.Level
 	LogFormat          string // json or text
@@ -81,6 +82,7 @@ var Vars = []Var{
 	{"SPECTRA_DB_LOCK_TIMEOUT", "5s", "Longest a request waits for a row or lock (`lock_timeout`, set per transaction); over it the request answers 503 with Retry-After."},
 	{"SPECTRA_PG_MAX_RESTARTS", "5", "Managed cluster: how many times in a row a PostgreSQL that died is restarted (with backoff) before spectra exits non-zero; 0 never restarts."},
 	{"SPECTRA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
+	{"SPECTRA_MAX_UPLOAD_BYTES", "104857600", "Largest accepted upload (a data series, an instrument file), in bytes."},
 	{"SPECTRA_SHUTDOWN_TIMEOUT", "20s", "How long in-flight requests may take to finish on shutdown."},
 	{"SPECTRA_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"SPECTRA_LOG_FORMAT", "text", "text or json."},
@@ -119,6 +121,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DBLockTimeout:      r.duration("SPECTRA_DB_LOCK_TIMEOUT"),
 		PGMaxRestarts:      int(r.integer("SPECTRA_PG_MAX_RESTARTS", 0, 1000)),
 		MaxBodyBytes:       int64(r.integer("SPECTRA_MAX_BODY_BYTES", 1024, 1<<30)),
+		MaxUploadBytes:     int64(r.integer("SPECTRA_MAX_UPLOAD_BYTES", 1024, 1<<40)),
 		ShutdownTimeout:    r.duration("SPECTRA_SHUTDOWN_TIMEOUT"),
 		LogFormat:          r.oneOf("SPECTRA_LOG_FORMAT", "text", "json"),
 	}

@@ -33,6 +33,7 @@ type apiEnv struct {
 	clock  *clock
 	logs   *logSink
 	api    huma.API // its OpenAPI document checks every answer (conformance_test.go)
+	srv    *server  // the server under test (a test may lower its limits before its requests)
 }
 
 // clock is the service's time, which a test may move.
@@ -79,7 +80,7 @@ func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 		t.Fatal(err)
 	}
 	srv := newServer(Deps{DB: e.rt, Store: e.rt, Auth: e.svc, MetricsToken: testMetricsToken, Logger: newTestLogger(e.logs), Now: e.clock.now})
-	e.api, handler = srv.api, srv.handler()
+	e.api, e.srv, handler = srv.api, srv, srv.handler()
 	return e
 }
 

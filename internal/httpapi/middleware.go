@@ -186,15 +186,18 @@ func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// limitBody caps every request body. Reading past the limit fails with an
-// *http.MaxBytesError, which problemFor turns into 413.
-func limitBody(limit int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
-			next.ServeHTTP(w, r)
-		})
-	}
+// limitBody caps every request body: at maxUpload for the routes that take
+// uploads (Route.Upload), at maxBody for the rest. Reading past the limit
+// fails with an *http.MaxBytesError, which problemFor turns into 413.
+func (s *server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := s.maxBody
+		if _, pattern := s.uploads.Handler(r); pattern != "" {
+			limit = s.maxUpload
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders are safe for every answer: the API is never framed, its

@@ -29,6 +29,9 @@ type Route struct {
 	OperationID string
 	Summary     string
 	Status      int // the success status, when not 200
+	// Upload raises the route's body limit to the upload limit
+	// (SPECTRA_MAX_UPLOAD_BYTES) from the request limit.
+	Upload bool
 
 	input reflect.Type // the handler's input struct; nil for docRoutes
 }
@@ -179,6 +182,9 @@ func register[I, O any](s *server, r Route, h func(context.Context, *I) (*O, err
 	})
 	if isUpdate(r) {
 		documentPreconditions(s.api, r)
+	}
+	if r.Upload {
+		s.uploads.Handle(r.Method+" "+r.Path, http.NotFoundHandler())
 	}
 	r.input = reflect.TypeFor[I]()
 	s.routes = append(s.routes, r)

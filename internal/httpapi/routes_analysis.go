@@ -57,6 +57,16 @@ func (s *server) addAnalysisRoutes() {
 	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/results", Permission: spectra.PermResultUpload,
 		OperationID: "upload-results", Summary: "Append results (JSON or CSV); feeds SPC series", Status: http.StatusCreated}, s.uploadResults)
 
+	// Data series: whoever uploads results uploads curves; viewers read them.
+	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/series", Permission: spectra.PermResultUpload, Upload: true,
+		OperationID: "create-series", Summary: "Store a data series (a curve: CSV/TSV with a header row, or JSON) on a run", Status: http.StatusCreated}, s.createDataSeries)
+	register(s, Route{Method: http.MethodGet, Path: a + "/series/{id}", Permission: spectra.PermRunRead,
+		OperationID: "get-series", Summary: "A data series with all its values"}, s.getDataSeries)
+	register(s, Route{Method: http.MethodGet, Path: a + "/series/{id}/data.csv", Permission: spectra.PermRunRead,
+		OperationID: "get-series-csv", Summary: "A data series as CSV (header with units in brackets)"}, s.dataSeriesCSV)
+	register(s, Route{Method: http.MethodGet, Path: a + "/series/{id}/plot", Permission: spectra.PermRunRead,
+		OperationID: "plot-series", Summary: "One y column of a series downsampled for plotting (LTTB), optionally in an x range"}, s.dataSeriesPlot)
+
 	// Reports: viewers download.
 	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report.csv", Permission: spectra.PermReportDownload,
 		OperationID: "run-report-csv", Summary: "A run's results as CSV"}, s.runReportCSV)
@@ -134,5 +144,9 @@ func (s *server) documentAnalysis(a string) {
 	}
 	if item := oapi.Paths[a+"/runs/{id}/results"]; item != nil && item.Post != nil && item.Post.RequestBody != nil {
 		item.Post.RequestBody.Content["application/json"] = &huma.MediaType{Schema: reg.Schema(reflect.TypeFor[resultsUpload](), true, "")}
+	}
+	if item := oapi.Paths[a+"/runs/{id}/series"]; item != nil && item.Post != nil && item.Post.RequestBody != nil {
+		item.Post.RequestBody.Content["application/json"] = &huma.MediaType{Schema: reg.Schema(reflect.TypeFor[dataSeriesUpload](), true, "")}
+		item.Post.RequestBody.Content["text/tab-separated-values"] = item.Post.RequestBody.Content["text/csv"]
 	}
 }

@@ -21,8 +21,12 @@ import (
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// DefaultMaxBodyBytes caps request bodies when Deps.MaxBodyBytes is unset.
-const DefaultMaxBodyBytes int64 = 1 << 20
+// DefaultMaxBodyBytes caps request bodies when Deps.MaxBodyBytes is unset,
+// DefaultMaxUploadBytes those of uploads when Deps.MaxUploadBytes is.
+const (
+	DefaultMaxBodyBytes   int64 = 1 << 20
+	DefaultMaxUploadBytes int64 = 100 << 20
+)
 
 // Pinger reports whether the database can serve requests; *postgres.DB
 // is one (it answers, and has not lately run out of space).
@@ -43,8 +47,11 @@ type Deps struct {
 	// *spectra.Error with CodeUnavailable) is answered instead of ready.
 	// The managed cluster's free disk space is one.
 	Readiness    func() error
-	MaxBodyBytes int64  // request body limit; 0 means DefaultMaxBodyBytes
-	Version      string // the version the OpenAPI document states
+	MaxBodyBytes int64 // request body limit; 0 means DefaultMaxBodyBytes
+	// MaxUploadBytes is the body limit of the routes that take uploads
+	// (Route.Upload); 0 means DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+	Version        string // the version the OpenAPI document states
 
 	Store          *postgres.DB   // the data
 	Auth           *auth.Service  // turns credentials into principals; nil: every guarded route answers 401
@@ -77,12 +84,16 @@ type server struct {
 	ready    func() error
 	maxBody  int64
 	mux      *http.ServeMux
-	api      huma.API
-	routes   []Route // every registered route, in order
-	store    *postgres.DB
-	auth     *auth.Service
-	proxies  []netip.Prefix
-	ui       http.Handler
+	// uploads holds the patterns of the routes that take uploads (their
+	// handlers never run): limitBody asks it which limit applies.
+	uploads   *http.ServeMux
+	maxUpload int64
+	api       huma.API
+	routes    []Route // every registered route, in order
+	store     *postgres.DB
+	auth      *auth.Service
+	proxies   []netip.Prefix
+	ui        http.Handler
 
 	metrics      *Metrics
 	metricsToken string
@@ -94,7 +105,7 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 
 func newServer(d Deps) *server {
 	installHumaDefaults()
-	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, now: d.Now, maxBody: d.MaxBodyBytes, mux: http.NewServeMux(),
+	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, now: d.Now, maxBody: d.MaxBodyBytes, maxUpload: d.MaxUploadBytes, mux: http.NewServeMux(), uploads: http.NewServeMux(),
 		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Store)
@@ -107,6 +118,9 @@ func newServer(d Deps) *server {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.maxUpload <= 0 {
+		s.maxUpload = DefaultMaxUploadBytes
 	}
 	if d.Version == "" {
 		d.Version = "dev"
@@ -152,7 +166,7 @@ func (s *server) handler() http.Handler {
 		s.metrics.instrument,
 		recoverPanics(s.log),
 		accessLog(s.log),
-		limitBody(s.maxBody),
+		s.limitBody,
 		securityHeaders(s.hsts),
 		s.authenticate,
 	)

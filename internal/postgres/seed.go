@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spectra-lab/spectra/internal/dataseries"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
@@ -338,12 +339,13 @@ func (s *seeder) lab(prefix string) {
 			s.exec(`INSERT INTO run_transitions (organization_id, id, run_id, from_status, to_status, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
 				s.org, s.id("run-transition", key, fmt.Sprint(j)), run, tr[0], tr[1], tech, at)
 		}
-		if status != spectra.RunCompleted {
-			continue
-		}
 		vth := center + sigma*demoNoise(r)
 		if r == 17 {
 			vth = center + 3.4*sigma // beyond the upper control limit
+		}
+		s.dataSeries(run, s.id("data-series", key, "iv"), started.Add(20*time.Minute), tech, demoIVSweep(vth, r))
+		if status != spectra.RunCompleted {
+			continue
 		}
 		for k, m := range []struct {
 			metric, unit string
@@ -426,6 +428,43 @@ func (s *seeder) notebook(sample, run, project, eng, pi uuid.UUID) {
 }
 
 // demoNoise is a deterministic value in about [-1.7, 1.7] for index i.
+// demoIVSweep is the curve of an IV sweep as the demo runs' parameters
+// ask (-2 V to 2 V in 0.05 V steps, 1 mA compliance) of a device whose
+// current rises linearly, 0.5 mA/V, above its threshold vth (a soft knee),
+// over a leakage of about 1 nA, with the measurement's noise.
+func demoIVSweep(vth float64, run int) spectra.NewDataSeries {
+	const n = 81
+	v, i := make([]float64, n), make([]float64, n)
+	for k := range v {
+		v[k] = math.Round((-2+0.05*float64(k))*100) / 100
+		knee := 0.03 * math.Log1p(math.Exp((v[k]-vth)/0.03))
+		i[k] = min(1e-3, 5e-4*knee+1e-9*v[k]*(1+0.1*demoNoise(run*n+k)))
+		i[k] = round(i[k])
+	}
+	return spectra.NewDataSeries{Name: "IV sweep", Columns: []spectra.SeriesColumn{{Name: "V", Unit: "V"}, {Name: "I", Unit: "A"}},
+		Values: [][]float64{v, i}}
+}
+
+// dataSeries writes a series and its chunks as the store does.
+func (s *seeder) dataSeries(run, id uuid.UUID, at time.Time, by uuid.UUID, ns spectra.NewDataSeries) {
+	if err := ns.Validate(); err != nil && s.err == nil {
+		s.err = err
+		return
+	}
+	cols, err := json.Marshal(ns.Columns)
+	if err != nil && s.err == nil {
+		s.err = err
+		return
+	}
+	s.exec(`INSERT INTO run_series (organization_id, id, run_id, name, columns, row_count, sha256, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+		s.org, id, run, ns.Name, cols, ns.Rows(), dataseries.Digest(ns.Values), by, at)
+	c := dataSeriesChunks(ns)
+	s.exec(`INSERT INTO run_series_chunks (organization_id, series_id, level, chunk, row_count, x_min, x_max, data)
+		SELECT $1, $2, c.* FROM unnest($3::smallint[], $4::integer[], $5::integer[], $6::float8[], $7::float8[], $8::bytea[]) AS c
+		ON CONFLICT DO NOTHING`, s.org, id, c.level, c.chunk, c.rows, c.xMin, c.xMax, c.data)
+}
+
 func demoNoise(i int) float64 {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(i)*0x9E3779B97F4A7C15)

@@ -507,6 +507,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analysis/runs/{id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Store a data series (a curve: CSV/TSV with a header row, or JSON) on a run */
+        post: operations["create-series"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analysis/runs/{id}/start": {
         parameters: {
             query?: never;
@@ -518,6 +535,57 @@ export interface paths {
         put?: never;
         /** Start a run; re-checks calibrations (a lapsed one blocks the run: 409) */
         post: operations["start-run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analysis/series/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data series with all its values */
+        get: operations["get-series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analysis/series/{id}/data.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data series as CSV (header with units in brackets) */
+        get: operations["get-series-csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analysis/series/{id}/plot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One y column of a series downsampled for plotting (LTTB), optionally in an x range */
+        get: operations["plot-series"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1593,6 +1661,49 @@ export interface components {
             to_holder: string;
             to_location: string;
         };
+        DataSeries: {
+            columns: components["schemas"]["SeriesColumn"][] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: int64 */
+            rows: number;
+            /** Format: uuid */
+            run_id: string;
+            /** @description SHA-256 (hex) of the values: each column in order, each value as 8 bytes of IEEE 754, little-endian */
+            sha256: string;
+        };
+        DataSeriesColumnIn: {
+            name: string;
+            unit?: string;
+            values: number[] | null;
+        };
+        DataSeriesUpload: {
+            columns: components["schemas"]["DataSeriesColumnIn"][] | null;
+            name: string;
+        };
+        DataSeriesValuesOutputBody: {
+            columns: components["schemas"]["SeriesColumn"][] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: int64 */
+            rows: number;
+            /** Format: uuid */
+            run_id: string;
+            /** @description SHA-256 (hex) of the values: each column in order, each value as 8 bytes of IEEE 754, little-endian */
+            sha256: string;
+            /** @description values[c][r]: column c's value in row r, columns in the order of columns */
+            values: (number[] | null)[] | null;
+        };
         DeletedRow: {
             /** Format: date-time */
             deleted_at: string;
@@ -2213,6 +2324,19 @@ export interface components {
             /** @description Highest first; each holds every permission of those after it. */
             roles: string[] | null;
         };
+        Plot: {
+            /**
+             * Format: int64
+             * @description rows of the series in the x range, before downsampling
+             */
+            rows: number;
+            /** Format: uuid */
+            series_id: string;
+            x: components["schemas"]["SeriesColumn"];
+            x_values: number[] | null;
+            y: components["schemas"]["SeriesColumn"];
+            y_values: number[] | null;
+        };
         PointIn: {
             /**
              * Format: date-time
@@ -2503,6 +2627,8 @@ export interface components {
             /** Format: uuid */
             sample_id: string;
             sample_name: string;
+            /** @description The run's data series (curves), without their values */
+            series: components["schemas"]["DataSeries"][] | null;
             /** Format: date-time */
             started_at: string | null;
             /** @enum {string} */
@@ -2585,6 +2711,12 @@ export interface components {
              * @enum {string}
              */
             status?: "registered" | "in_use" | "stored" | "checked_out" | "consumed" | "disposed";
+        };
+        SeriesColumn: {
+            /** @description e.g. V, I, wavelength, 2θ */
+            name: string;
+            /** @description e.g. V, A, nm, deg; empty for counts and ratios */
+            unit: string;
         };
         SeriesPointsOutputBody: {
             /** @description Newest first. */
@@ -4455,6 +4587,48 @@ export interface operations {
             };
         };
     };
+    "create-series": {
+        parameters: {
+            query?: {
+                /** @description The series' name, for a text/csv body (a JSON body names it itself); default: the first y column's name. */
+                name?: string;
+            };
+            header?: {
+                "Content-Type"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataSeriesUpload"];
+                "text/csv": string;
+                "text/tab-separated-values": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSeries"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "start-run": {
         parameters: {
             query?: never;
@@ -4490,6 +4664,111 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["LockoutProblem"] | components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSeriesValuesOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-series-csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "plot-series": {
+        parameters: {
+            query?: {
+                /** @description At most this many points (largest-triangle-three-buckets). */
+                points?: number;
+                /** @description Only rows whose x is at most this (a number). */
+                x_max?: string;
+                /** @description Only rows whose x is at least this (a number). */
+                x_min?: string;
+                /** @description The y column (1 is the column after the x). */
+                y?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plot"];
                 };
             };
             /** @description Error */
