@@ -60,6 +60,8 @@ func (s *server) addAnalysisRoutes() {
 	// Data series: whoever uploads results uploads curves; viewers read them.
 	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/series", Permission: spectra.PermResultUpload, Upload: true,
 		OperationID: "create-series", Summary: "Store a data series (a curve: CSV/TSV with a header row, or JSON) on a run", Status: http.StatusCreated}, s.createDataSeries)
+	register(s, Route{Method: http.MethodGet, Path: a + "/series", Permission: spectra.PermRunRead,
+		OperationID: "list-series", Summary: "List data series, newest first (of a recipe's or a sample's runs, by name: for overlays)"}, s.listDataSeries)
 	register(s, Route{Method: http.MethodGet, Path: a + "/series/{id}", Permission: spectra.PermRunRead,
 		OperationID: "get-series", Summary: "A data series with all its values"}, s.getDataSeries)
 	register(s, Route{Method: http.MethodGet, Path: a + "/series/{id}/data.csv", Permission: spectra.PermRunRead,

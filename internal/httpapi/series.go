@@ -200,3 +200,30 @@ func (s *server) dataSeriesPlot(ctx context.Context, in *dataSeriesPlotInput) (*
 	}
 	return &dataSeriesPlotOutput{Body: p}, nil
 }
+
+type listDataSeriesInput struct {
+	Limit    int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"At most 200."`
+	Cursor   string `query:"cursor" maxLength:"64" doc:"next_cursor of the previous page."`
+	RecipeID string `query:"recipe_id" format:"uuid" doc:"Series of runs of this recipe."`
+	SampleID string `query:"sample_id" format:"uuid" doc:"Series of runs on this sample."`
+	Name     string `query:"name" maxLength:"200" doc:"Series of exactly this name."`
+}
+
+func (s *server) listDataSeries(ctx context.Context, in *listDataSeriesInput) (*listOutput[spectra.DataSeries], error) {
+	pg, err := page(in.Limit, in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	f := spectra.DataSeriesFilter{Name: in.Name}
+	if in.RecipeID != "" {
+		f.RecipeID = uuid.MustParse(in.RecipeID) // validated by the format
+	}
+	if in.SampleID != "" {
+		f.SampleID = uuid.MustParse(in.SampleID)
+	}
+	items, cursor, err := s.store.ListDataSeries(ctx, s.tenant(ctx), f, pg)
+	if err != nil {
+		return nil, err
+	}
+	return &listOutput[spectra.DataSeries]{Body: newList(items, cursor)}, nil
+}

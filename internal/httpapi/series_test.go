@@ -140,6 +140,32 @@ func TestDataSeriesAPI(t *testing.T) {
 		t.Fatalf("a viewer's upload: %d %s", r.Status, r.Raw)
 	}
 
+	// The list a plot's overlays come from: the recipe's runs' sweeps, by
+	// name, newest first; another organization's recipe id finds nothing.
+	list := e.call(http.MethodGet, "/api/analysis/series?recipe_id="+anIVRecipe+"&name=IV+sweep&limit=5", viewer, nil)
+	if list.Status != http.StatusOK || len(list.Body["items"].([]any)) != 5 || list.str("next_cursor") == "" {
+		t.Fatalf("list: %d %.300s", list.Status, list.Raw)
+	}
+	all := 0
+	for cursor := ""; ; {
+		r := e.call(http.MethodGet, "/api/analysis/series?recipe_id="+anIVRecipe+"&name=IV+sweep&limit=7&cursor="+cursor, viewer, nil)
+		for _, it := range r.Body["items"].([]any) {
+			if it.(map[string]any)["name"] != "IV sweep" {
+				t.Fatalf("listed %v", it)
+			}
+			all++
+		}
+		if cursor = r.str("next_cursor"); cursor == "" {
+			break
+		}
+	}
+	if all != 20 {
+		t.Fatalf("%d of the recipe's seeded sweeps listed, want 20", all)
+	}
+	if r := e.call(http.MethodGet, "/api/analysis/series?recipe_id="+anIVRecipe, e.token("admin@test.org", "admin123"), nil); r.Status != http.StatusOK || len(r.Body["items"].([]any)) != 0 {
+		t.Fatalf("test-org lists demo-lab's series: %d %.300s", r.Status, r.Raw)
+	}
+
 	// Uploads have their own limit: a 2 MB curve passes where a 2 MB
 	// results upload is refused, and past the upload limit it is 413 too.
 	big := ivCSV(80_000)

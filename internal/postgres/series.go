@@ -280,3 +280,21 @@ func (db *DB) DataSeriesPlot(ctx context.Context, t Tenant, id uuid.UUID, req Pl
 	p.XValues, p.YValues = dataseries.Pick(xs, idx), dataseries.Pick(ys, idx)
 	return p, nil
 }
+
+// ListDataSeries lists the organization's series, newest first, of runs of
+// a recipe or of a sample, by name: what a plot overlays.
+func (db *DB) ListDataSeries(ctx context.Context, t Tenant, f spectra.DataSeriesFilter, p Page) ([]spectra.DataSeries, string, error) {
+	w := keyset("s", t, p, false)
+	w.also(`r.deleted_at IS NULL`)
+	if f.RecipeID != uuid.Nil {
+		w.and(`r.recipe_id = ?`, f.RecipeID)
+	}
+	if f.SampleID != uuid.Nil {
+		w.and(`r.sample_id = ?`, f.SampleID)
+	}
+	if f.Name != "" {
+		w.and(`s.name = ?`, f.Name)
+	}
+	return listPage(ctx, db, t, p, w, dataSeriesColumns, `run_series s JOIN runs r ON r.organization_id = s.organization_id AND r.id = s.run_id`,
+		"s.id DESC", func(r pgx.Row) (spectra.DataSeries, error) { return scanDataSeries(r) }, func(s spectra.DataSeries) uuid.UUID { return s.ID })
+}

@@ -114,3 +114,10 @@ type Plot struct {
 	XValues  []float64    `json:"x_values"`
 	YValues  []float64    `json:"y_values"`
 }
+
+// DataSeriesFilter narrows a list of series; zero values do not filter.
+type DataSeriesFilter struct {
+	RecipeID uuid.UUID // of runs of this recipe
+	SampleID uuid.UUID // of runs on this sample
+	Name     string    // exactly this name
+}
