@@ -541,6 +541,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analysis/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List data series, newest first (of a recipe's or a sample's runs, by name: for overlays) */
+        get: operations["list-series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analysis/series/{id}": {
         parameters: {
             query?: never;
@@ -2046,6 +2063,10 @@ export interface components {
         };
         ListBodyCustodyEvent: {
             items: components["schemas"]["CustodyEvent"][];
+            next_cursor: string | null;
+        };
+        ListBodyDataSeries: {
+            items: components["schemas"]["DataSeries"][];
             next_cursor: string | null;
         };
         ListBodyDeletedRow: {
@@ -4664,6 +4685,46 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["LockoutProblem"] | components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-series": {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description At most 200. */
+                limit?: number;
+                /** @description Series of exactly this name. */
+                name?: string;
+                /** @description Series of runs of this recipe. */
+                recipe_id?: string;
+                /** @description Series of runs on this sample. */
+                sample_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBodyDataSeries"];
                 };
             };
             /** @description Error */

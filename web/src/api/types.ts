@@ -50,3 +50,5 @@ export type Result = S['Result'];
 export type RunDetail = S['RunDetail'];
 export type SPCPoint = S['SPCPoint'];
 export type SPCSeries = S['SPCSeries'];
+export type DataSeries = S['DataSeries'];
+export type Plot = S['Plot'];

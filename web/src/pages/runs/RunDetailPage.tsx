@@ -5,7 +5,7 @@ import {
   getPaginationRowModel,
   useReactTable,
 } from '@tanstack/react-table';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api } from '../../api/client';
 import { runQueries } from '../../api/queries';
@@ -19,9 +19,11 @@ import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { downloadCsvReport, openHtmlReport } from './report';
 import { ResultsUpload } from './ResultsUpload';
+import { SeriesPlot, type Overlay } from './SeriesPlot';
+import { SeriesUpload } from './SeriesUpload';
 import { RunActions } from './RunActions';
 import '../instruments/instruments.css';
-import type { Result } from '../../api/types';
+import type { DataSeries, Result } from '../../api/types';
 
 const rcol = createColumnHelper<Result>();
 const resultColumns = [
@@ -59,6 +61,37 @@ function Results({ results }: { results: Result[] }) {
       )}
     </>
   );
+}
+
+/** The run's curves, each plotted, with the same recipe's other runs' curves of the same name to overlay. */
+function DataPanel({ runId, recipeId, series }: { runId: string; recipeId: string; series: DataSeries[] }) {
+  return (
+    <>
+      {series.length === 0 && (
+        <p className="muted" data-testid="no-series">
+          No data series yet.
+        </p>
+      )}
+      {series.map((s) => (
+        <OverlaidPlot key={s.id} series={s} runId={runId} recipeId={recipeId} />
+      ))}
+    </>
+  );
+}
+
+function OverlaidPlot({ series, runId, recipeId }: { series: DataSeries; runId: string; recipeId: string }) {
+  const others = $api.useQuery('get', '/api/analysis/series', {
+    params: { query: { recipe_id: recipeId, name: series.name, limit: 10 } },
+  });
+  const overlays = useMemo<Overlay[]>(
+    () =>
+      (others.data?.items ?? [])
+        .filter((o) => o.run_id !== runId)
+        .slice(0, 5)
+        .map((o) => ({ series: o, label: `run of ${formatTime(o.created_at)}` })),
+    [others.data, runId],
+  );
+  return <SeriesPlot series={series} overlays={overlays} />;
 }
 
 function Reports({ runId }: { runId: string }) {
@@ -221,6 +254,14 @@ export default function RunDetailPage() {
               ))}
             </tbody>
           </table>
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="data-h">
+        <h2 id="data-h">Data</h2>
+        {run.actions.includes('upload_results') && <SeriesUpload runId={run.id} onDone={() => void refresh()} />}
+        <div style={{ marginTop: '0.75rem' }}>
+          <DataPanel runId={run.id} recipeId={run.recipe_id} series={run.series ?? []} />
         </div>
       </section>
 
