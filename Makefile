@@ -112,6 +112,8 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	$(GO) test ./internal/httpapi -run '^$$' -fuzz FuzzParseResultsCSV -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/httpapi -run '^$$' -fuzz FuzzParseResultsJSON -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/postgres -run '^$$' -fuzz FuzzELNSearchQualified -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/dataseries -run '^$$' -fuzz FuzzParseDelimited -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/dataseries -run '^$$' -fuzz 'FuzzParse$$' -fuzztime $(FUZZTIME)
 
 .PHONY: bench
 bench: ## Go benchmarks, the load generator against a fresh demo server, and the API side by side with pgbench (PRODUCT.md §16)

@@ -2,6 +2,7 @@ package dataseries
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,7 +16,13 @@ import (
 type ParseError struct {
 	Line, Column int
 	Msg          string
+	err          error // what kind of error, for errors.Is
 }
+
+func (e *ParseError) Unwrap() error { return e.err }
+
+// errNoHeader: no data under a header row (ParseXY may read the file).
+var errNoHeader = errors.New("dataseries: no header row")
 
 func (e *ParseError) Error() string {
 	if e.Column > 0 {
@@ -56,7 +63,7 @@ func ParseDelimited(data []byte) (columns []spectra.SeriesColumn, values [][]flo
 			// begins the data.
 			if d := delimiterOf(header); header == "" || d == 0 || !numeric(text, d) {
 				if own := delimiterOf(text); header == "" && numeric(text, own) {
-					return nil, nil, &ParseError{Line: line, Msg: "numbers before any header row naming the columns"}
+					return nil, nil, &ParseError{Line: line, Msg: "numbers before any header row naming the columns", err: errNoHeader}
 				}
 				header = text // preamble, or the header
 				continue
@@ -73,7 +80,7 @@ func ParseDelimited(data []byte) (columns []spectra.SeriesColumn, values [][]flo
 		}
 	}
 	if values == nil {
-		return nil, nil, &ParseError{Line: max(line, 1), Msg: "no data rows: no line of numbers under a header row"}
+		return nil, nil, &ParseError{Line: max(line, 1), Msg: "no data rows: no line of numbers under a header row", err: errNoHeader}
 	}
 	return columns, values, nil
 }
@@ -124,19 +131,22 @@ func headerColumns(header string, d byte) []spectra.SeriesColumn {
 		cells = cells[:len(cells)-1]
 	}
 	for _, cell := range cells {
-		cell = strings.Trim(strings.TrimSpace(cell), `"'`)
-		name, unit := cell, ""
-		for _, p := range [][2]string{{"[", "]"}, {"(", ")"}} {
-			if strings.HasSuffix(cell, p[1]) {
-				if i := strings.LastIndex(cell, p[0]); i >= 0 {
-					name, unit = strings.TrimSpace(cell[:i]), strings.TrimSpace(cell[i+1:len(cell)-1])
-					break
-				}
-			}
-		}
+		name, unit := splitUnit(strings.Trim(strings.TrimSpace(cell), `"'`))
 		cols = append(cols, spectra.SeriesColumn{Name: name, Unit: unit})
 	}
 	return cols
+}
+
+// splitUnit splits "V [V]" or "Voltage (V)" into the name and the unit.
+func splitUnit(cell string) (name, unit string) {
+	for _, p := range [][2]string{{"[", "]"}, {"(", ")"}} {
+		if strings.HasSuffix(cell, p[1]) {
+			if i := strings.LastIndex(cell, p[0]); i >= 0 {
+				return strings.TrimSpace(cell[:i]), strings.TrimSpace(cell[i+1 : len(cell)-1])
+			}
+		}
+	}
+	return cell, ""
 }
 
 func appendRow(values [][]float64, text string, d byte, line int) error {

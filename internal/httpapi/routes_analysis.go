@@ -149,6 +149,8 @@ func (s *server) documentAnalysis(a string) {
 	}
 	if item := oapi.Paths[a+"/runs/{id}/series"]; item != nil && item.Post != nil && item.Post.RequestBody != nil {
 		item.Post.RequestBody.Content["application/json"] = &huma.MediaType{Schema: reg.Schema(reflect.TypeFor[dataSeriesUpload](), true, "")}
-		item.Post.RequestBody.Content["text/tab-separated-values"] = item.Post.RequestBody.Content["text/csv"]
+		for _, mt := range []string{"text/tab-separated-values", "text/plain", "chemical/x-jcamp-dx", "application/octet-stream"} {
+			item.Post.RequestBody.Content[mt] = item.Post.RequestBody.Content["text/csv"]
+		}
 	}
 }

@@ -23,7 +23,7 @@ type createDataSeriesInput struct {
 	ID          uuid.UUID `path:"id"`
 	Name        string    `query:"name" maxLength:"200" doc:"The series' name, for a text/csv body (a JSON body names it itself); default: the first y column's name."`
 	ContentType string    `header:"Content-Type"`
-	RawBody     []byte    `contentType:"text/csv" doc:"text/csv (or tab- or semicolon-separated): a header row naming the columns, units in brackets (V [V],I [A]), then rows of numbers; an instrument's preamble before the header and # comment lines are skipped. Or JSON: {name, columns:[{name, unit, values:[…]}]}. At most 1,000,000 rows and 16 columns; the first column is the x."`
+	RawBody     []byte    `contentType:"text/csv" doc:"An instrument's file, read by its content: delimited text (CSV, TSV, semicolons) with a header row naming the columns, units in brackets (V [V],I [A]), then rows of numbers, an instrument's preamble and # comments skipped; columns of numbers without a header (an XRD .xy: x, y); or JCAMP-DX (##XYDATA=(X++(Y..Y)) in AFFN or ASDF, or ##XYPOINTS). Or JSON: {name, columns:[{name, unit, values:[…]}]}. At most 1,000,000 rows and 16 columns; the first column is the x. A file no parser reads is refused naming the line."`
 }
 
 type dataSeriesOutput struct {
@@ -58,8 +58,8 @@ func (s *server) createDataSeries(ctx context.Context, in *createDataSeriesInput
 func parseDataSeriesUpload(contentType, name string, body []byte) (spectra.NewDataSeries, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch mt {
-	case "text/csv", "text/tab-separated-values", "text/plain":
-		cols, values, err := dataseries.ParseDelimited(body)
+	case "text/csv", "text/tab-separated-values", "text/plain", "chemical/x-jcamp-dx", "application/octet-stream":
+		_, cols, values, err := dataseries.Parse(body)
 		var pe *dataseries.ParseError
 		if errors.As(err, &pe) {
 			return spectra.NewDataSeries{}, invalid("body", pe.Error())
@@ -97,7 +97,7 @@ func parseDataSeriesUpload(contentType, name string, body []byte) (spectra.NewDa
 		}
 		return ns, nil
 	default:
-		return spectra.NewDataSeries{}, invalid("header.Content-Type", "must be text/csv, text/tab-separated-values or application/json")
+		return spectra.NewDataSeries{}, invalid("header.Content-Type", "must be text/csv, text/tab-separated-values, text/plain, chemical/x-jcamp-dx, application/octet-stream (an instrument file, read by its content) or application/json")
 	}
 }
 

@@ -121,9 +121,21 @@ func TestDataSeriesAPI(t *testing.T) {
 		t.Fatalf("the run lists %d series, want 2", len(d.Body["series"].([]any)))
 	}
 
+	// An XRD pattern (.xy, no header) and a JCAMP-DX spectrum, read by content.
+	if r := upload(eng, run, "text/plain", "?name=XRD", "# Cu Ka\n20.00 110\n20.02 115\n20.04 430\n20.06 120\n"); r.Status != http.StatusCreated ||
+		r.Body["rows"] != 4.0 || r.Body["columns"].([]any)[0].(map[string]any)["name"] != "x" {
+		t.Fatalf("an .xy file: %d %s", r.Status, r.Raw)
+	}
+	jdx := "##TITLE=UV-vis\n##JCAMP-DX=4.24\n##XUNITS=NANOMETERS\n##YUNITS=ABSORBANCE\n##FIRSTX=400\n##LASTX=403\n##NPOINTS=4\n##XYDATA=(X++(Y..Y))\n400 0.1 0.2\n402 0.3 0.25\n##END=\n"
+	if r := upload(eng, run, "chemical/x-jcamp-dx", "?name=UV-vis", jdx); r.Status != http.StatusCreated || r.Body["rows"] != 4.0 ||
+		r.Body["columns"].([]any)[0].(map[string]any)["unit"] != "nm" {
+		t.Fatalf("a JCAMP-DX file: %d %s", r.Status, r.Raw)
+	}
+
 	for _, c := range []struct{ name, contentType, body, says string }{
 		{"a bad cell", "text/csv", "V [V],I [A]\n1,2\n3,oops\n", "line 3, column 2"},
-		{"no header", "text/csv", "1,2\n", "line 1"},
+		{"one number a line", "text/csv", "1\n2\n", "line 2"},
+		{"a JCAMP-DX table cut short", "chemical/x-jcamp-dx", "##FIRSTX=1\n##LASTX=2\n##NPOINTS=3\n##XYDATA=(X++(Y..Y))\n1 5 6\n", "NPOINTS"},
 		{"one column", "application/json", `{"name":"x","columns":[{"name":"V","values":[1]}]}`, "columns"},
 		{"ragged", "application/json", `{"name":"x","columns":[{"name":"V","values":[1,2]},{"name":"I","values":[1]}]}`, "columns[1].values"},
 		{"unknown field", "application/json", `{"name":"x","colour":1,"columns":[]}`, "body"},

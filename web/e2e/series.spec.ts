@@ -106,3 +106,24 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
   await expect(sweep.locator('.u-legend')).toContainText('run of');
   await shot(page, info, 'overlay');
 });
+
+test('engineer uploads an XRD .xy pattern and sees it plotted on a linear axis', async ({ page, request }, info) => {
+  const run = await runningIVRun(request);
+  const lines = ['# Bruker D8 Advance, Cu Ka, 0.02 deg step', '2Theta Counts'];
+  for (let k = 0; k <= 2000; k++) {
+    const t = 20 + k * 0.02;
+    const peak = (c: number, h: number) => h * Math.exp(-(((t - c) / 0.08) ** 2));
+    lines.push(`${t.toFixed(2)} ${Math.round(120 + peak(28.44, 5200) + peak(47.3, 2100) + peak(56.12, 1400))}`);
+  }
+  await loginAs(page, 'engineer');
+  await page.goto(`/runs/${run}`);
+  await page.getByTestId('series-file').setInputFiles({ name: 'Si-powder.xy', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n') + '\n') });
+  await page.getByTestId('upload-series').click();
+  await expect(page.getByTestId('series-done')).toContainText('Si-powder: 2,001 rows stored');
+  const plot = page.locator('[data-testid="series-plot"][data-series="Si-powder"]');
+  await expect(plot.locator('canvas')).toBeVisible();
+  await expect(plot.getByTestId('plot-log')).not.toBeChecked();
+  await expect(plot.getByTestId('plot-box')).toHaveAttribute('aria-label', 'Si-powder: Counts against 2Theta');
+  await expect(plot.getByTestId('plot-canvas')).toHaveAttribute('data-points', '2001');
+  await shot(page, info, 'xrd');
+});

@@ -4625,7 +4625,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DataSeriesUpload"];
+                "application/octet-stream": string;
+                "chemical/x-jcamp-dx": string;
                 "text/csv": string;
+                "text/plain": string;
                 "text/tab-separated-values": string;
             };
         };

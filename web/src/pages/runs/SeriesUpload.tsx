@@ -5,11 +5,20 @@ import { toProblem, unwrap } from '../../api/problem';
 import type { DataSeries, Problem } from '../../api/types';
 
 /**
- * Uploads an instrument's data file (CSV or TSV: a header row naming the
- * columns, units in brackets, then rows of numbers; a preamble is skipped)
- * to POST /runs/{id}/series as a curve. A 422 names the line and column;
+ * Uploads an instrument's data file (CSV or TSV with a header row naming
+ * the columns, units in brackets; columns of numbers such as an XRD .xy;
+ * JCAMP-DX) to POST /runs/{id}/series as a curve. A 422 names the line and column;
  * nothing of a rejected file is stored.
  */
+/** The media type of an instrument file by its extension (the server reads the content either way). */
+export function mediaType(filename: string): string {
+  const ext = filename.toLowerCase().split('.').pop() ?? '';
+  if (ext === 'csv') return 'text/csv';
+  if (ext === 'tsv') return 'text/tab-separated-values';
+  if (ext === 'jdx' || ext === 'dx' || ext === 'jcamp') return 'chemical/x-jcamp-dx';
+  return 'text/plain';
+}
+
 export function SeriesUpload({ runId, onDone }: { runId: string; onDone: (s: DataSeries) => void }) {
   const id = useId();
   const file = useRef<HTMLInputElement>(null);
@@ -21,7 +30,7 @@ export function SeriesUpload({ runId, onDone }: { runId: string; onDone: (s: Dat
           params: { path: { id: runId }, query: { name: name.trim() || f.name.replace(/\.[^.]+$/, '') } },
           body: await f.text(),
           bodySerializer: (b) => b,
-          headers: { 'Content-Type': f.name.toLowerCase().endsWith('.tsv') ? 'text/tab-separated-values' : 'text/csv' },
+          headers: { 'Content-Type': mediaType(f.name) },
         }),
       ),
   });
@@ -52,9 +61,9 @@ export function SeriesUpload({ runId, onDone }: { runId: string; onDone: (s: Dat
     <form className="inline-form" onSubmit={upload} data-testid="series-upload" noValidate>
       <div className="field">
         <label htmlFor={id}>Data file</label>
-        <input id={id} ref={file} type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="series-file" aria-describedby={`${id}-hint`} />
+        <input id={id} ref={file} type="file" accept=".csv,.tsv,.txt,.xy,.jdx,.dx,text/csv,text/plain" data-testid="series-file" aria-describedby={`${id}-hint`} />
         <div id={`${id}-hint`} className="field-hint">
-          CSV or TSV: a header row (e.g. V [V], I [A]), then rows of numbers.
+          CSV or TSV with a header row (e.g. V [V], I [A]), an .xy pattern, or JCAMP-DX.
         </div>
       </div>
       <div className="field">
