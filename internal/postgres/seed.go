@@ -451,14 +451,9 @@ func (s *seeder) dataSeries(run, id uuid.UUID, at time.Time, by uuid.UUID, ns sp
 		s.err = err
 		return
 	}
-	cols, err := json.Marshal(ns.Columns)
-	if err != nil && s.err == nil {
-		s.err = err
-		return
-	}
 	s.exec(`INSERT INTO run_series (organization_id, id, run_id, name, columns, row_count, sha256, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-		s.org, id, run, ns.Name, cols, ns.Rows(), dataseries.Digest(ns.Values), by, at)
+		s.org, id, run, ns.Name, jsonb(ns.Columns), ns.Rows(), dataseries.Digest(ns.Values), by, at)
 	c := dataSeriesChunks(ns)
 	s.exec(`INSERT INTO run_series_chunks (organization_id, series_id, level, chunk, row_count, x_min, x_max, data)
 		SELECT $1, $2, c.* FROM unnest($3::smallint[], $4::integer[], $5::integer[], $6::float8[], $7::float8[], $8::bytea[]) AS c

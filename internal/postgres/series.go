@@ -83,17 +83,13 @@ func (db *DB) CreateDataSeries(ctx context.Context, t Tenant, runID uuid.UUID, n
 	// the run's share lock only while it writes.
 	chunks := dataSeriesChunks(ns)
 	digest := dataseries.Digest(ns.Values)
-	cols, err := json.Marshal(ns.Columns)
-	if err != nil {
-		return spectra.DataSeries{}, err
-	}
 	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.DataSeries, error) {
 		if _, err := runForResults(ctx, tx, t, runID); err != nil {
 			return spectra.DataSeries{}, err
 		}
 		s, err := scanDataSeries(tx.QueryRow(ctx, `INSERT INTO run_series AS s (organization_id, run_id, name, columns, row_count, sha256, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+dataSeriesColumns,
-			t.OrgID, runID, ns.Name, cols, ns.Rows(), digest, nilUUID(t.UserID)))
+			t.OrgID, runID, ns.Name, jsonb(ns.Columns), ns.Rows(), digest, nilUUID(t.UserID)))
 		if err != nil {
 			return s, mapError(err, "series")
 		}
