@@ -93,7 +93,7 @@ func Peak(x, y []float64) (position, fwhm float64, inputs map[string]float64, er
 	// The vertex of the parabola through the top and its neighbours.
 	position = x[top]
 	x0, x1, x2, y0, y1, y2 := x[top-1], x[top], x[top+1], y[top-1], y[top], y[top+1]
-	if d := (x0-x1)*(x0-x2)*(x1-x2); d != 0 {
+	if d := (x0 - x1) * (x0 - x2) * (x1 - x2); d != 0 {
 		a := (x2*(y1-y0) + x1*(y0-y2) + x0*(y2-y1)) / d
 		b := (x2*x2*(y0-y1) + x1*x1*(y2-y0) + x0*x0*(y1-y2)) / d
 		if a < 0 {
