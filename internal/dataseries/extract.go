@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // The extractions a recipe may name (PRODUCT.md §13, derived results):
@@ -120,4 +122,42 @@ func Peak(x, y []float64) (position, fwhm float64, inputs map[string]float64, er
 		return 0, 0, nil, notExtractable("the peak does not fall to half its height on both sides")
 	}
 	return position, right - left, map[string]float64{"height": height, "baseline": base, "half_left": left, "half_right": right}, nil
+}
+
+// Derive computes extraction x from a series (columns and values, the
+// first column the x): its value and the inputs it used. The y column is
+// x.Y by name, or the first y column.
+func Derive(columns []spectra.SeriesColumn, values [][]float64, x spectra.Extraction) (float64, map[string]float64, error) {
+	y := 1
+	if x.Y != "" {
+		y = -1
+		for c := 1; c < len(columns); c++ {
+			if columns[c].Name == x.Y {
+				y = c
+			}
+		}
+		if y < 0 {
+			return 0, nil, notExtractable("the series has no column %q", x.Y)
+		}
+	}
+	if len(values) <= y {
+		return 0, nil, notExtractable("the series has no y column")
+	}
+	xs, ys := values[0], values[y]
+	switch x.Method {
+	case spectra.ExtractThresholdVoltage:
+		return ThresholdVoltage(xs, ys)
+	case spectra.ExtractValueAt:
+		if x.At == nil {
+			return 0, nil, notExtractable("value_at without an x")
+		}
+		return ValueAt(xs, ys, *x.At)
+	case spectra.ExtractPeakPosition, spectra.ExtractPeakWidth:
+		pos, fwhm, in, err := Peak(xs, ys)
+		if x.Method == spectra.ExtractPeakWidth {
+			return fwhm, in, err
+		}
+		return pos, in, err
+	}
+	return 0, nil, notExtractable("no method %q", x.Method)
 }

@@ -19,6 +19,7 @@ type recipeFields struct {
 	Description     string                `json:"description,omitempty" maxLength:"20000"`
 	Parameters      []spectra.RecipeParam `json:"parameters,omitempty" maxItems:"100" doc:"The parameters a run takes: name, unit, min, max, default."`
 	InstrumentKinds []string              `json:"instrument_kinds,omitempty" maxItems:"20" doc:"The kinds of instrument a run needs, e.g. SMU."`
+	Extractions     []spectra.Extraction  `json:"extractions,omitempty" maxItems:"20" doc:"Results derived from each data series uploaded to a run."`
 }
 
 type recipeUpdateFields struct {
@@ -26,12 +27,13 @@ type recipeUpdateFields struct {
 	Description     string                `json:"description,omitempty" maxLength:"20000"`
 	Parameters      []spectra.RecipeParam `json:"parameters,omitempty" maxItems:"100" doc:"The parameters a run takes: name, unit, min, max, default."`
 	InstrumentKinds []string              `json:"instrument_kinds,omitempty" maxItems:"20" doc:"The kinds of instrument a run needs, e.g. SMU."`
+	Extractions     []spectra.Extraction  `json:"extractions,omitempty" maxItems:"20" doc:"Results derived from each data series uploaded to a run."`
 	Version         int                   `json:"version,omitempty" minimum:"1" doc:"The version read, if not sent as If-Match; a stale one answers 409."`
 }
 
 // draft is the fields as the domain's normalized, validated draft.
 func (f recipeFields) draft() (spectra.RecipeDraft, error) {
-	d := spectra.RecipeDraft{Name: f.Name, Description: f.Description, Parameters: f.Parameters, InstrumentKinds: f.InstrumentKinds}.Normalize()
+	d := spectra.RecipeDraft{Name: f.Name, Description: f.Description, Parameters: f.Parameters, InstrumentKinds: f.InstrumentKinds, Extractions: f.Extractions}.Normalize()
 	return d, d.Validate()
 }
 
@@ -64,7 +66,7 @@ func (s *server) updateRecipe(ctx context.Context, in *updateRevisionInput[recip
 	if err != nil {
 		return nil, err
 	}
-	d, err := recipeFields{Name: b.Name, Description: b.Description, Parameters: b.Parameters, InstrumentKinds: b.InstrumentKinds}.draft()
+	d, err := recipeFields{Name: b.Name, Description: b.Description, Parameters: b.Parameters, InstrumentKinds: b.InstrumentKinds, Extractions: b.Extractions}.draft()
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ type createDataSeriesInput struct {
 }
 
 type dataSeriesOutput struct {
-	Body spectra.DataSeries
+	Body spectra.StoredSeries
 }
 
 // dataSeriesUpload is the JSON form of a series upload.

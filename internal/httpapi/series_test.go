@@ -121,6 +121,21 @@ func TestDataSeriesAPI(t *testing.T) {
 		t.Fatalf("the run lists %d series, want 2", len(d.Body["series"].([]any)))
 	}
 
+	// The IV recipe derives the threshold voltage from every sweep.
+	if d := r.Body["derived"].([]any); len(d) != 1 || d[0].(map[string]any)["metric"] != "threshold_voltage" ||
+		d[0].(map[string]any)["derivation"].(map[string]any)["method"] != "threshold_voltage" {
+		t.Fatalf("derived %v", r.Body["derived"])
+	}
+	if v := r.Body["derived"].([]any)[0].(map[string]any)["value"].(float64); v < 0.44 || v > 0.46 {
+		t.Fatalf("threshold voltage %v, want 0.45", v)
+	}
+	// A recipe's extraction is validated where it is written.
+	bad := e.call(http.MethodPost, "/api/lims/recipes", eng, map[string]any{"name": "Bad extraction", "instrument_kinds": []string{"SMU"},
+		"extractions": []any{map[string]any{"method": "value_at", "metric": "leakage_current", "unit": "A"}}})
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(string(bad.Raw), "extractions[0].at") {
+		t.Fatalf("a value_at without at: %d %s", bad.Status, bad.Raw)
+	}
+
 	// An XRD pattern (.xy, no header) and a JCAMP-DX spectrum, read by content.
 	if r := upload(eng, run, "text/plain", "?name=XRD", "# Cu Ka\n20.00 110\n20.02 115\n20.04 430\n20.06 120\n"); r.Status != http.StatusCreated ||
 		r.Body["rows"] != 4.0 || r.Body["columns"].([]any)[0].(map[string]any)["name"] != "x" {

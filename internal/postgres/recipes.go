@@ -13,18 +13,21 @@ import (
 // method runs in the caller's tenant transaction; a recipe of another
 // organization, or a soft-deleted one, is CodeNotFound.
 
-const recipeColumns = `id, lineage_id, revision, name, description, parameters, instrument_kinds, status,
+const recipeColumns = `id, lineage_id, revision, name, description, parameters, instrument_kinds, extractions, status,
 	approved_at, approved_by, retired_at, created_by, created_at, updated_at, version`
 
 func scanRecipe(r pgx.Row) (spectra.Recipe, error) {
 	var x spectra.Recipe
-	err := r.Scan(&x.ID, &x.LineageID, &x.Revision, &x.Name, &x.Description, &x.Parameters, &x.InstrumentKinds, &x.Status,
+	err := r.Scan(&x.ID, &x.LineageID, &x.Revision, &x.Name, &x.Description, &x.Parameters, &x.InstrumentKinds, &x.Extractions, &x.Status,
 		&x.ApprovedAt, &x.ApprovedBy, &x.RetiredAt, &x.CreatedBy, &x.CreatedAt, &x.UpdatedAt, &x.Version)
 	if x.Parameters == nil {
 		x.Parameters = []spectra.RecipeParam{}
 	}
 	if x.InstrumentKinds == nil {
 		x.InstrumentKinds = []string{}
+	}
+	if x.Extractions == nil {
+		x.Extractions = []spectra.Extraction{}
 	}
 	return x, err
 }
@@ -48,9 +51,9 @@ func (db *DB) CreateRecipe(ctx context.Context, t Tenant, d spectra.RecipeDraft)
 		if err != nil {
 			return err
 		}
-		out, err = scanRecipe(tx.QueryRow(ctx, `INSERT INTO recipes (organization_id, lineage_id, name, description, parameters, instrument_kinds, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+recipeColumns,
-			t.OrgID, lineage, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds, t.UserID))
+		out, err = scanRecipe(tx.QueryRow(ctx, `INSERT INTO recipes (organization_id, lineage_id, name, description, parameters, instrument_kinds, extractions, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+recipeColumns,
+			t.OrgID, lineage, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds, jsonb(d.Extractions), t.UserID))
 		return mapError(err, "recipe")
 	})
 	return out, err
@@ -66,9 +69,9 @@ func (db *DB) UpdateRecipe(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 			return err
 		}
 		var err error
-		out, err = scanRecipe(tx.QueryRow(ctx, `UPDATE recipes SET name = $3, description = $4, parameters = $5, instrument_kinds = $6
+		out, err = scanRecipe(tx.QueryRow(ctx, `UPDATE recipes SET name = $3, description = $4, parameters = $5, instrument_kinds = $6, extractions = $7
 			WHERE organization_id = $1 AND id = $2 RETURNING `+recipeColumns,
-			t.OrgID, id, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds))
+			t.OrgID, id, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds, jsonb(d.Extractions)))
 		return mapError(err, "recipe")
 	})
 	return out, err

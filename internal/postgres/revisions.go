@@ -308,9 +308,9 @@ func insertMethodSignature(ctx context.Context, tx pgx.Tx, t Tenant, column stri
 var recipeKind = &revisionKind[spectra.Recipe, spectra.RecipeApproval]{
 	what: "recipe", table: "recipes", approvals: "recipe_approvals", ref: "recipe_id",
 	columns: recipeColumns, scan: scanRecipe,
-	copied: "name, description, parameters, instrument_kinds",
+	copied: "name, description, parameters, instrument_kinds, extractions",
 	copyArgs: func(r spectra.Recipe) []any {
-		return []any{r.Name, r.Description, jsonb(r.Parameters), r.InstrumentKinds}
+		return []any{r.Name, r.Description, jsonb(r.Parameters), r.InstrumentKinds, jsonb(r.Extractions)}
 	},
 	signed: func(r spectra.Recipe) spectra.SignedContent { return r.SignedContent() },
 	approval: func(a *spectra.RecipeApproval) (*uuid.UUID, *spectra.MethodApproval) {

@@ -74,14 +74,15 @@ func runDetail(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.RunDe
 	if d.Instruments, err = runInstruments(ctx, tx, org, id); err != nil {
 		return d, err
 	}
-	rows, err := tx.Query(ctx, `SELECT id, run_id, device_id, metric, value, unit, measured_at, created_by FROM run_results
-		WHERE organization_id = $1 AND run_id = $2 ORDER BY id`, org, id)
+	rows, err := tx.Query(ctx, `SELECT id, run_id, device_id, metric, value, unit, measured_at, created_by,
+			CASE WHEN metadata ? 'method' THEN metadata END
+		FROM run_results WHERE organization_id = $1 AND run_id = $2 ORDER BY id`, org, id)
 	if err != nil {
 		return d, err
 	}
 	d.Results, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Result, error) {
 		var x spectra.Result
-		err := r.Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy)
+		err := r.Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy, &x.Derivation)
 		return x, err
 	})
 	if err != nil {

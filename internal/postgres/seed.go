@@ -256,15 +256,18 @@ func (s *seeder) lab(prefix string) {
 	params, _ := json.Marshal(ivParameters)
 	ivRecipe := s.id("recipe", "iv-sweep")
 	approvedAt := s.now.AddDate(0, -3, 0)
-	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, status, approved_at, approved_by, created_by)
-		VALUES ($1, $2, $3, 'IV Sweep', 'Two-terminal current-voltage sweep.', $4, '{SMU}', $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), jsonb(json.RawMessage(params)), spectra.MethodStatusApproved, approvedAt, pi, eng)
+	// Its runs' sweeps give their threshold voltage, which feeds the SPC
+	// series below (the control chart fills itself from measurements).
+	ivExtractions := []spectra.Extraction{{Method: spectra.ExtractThresholdVoltage, Metric: "threshold_voltage", Unit: "V"}}
+	s.exec(`INSERT INTO recipes (organization_id, id, lineage_id, name, description, parameters, instrument_kinds, extractions, status, approved_at, approved_by, created_by)
+		VALUES ($1, $2, $3, 'IV Sweep', 'Two-terminal current-voltage sweep.', $4, '{SMU}', $9, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		s.org, ivRecipe, s.id("recipe-lineage", "iv-sweep"), jsonb(json.RawMessage(params)), spectra.MethodStatusApproved, approvedAt, pi, eng, jsonb(ivExtractions))
 	var ivParams []spectra.RecipeParam
 	if err := json.Unmarshal(params, &ivParams); err != nil && s.err == nil {
 		s.err = err
 	}
 	ivSum := s.digest(spectra.RecipeContent{ID: ivRecipe, LineageID: s.id("recipe-lineage", "iv-sweep"), Revision: 1, Name: "IV Sweep",
-		Description: "Two-terminal current-voltage sweep.", Parameters: ivParams, InstrumentKinds: []string{"SMU"}})
+		Description: "Two-terminal current-voltage sweep.", Parameters: ivParams, InstrumentKinds: []string{"SMU"}, Extractions: ivExtractions})
 	ivSig := s.id("signature", "recipe", "iv-sweep")
 	s.exec(`INSERT INTO signatures (organization_id, id, recipe_id, signer_id, signer_role, meaning, scheme, content_sha256, auth_method, signed_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -230,5 +231,74 @@ func TestNewDataSeriesValidate(t *testing.T) {
 	}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("a good series: %v", err)
+	}
+}
+
+// TestDataSeriesDerivesResults: the IV recipe names a threshold-voltage
+// extraction, so a sweep uploaded to its run stores the extracted value as
+// a result with its method and inputs, and the SPC series of the metric
+// gains the point; a curve that does not rise is stored, the extraction
+// skipped with its reason.
+func TestDataSeriesDerivesResults(t *testing.T) {
+	l := newSeriesLab(t)
+	ctx := context.Background()
+	n := 81
+	v, i := make([]float64, n), make([]float64, n)
+	for k := range v {
+		v[k] = -2 + 0.05*float64(k)
+		i[k] = 5e-4*0.03*math.Log1p(math.Exp((v[k]-0.47)/0.03)) + 1e-9*v[k]
+	}
+	var points int
+	count := func() int {
+		var c int
+		if err := l.inspector.Pool().QueryRow(ctx, `SELECT count(*) FROM spc_points WHERE organization_id = $1`, l.engineer.OrgID).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	points = count()
+	out, err := l.db.CreateDataSeries(ctx, l.engineer, l.failed, spectra.NewDataSeries{Name: "W7 IV",
+		Columns: []spectra.SeriesColumn{{Name: "V", Unit: "V"}, {Name: "I", Unit: "A"}}, Values: [][]float64{v, i}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Derived) != 1 || len(out.Skipped) != 0 {
+		t.Fatalf("derived %+v, skipped %+v; want one threshold voltage", out.Derived, out.Skipped)
+	}
+	r := out.Derived[0]
+	if r.Metric != "threshold_voltage" || r.Unit != "V" || math.Abs(r.Value-0.47) > 0.005 || r.Derivation == nil ||
+		r.Derivation.Method != spectra.ExtractThresholdVoltage || r.Derivation.SeriesID != out.ID || r.Derivation.Inputs["max_slope"] <= 0 {
+		t.Fatalf("derived %+v (derivation %+v)", r, r.Derivation)
+	}
+	if got := count(); got != points+1 {
+		t.Fatalf("SPC points %d → %d, want one more", points, got)
+	}
+	var fed uuid.UUID
+	if err := l.inspector.Pool().QueryRow(ctx, `SELECT run_result_id FROM spc_points WHERE run_result_id = $1`, r.ID).Scan(&fed); err != nil {
+		t.Fatalf("the SPC point does not name the derived result: %v", err)
+	}
+	d, err := l.db.RunDetail(ctx, l.engineer, l.failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, x := range d.Results {
+		if x.ID == r.ID {
+			found = x.Derivation != nil && x.Derivation.Method == spectra.ExtractThresholdVoltage && x.Derivation.Inputs["v_at_max_slope"] == r.Derivation.Inputs["v_at_max_slope"]
+		} else if x.Derivation != nil {
+			t.Fatalf("a measured result reads as derived: %+v", x)
+		}
+	}
+	if !found {
+		t.Fatal("the run's detail lacks the derived result with its derivation")
+	}
+
+	flat, err := l.db.CreateDataSeries(ctx, l.engineer, l.failed, spectra.NewDataSeries{Name: "open circuit",
+		Columns: []spectra.SeriesColumn{{Name: "V", Unit: "V"}, {Name: "I", Unit: "A"}}, Values: [][]float64{{0, 1, 2, 3}, {1e-12, 1e-12, 1e-12, 1e-12}}})
+	if err != nil || len(flat.Derived) != 0 || len(flat.Skipped) != 1 || !strings.Contains(flat.Skipped[0].Reason, "never rises") {
+		t.Fatalf("a flat curve: derived %+v, skipped %+v, %v", flat.Derived, flat.Skipped, err)
+	}
+	if got := count(); got != points+1 {
+		t.Fatalf("a skipped extraction added SPC points: %d", got)
 	}
 }

@@ -345,6 +345,17 @@ type Result struct {
 	Unit       string     `json:"unit"`
 	MeasuredAt time.Time  `json:"measured_at"`
 	CreatedBy  *uuid.UUID `json:"created_by" nullable:"true"`
+	// Derivation says how a result derived from a data series was
+	// computed; null for a measured one.
+	Derivation *Derivation `json:"derivation" doc:"How a derived result was computed; null for a measured one."`
+}
+
+// Derivation records a derived result's method, its series and the
+// inputs the method used (e.g. the point of steepest rise).
+type Derivation struct {
+	SeriesID uuid.UUID          `json:"series_id"`
+	Method   ExtractionMethod   `json:"method"`
+	Inputs   map[string]float64 `json:"inputs"`
 }
 
 // NewResult is a measurement to append to a run.

@@ -111,7 +111,30 @@ type Recipe struct {
 	Description     string        `json:"description"`
 	Parameters      []RecipeParam `json:"parameters" doc:"The parameters a run of this recipe takes, with their units and ranges."`
 	InstrumentKinds []string      `json:"instrument_kinds" doc:"The kinds of instrument a run needs (SMU, spectrometer, …)."`
+	Extractions     []Extraction  `json:"extractions" doc:"The results derived from each data series uploaded to a run (threshold voltage, a value at an x, a peak's position or width); each is stored as a result with its method and inputs, and feeds the SPC series of its metric."`
 	RevisionState
+}
+
+// ExtractionMethod is how a derived result is computed from a curve
+// (internal/dataseries).
+type ExtractionMethod string
+
+// The extraction methods.
+const (
+	ExtractThresholdVoltage ExtractionMethod = "threshold_voltage" // linear extrapolation at the steepest rise
+	ExtractValueAt          ExtractionMethod = "value_at"          // y at x = at, interpolated
+	ExtractPeakPosition     ExtractionMethod = "peak_position"     // the highest point's x
+	ExtractPeakWidth        ExtractionMethod = "peak_fwhm"         // its full width at half maximum
+)
+
+// Extraction names one derived result of a recipe.
+type Extraction struct {
+	Method ExtractionMethod `json:"method" enum:"threshold_voltage,value_at,peak_position,peak_fwhm" doc:"threshold_voltage: linear extrapolation of the I–V curve at its steepest rise; value_at: y at x = at; peak_position, peak_fwhm: the highest peak's position and full width at half maximum."`
+	Metric string           `json:"metric" minLength:"1" maxLength:"128" doc:"The result's metric, e.g. threshold_voltage."`
+	Unit   string           `json:"unit,omitempty" maxLength:"32"`
+	Series string           `json:"series,omitempty" maxLength:"200" doc:"Only series of this name; empty: every series."`
+	Y      string           `json:"y,omitempty" maxLength:"128" doc:"The y column by name; empty: the first y column."`
+	At     *float64         `json:"at,omitempty" doc:"value_at: the x at which y is read."`
 }
 
 // Kind is the recipes' permissions.
@@ -123,6 +146,7 @@ type RecipeDraft struct {
 	Description     string
 	Parameters      []RecipeParam
 	InstrumentKinds []string
+	Extractions     []Extraction
 }
 
 // Normalize trims the instrument kinds and turns absent lists into empty
@@ -135,6 +159,9 @@ func (d RecipeDraft) Normalize() RecipeDraft {
 	d.InstrumentKinds = kinds
 	if d.Parameters == nil {
 		d.Parameters = []RecipeParam{}
+	}
+	if d.Extractions == nil {
+		d.Extractions = []Extraction{}
 	}
 	return d
 }
@@ -154,6 +181,29 @@ func (d RecipeDraft) Validate() error {
 			errs = append(errs, FieldError{Field: field, Message: "listed twice"})
 		}
 		seen[strings.ToLower(k)] = true
+	}
+	metrics := map[string]bool{}
+	for i, x := range d.Extractions {
+		at := func(f string) string { return fmt.Sprintf("extractions[%d].%s", i, f) }
+		switch x.Method {
+		case ExtractThresholdVoltage, ExtractPeakPosition, ExtractPeakWidth:
+			if x.At != nil {
+				errs = append(errs, FieldError{Field: at("at"), Message: "only value_at reads at an x"})
+			}
+		case ExtractValueAt:
+			if x.At == nil || math.IsNaN(*x.At) || math.IsInf(*x.At, 0) {
+				errs = append(errs, FieldError{Field: at("at"), Message: "value_at needs the x to read at, a number"})
+			}
+		default:
+			errs = append(errs, FieldError{Field: at("method"), Message: "must be threshold_voltage, value_at, peak_position or peak_fwhm"})
+		}
+		key := x.Series + "\x00" + x.Metric
+		if x.Metric == "" || len(x.Metric) > 128 || !printable(x.Metric) {
+			errs = append(errs, FieldError{Field: at("metric"), Message: "must be 1 to 128 printable characters"})
+		} else if metrics[key] {
+			errs = append(errs, FieldError{Field: at("metric"), Message: "derived twice from the same series"})
+		}
+		metrics[key] = true
 	}
 	if len(errs) > 0 {
 		return &Error{Code: CodeInvalid, Message: "the recipe is invalid: " + errs[0].Field + " " + errs[0].Message, Fields: errs}

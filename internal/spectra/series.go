@@ -121,3 +121,20 @@ type DataSeriesFilter struct {
 	SampleID uuid.UUID // of runs on this sample
 	Name     string    // exactly this name
 }
+
+// StoredSeries is a stored series with what its upload derived: the
+// results of its recipe's extractions (and the SPC alerts they raised),
+// and the extractions the curve could not give, with the reason.
+type StoredSeries struct {
+	DataSeries
+	Derived []Result            `json:"derived"`
+	Skipped []SkippedExtraction `json:"skipped"`
+	Alerts  []SPCAlert          `json:"alerts"`
+}
+
+// SkippedExtraction is an extraction a curve did not give.
+type SkippedExtraction struct {
+	Metric string           `json:"metric"`
+	Method ExtractionMethod `json:"method"`
+	Reason string           `json:"reason"`
+}

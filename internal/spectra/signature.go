@@ -87,12 +87,13 @@ type RecipeContent struct {
 	Description     string
 	Parameters      []RecipeParam
 	InstrumentKinds []string
+	Extractions     []Extraction
 }
 
 // SignedContent is what an approval signature of r covers.
 func (r Recipe) SignedContent() RecipeContent {
 	return RecipeContent{ID: r.ID, LineageID: r.LineageID, Revision: r.Revision, Name: r.Name, Description: r.Description,
-		Parameters: r.Parameters, InstrumentKinds: r.InstrumentKinds}
+		Parameters: r.Parameters, InstrumentKinds: r.InstrumentKinds, Extractions: r.Extractions}
 }
 
 func (c RecipeContent) v1() []byte {
@@ -125,8 +126,18 @@ func (c RecipeContent) v2() map[string]any {
 	if kinds == nil {
 		kinds = []string{}
 	}
-	return map[string]any{"kind": "recipe", "id": c.ID, "lineage_id": c.LineageID, "revision": c.Revision,
+	m := map[string]any{"kind": "recipe", "id": c.ID, "lineage_id": c.LineageID, "revision": c.Revision,
 		"name": c.Name, "description": c.Description, "parameters": params, "instrument_kinds": kinds}
+	// Extractions came after v2's first signatures: present only when a
+	// recipe has some, so those signatures' digests stand.
+	if len(c.Extractions) > 0 {
+		xs := make([]any, 0, len(c.Extractions))
+		for _, x := range c.Extractions {
+			xs = append(xs, map[string]any{"method": string(x.Method), "metric": x.Metric, "unit": x.Unit, "series": x.Series, "y": x.Y, "at": x.At})
+		}
+		m["extractions"] = xs
+	}
+	return m
 }
 
 // SOPContent is what an approval signature of an SOP revision covers.
