@@ -63,6 +63,10 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
   await page.getByTestId('series-file').setInputFiles({ name: 'W1-IV.csv', mimeType: 'text/csv', buffer: Buffer.from(keithleyCSV()) });
   await page.getByTestId('upload-series').click();
   await expect(page.getByTestId('series-done')).toContainText('W1-IV: 401 rows stored');
+  // The recipe derives the threshold voltage: in the message and the results, marked as derived.
+  await expect(page.getByTestId('series-done')).toContainText(/threshold_voltage = 0\.4[45]\d* V/);
+  const derived = page.getByTestId('result-row').filter({ hasText: 'threshold_voltage' });
+  await expect(derived.getByTestId('result-derived')).toHaveText('threshold voltage of a data series');
 
   const plot = page.locator('[data-testid="series-plot"][data-series="W1-IV"]');
   await expect(plot).toBeVisible();

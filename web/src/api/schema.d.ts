@@ -1730,6 +1730,14 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Derivation: {
+            inputs: {
+                [key: string]: number;
+            };
+            method: string;
+            /** Format: uuid */
+            series_id: string;
+        };
         Device: {
             /** Format: date-time */
             created_at: string;
@@ -1888,6 +1896,25 @@ export interface components {
              * @description The version read; a stale one answers 409. Give this or If-Match.
              */
             version?: number;
+        };
+        Extraction: {
+            /**
+             * Format: double
+             * @description value_at: the x at which y is read.
+             */
+            at?: number;
+            /**
+             * @description threshold_voltage: linear extrapolation of the I–V curve at its steepest rise; value_at: y at x = at; peak_position, peak_fwhm: the highest peak's position and full width at half maximum.
+             * @enum {string}
+             */
+            method: "threshold_voltage" | "value_at" | "peak_position" | "peak_fwhm";
+            /** @description The result's metric, e.g. threshold_voltage. */
+            metric: string;
+            /** @description Only series of this name; empty: every series. */
+            series?: string;
+            unit?: string;
+            /** @description The y column by name; empty: the first y column. */
+            y?: string;
         };
         Feature: {
             description?: string;
@@ -2432,6 +2459,8 @@ export interface components {
             /** Format: uuid */
             created_by: string | null;
             description: string;
+            /** @description The results derived from each data series uploaded to a run (threshold voltage, a value at an x, a peak's position or width); each is stored as a result with its method and inputs, and feeds the SPC series of its metric. */
+            extractions: components["schemas"]["Extraction"][] | null;
             /** Format: uuid */
             id: string;
             /** @description The kinds of instrument a run needs (SMU, spectrometer, …). */
@@ -2484,6 +2513,8 @@ export interface components {
         };
         RecipeFields: {
             description?: string;
+            /** @description Results derived from each data series uploaded to a run. */
+            extractions?: components["schemas"]["Extraction"][] | null;
             /** @description The kinds of instrument a run needs, e.g. SMU. */
             instrument_kinds?: string[] | null;
             name: string;
@@ -2502,6 +2533,8 @@ export interface components {
         };
         RecipeUpdateFields: {
             description?: string;
+            /** @description Results derived from each data series uploaded to a run. */
+            extractions?: components["schemas"]["Extraction"][] | null;
             /** @description The kinds of instrument a run needs, e.g. SMU. */
             instrument_kinds?: string[] | null;
             name: string;
@@ -2539,6 +2572,8 @@ export interface components {
         Result: {
             /** Format: uuid */
             created_by: string | null;
+            /** @description How a derived result was computed; null for a measured one. */
+            derivation: components["schemas"]["Derivation"] | null;
             /** Format: uuid */
             device_id: string | null;
             /** Format: uuid */
@@ -2767,6 +2802,11 @@ export interface components {
             /** @description The signer's password, entered again: who signs proves it at the moment of signing. */
             password: string;
         };
+        SkippedExtraction: {
+            method: string;
+            metric: string;
+            reason: string;
+        };
         SOP: {
             /** @description What the caller may do to the revision now, for their role and its status; a client offers exactly these. */
             actions: ("edit" | "approve" | "retire" | "new_version")[];
@@ -2925,6 +2965,25 @@ export interface components {
              * @example ok
              */
             status: string;
+        };
+        StoredSeries: {
+            alerts: components["schemas"]["SPCAlert"][] | null;
+            columns: components["schemas"]["SeriesColumn"][] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            derived: components["schemas"]["Result"][] | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: int64 */
+            rows: number;
+            /** Format: uuid */
+            run_id: string;
+            /** @description SHA-256 (hex) of the values: each column in order, each value as 8 bytes of IEEE 754, little-endian */
+            sha256: string;
+            skipped: components["schemas"]["SkippedExtraction"][] | null;
         };
         SwitchOrgInputBody: {
             /** @description Slug of the organization to work in. */
@@ -4639,7 +4698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DataSeries"];
+                    "application/json": components["schemas"]["StoredSeries"];
                 };
             };
             /** @description Error */

@@ -52,3 +52,4 @@ export type SPCPoint = S['SPCPoint'];
 export type SPCSeries = S['SPCSeries'];
 export type DataSeries = S['DataSeries'];
 export type Plot = S['Plot'];
+export type StoredSeries = S['StoredSeries'];

@@ -32,6 +32,13 @@ const resultColumns = [
   rcol.accessor('unit', { header: 'Unit' }),
   rcol.accessor('device_id', { header: 'Device', cell: (c) => (c.getValue() ? <span className="mono">{c.getValue()?.slice(0, 8)}</span> : '—') }),
   rcol.accessor('measured_at', { header: 'Measured', cell: (c) => formatTime(c.getValue()) }),
+  rcol.accessor('derivation', {
+    header: 'Source',
+    cell: (c) => {
+      const d = c.getValue();
+      return d ? <span data-testid="result-derived">{d.method.replace(/_/g, ' ')} of a data series</span> : 'measured';
+    },
+  }),
 ];
 
 function Results({ results }: { results: Result[] }) {

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { toProblem, unwrap } from '../../api/problem';
-import type { DataSeries, Problem } from '../../api/types';
+import type { Problem, StoredSeries } from '../../api/types';
 
 /**
  * Uploads an instrument's data file (CSV or TSV with a header row naming
@@ -19,7 +19,7 @@ export function mediaType(filename: string): string {
   return 'text/plain';
 }
 
-export function SeriesUpload({ runId, onDone }: { runId: string; onDone: (s: DataSeries) => void }) {
+export function SeriesUpload({ runId, onDone }: { runId: string; onDone: (s: StoredSeries) => void }) {
   const id = useId();
   const file = useRef<HTMLInputElement>(null);
   const [name, setName] = useState('');
@@ -48,7 +48,10 @@ export function SeriesUpload({ runId, onDone }: { runId: string; onDone: (s: Dat
     }
     send.mutate(f, {
       onSuccess: (s) => {
-        setDone(`${s.name}: ${s.rows.toLocaleString()} rows stored.`);
+        const derived = (s.derived ?? []).map((r) => `${r.metric} = ${Number(r.value.toPrecision(4))} ${r.unit}`.trim());
+        const skipped = (s.skipped ?? []).map((x) => `${x.metric} not derived (${x.reason.replace(/^dataseries: [^:]*: /, '')})`);
+        const alerts = s.alerts?.length ? [`${s.alerts.length} SPC alert(s) raised`] : [];
+        setDone([`${s.name}: ${s.rows.toLocaleString()} rows stored.`, ...derived, ...skipped, ...alerts].join(' '));
         if (file.current) file.current.value = '';
         setName('');
         onDone(s);
