@@ -45,6 +45,7 @@ function keithleyCSV(): string {
 
 test('engineer uploads an IV export and sees the curve, zooms and overlays an earlier run', async ({ page, request }, info) => {
   const run = await runningIVRun(request);
+  const name = `W1-IV-${Date.now().toString(36)}`; // its own name: no earlier run has a curve of it to overlay
   await loginAs(page, 'engineer');
   await page.goto(`/runs/${run}`);
   await expect(page.getByTestId('run-detail-status')).toHaveText('running');
@@ -60,29 +61,48 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
   await expect(page.getByTestId('series-errors')).toContainText('line 3, column 2');
   await expect(page.getByTestId('no-series')).toBeVisible();
 
-  await page.getByTestId('series-file').setInputFiles({ name: 'W1-IV.csv', mimeType: 'text/csv', buffer: Buffer.from(keithleyCSV()) });
+  await page.getByTestId('series-file').setInputFiles({ name: `${name}.csv`, mimeType: 'text/csv', buffer: Buffer.from(keithleyCSV()) });
   await page.getByTestId('upload-series').click();
-  await expect(page.getByTestId('series-done')).toContainText('W1-IV: 401 rows stored');
+  await expect(page.getByTestId('series-done')).toContainText(`${name}: 401 rows stored`);
   // The recipe derives the threshold voltage: in the message and the results, marked as derived.
   await expect(page.getByTestId('series-done')).toContainText(/threshold_voltage = 0\.4[45]\d* V/);
   const derived = page.getByTestId('result-row').filter({ hasText: 'threshold_voltage' });
   await expect(derived.getByTestId('result-derived')).toHaveText('threshold voltage of a data series');
+  // The control chart of the threshold voltage gained this run's point.
+  const eng = { Authorization: `Bearer ${await apiToken(request, 'engineer')}` };
+  const spc = (await (await request.get('/api/analysis/spc/series', { headers: eng })).json()) as { items: { id: string; metric: string }[] };
+  const vth = spc.items.find((x) => x.metric === 'threshold_voltage');
+  const points = (await (await request.get(`/api/analysis/spc/series/${vth?.id}/points?limit=200`, { headers: eng })).json()) as {
+    items: { run_id: string | null; value: number }[];
+  };
+  const mine = points.items.find((p) => p.run_id === run);
+  expect(mine?.value).toBeCloseTo(0.45, 2);
+  await page.goto(`/spc/${vth?.id}`);
+  await expect(page.getByTestId('spc-chart')).toHaveAttribute('aria-label', /\d+ points/);
+  await page.goto(`/runs/${run}`);
 
-  const plot = page.locator('[data-testid="series-plot"][data-series="W1-IV"]');
+  const plot = page.locator(`[data-testid="series-plot"][data-series="${name}"]`);
   await expect(plot).toBeVisible();
   await expect(plot.getByTestId('series-rows')).toHaveText('401 rows');
   await expect(plot.locator('canvas')).toBeVisible();
   await expect(plot.getByTestId('plot-canvas')).toHaveAttribute('data-points', '401');
   // A current's axis starts logarithmic, labelled |I|.
   await expect(plot.getByTestId('plot-log')).toBeChecked();
-  await expect(plot.getByTestId('plot-box')).toHaveAttribute('aria-label', 'W1-IV: |Current| [A] against Voltage [V]');
+  await expect(plot.getByTestId('plot-box')).toHaveAttribute('aria-label', `${name}: |Current| [A] against Voltage [V]`);
 
   // Hover: the legend shows the values under the cursor.
+  // (The plot is redrawn once its width is known: hover until it answers.)
   const canvas = plot.locator('.u-over');
+  await expect(async () => {
+    await canvas.scrollIntoViewIfNeeded();
+    const b = await canvas.boundingBox();
+    if (!b) throw new Error('no plot area');
+    await page.mouse.move(b.x + b.width * 0.8 - 3, b.y + b.height / 2);
+    await page.mouse.move(b.x + b.width * 0.8, b.y + b.height / 2);
+    await expect(plot.locator('.u-legend .u-value').nth(1)).toHaveText(/\d/, { timeout: 1000 });
+  }).toPass();
   const box = await canvas.boundingBox();
   if (!box) throw new Error('no plot area');
-  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
-  await expect(plot.locator('.u-legend .u-value').nth(1)).toHaveText(/\d/);
   await shot(page, info, 'plotted');
 
   // Zoom: drag across the right half; the server re-reads that x range.
@@ -95,7 +115,7 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
   await plot.getByTestId('plot-reset').click();
   await expect(plot.getByTestId('series-rows')).toHaveText('401 rows');
 
-  // Overlays: the seeded runs of the recipe have no "W1-IV"; the seeded
+  // Overlays: no other run of the recipe has a curve of this name; the seeded
   // curves ("IV sweep") overlay each other on a seeded run's page.
   await expect(plot.getByTestId('plot-overlay')).toHaveCount(0);
   const list = await request.get('/api/analysis/series?name=IV%20sweep&limit=1', {
@@ -111,8 +131,48 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
   await shot(page, info, 'overlay');
 });
 
-test('engineer uploads an XRD .xy pattern and sees it plotted on a linear axis', async ({ page, request }, info) => {
-  const run = await runningIVRun(request);
+/** A running run of a fresh, approved XRD recipe that derives the main peak's position and width. */
+async function runningXRDRun(request: APIRequestContext): Promise<string> {
+  const pi = { Authorization: `Bearer ${await apiToken(request, 'pi')}` };
+  const eng = { Authorization: `Bearer ${await apiToken(request, 'engineer')}` };
+  const recipe = await request.post('/api/lims/recipes', {
+    headers: pi,
+    data: {
+      name: `E2E XRD scan ${Date.now()}`,
+      description: 'θ–2θ scan of a powder.',
+      instrument_kinds: ['XRD'],
+      extractions: [
+        { method: 'peak_position', metric: 'peak_2theta', unit: 'deg' },
+        { method: 'peak_fwhm', metric: 'peak_fwhm', unit: 'deg' },
+      ],
+    },
+  });
+  expect(recipe.status(), await recipe.text()).toBe(201);
+  const r = (await recipe.json()) as { id: string };
+  const approved = await request.post(`/api/lims/recipes/${r.id}/approve`, { headers: pi, data: { password: 'pi123', comment: 'E2E' } });
+  expect(approved.status(), await approved.text()).toBe(200);
+  const samples = (await (await request.get('/api/lims/samples?limit=1', { headers: eng })).json()) as { items: { id: string }[] };
+  const status = (await (await request.get('/api/analysis/calibrations/status', { headers: eng })).json()) as {
+    items: { instrument: { id: string; name: string } }[];
+  };
+  const created = await request.post('/api/analysis/runs', {
+    headers: eng,
+    data: {
+      recipe_id: r.id,
+      sample_id: samples.items[0]?.id,
+      instrument_ids: [status.items.find((i) => i.instrument.name === 'Bruker D8 XRD')?.instrument.id],
+      parameters: {},
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const run = (await created.json()) as { id: string };
+  const started = await request.post(`/api/analysis/runs/${run.id}/start`, { headers: eng, data: {} });
+  expect(started.status(), await started.text()).toBe(200);
+  return run.id;
+}
+
+test('engineer uploads an XRD .xy pattern, sees it plotted on a linear axis and its peak derived', async ({ page, request }, info) => {
+  const run = await runningXRDRun(request);
   const lines = ['# Bruker D8 Advance, Cu Ka, 0.02 deg step', '2Theta Counts'];
   for (let k = 0; k <= 2000; k++) {
     const t = 20 + k * 0.02;
@@ -124,6 +184,10 @@ test('engineer uploads an XRD .xy pattern and sees it plotted on a linear axis',
   await page.getByTestId('series-file').setInputFiles({ name: 'Si-powder.xy', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n') + '\n') });
   await page.getByTestId('upload-series').click();
   await expect(page.getByTestId('series-done')).toContainText('Si-powder: 2,001 rows stored');
+  // The recipe's extractions: the Si (111) peak at 28.44° and its width (2√(ln 2)·0.08° ≈ 0.133°).
+  await expect(page.getByTestId('series-done')).toContainText(/peak_2theta = 28\.4[34]\d* deg/);
+  await expect(page.getByTestId('series-done')).toContainText(/peak_fwhm = 0\.13\d* deg/);
+  await expect(page.getByTestId('result-row').filter({ hasText: 'peak_2theta' }).getByTestId('result-derived')).toHaveText('peak position of a data series');
   const plot = page.locator('[data-testid="series-plot"][data-series="Si-powder"]');
   await expect(plot.locator('canvas')).toBeVisible();
   await expect(plot.getByTestId('plot-log')).not.toBeChecked();
