@@ -26,9 +26,13 @@ export interface RecipeValues {
 const paramKeys = ['name', 'unit', 'min', 'max', 'default'] as const;
 const num = (n: number | undefined) => (n === undefined || n === null ? '' : String(n));
 
-/** The form's values as the API's recipe fields. */
-export function toRecipeFields(v: RecipeValues): RecipeFields {
+/**
+ * The form's values as the API's recipe fields. The form does not edit
+ * extractions (the API does): an edit keeps the recipe's own.
+ */
+export function toRecipeFields(v: RecipeValues, extractions: RecipeFields['extractions'] = []): RecipeFields {
   return {
+    extractions: extractions ?? [],
     name: v.name.trim(),
     description: v.description.trim(),
     instrument_kinds: splitList(v.instrument_kinds),
@@ -67,7 +71,7 @@ export function RecipeForm({ value: recipe, onSave, onCancel }: MethodFormProps<
 
   const submit = form.handleSubmit(async (v) => {
     try {
-      await onSave(toRecipeFields(v));
+      await onSave(toRecipeFields(v, recipe?.extractions ?? []));
     } catch (err) {
       const p = toProblem(err);
       const fields: Path<RecipeValues>[] = ['name', 'description', 'instrument_kinds'];

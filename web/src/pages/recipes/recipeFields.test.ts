@@ -25,10 +25,17 @@ describe('recipe form helpers', () => {
         parameters: [{ name: 'v_max', unit: 'V', min: '0', max: '', default: '5' }],
       }),
     ).toEqual({
+      extractions: [],
       name: 'IV',
       description: '',
       instrument_kinds: ['SMU'],
       parameters: [{ name: 'v_max', unit: 'V', min: 0, max: undefined, default: 5 }],
     });
+  });
+
+  it('keeps the recipe’s extractions, which the form does not edit', () => {
+    const extractions = [{ method: 'threshold_voltage' as const, metric: 'threshold_voltage', unit: 'V' }];
+    const v = { name: 'IV', description: '', instrument_kinds: 'SMU', parameters: [] };
+    expect(toRecipeFields(v, extractions).extractions).toEqual(extractions);
   });
 });

@@ -55,6 +55,20 @@ function RecipeView({ recipe }: { recipe: Recipe }) {
               {(recipe.instrument_kinds ?? []).length === 0 && '—'}
             </div>
           </dd>
+          <dt>Derived results</dt>
+          <dd>
+            <ul className="alerts" data-testid="recipe-extractions">
+              {(recipe.extractions ?? []).map((x) => (
+                <li key={`${x.series ?? ''}/${x.metric}`}>
+                  {x.metric}
+                  {x.unit ? ` [${x.unit}]` : ''}: {x.method.replace(/_/g, ' ')}
+                  {x.at !== undefined && x.at !== null ? ` at ${x.at}` : ''}
+                  {x.series ? ` of series “${x.series}”` : ''}
+                </li>
+              ))}
+              {(recipe.extractions ?? []).length === 0 && <li>—</li>}
+            </ul>
+          </dd>
           <dt>Updated</dt>
           <dd>{formatTime(recipe.updated_at)}</dd>
         </dl>
