@@ -104,8 +104,9 @@ func (s *server) listSamples(ctx context.Context, in *listSamplesInput) (*listOu
 		return nil, err
 	}
 	p, _ := PrincipalFrom(ctx)
+	actions := spectra.SampleActionsOf(p)
 	for i := range items {
-		items[i].AllowedActions = items[i].Actions(p)
+		items[i].AllowedActions = actions(items[i])
 	}
 	return &listOutput[spectra.Sample]{Body: newList(items, cursor)}, nil
 }

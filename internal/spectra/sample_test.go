@@ -136,3 +136,22 @@ func TestSampleActions(t *testing.T) {
 		t.Errorf("unknown action: %q, want invalid", code)
 	}
 }
+
+// TestSampleActionsOf: the per-page memo answers exactly Actions for every
+// role and status, however the samples come (the same status again, other
+// fields differing).
+func TestSampleActionsOf(t *testing.T) {
+	statuses := []SampleStatus{SampleRegistered, SampleInUse, SampleStored, SampleCheckedOut, SampleConsumed, SampleDisposed}
+	for _, role := range Roles {
+		p := Principal{Role: role}
+		actions := SampleActionsOf(p)
+		for round := 0; round < 2; round++ {
+			for i, st := range statuses {
+				s := Sample{Status: st, Barcode: fmt.Sprint("S-", round, i), Holder: fmt.Sprint(round)}
+				if got, want := actions(s), s.Actions(p); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s, %s sample (round %d): %v, want %v", role, st, round, got, want)
+				}
+			}
+		}
+	}
+}
