@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -41,7 +40,7 @@ func (e *ParseError) Error() string {
 // (whose files may write decimal commas, 1,5). Every data row has the
 // header's number of cells.
 func ParseDelimited(data []byte) (columns []spectra.SeriesColumn, values [][]float64, err error) {
-	if !utf8.Valid(data) {
+	if !isText(data) {
 		return nil, nil, &ParseError{Line: 1, Msg: "the file is not UTF-8 text"}
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))

@@ -135,25 +135,33 @@ func FuzzParseDelimited(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cols, vals, err := ParseDelimited(data)
-		if err != nil {
-			var pe *ParseError
-			if !errors.As(err, &pe) || pe.Line < 1 || pe.Line > strings.Count(string(data), "\n")+1 {
-				t.Fatalf("error %v does not name a line of the file", err)
-			}
-			return
-		}
-		if len(cols) < 2 || len(cols) != len(vals) {
-			t.Fatalf("%d columns named, %d of values", len(cols), len(vals))
-		}
-		for _, vs := range vals {
-			if len(vs) != len(vals[0]) || len(vs) == 0 {
-				t.Fatalf("ragged or empty columns: %d vs %d", len(vs), len(vals[0]))
-			}
-			for _, v := range vs {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					t.Fatalf("a non-finite value %v", v)
-				}
-			}
-		}
+		checkParsed(t, data, cols, vals, err)
 	})
+}
+
+// checkParsed holds a parser's answer to its contract: at least two
+// columns of equal length, finite values, at most MaxSeriesRows rows; or a
+// ParseError naming a line of the file.
+func checkParsed(t *testing.T, data []byte, cols []spectra.SeriesColumn, vals [][]float64, err error) {
+	t.Helper()
+	if err != nil {
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line < 1 || pe.Line > strings.Count(string(data), "\n")+1 {
+			t.Fatalf("error %v does not name a line of the file", err)
+		}
+		return
+	}
+	if len(cols) < 2 || len(cols) != len(vals) {
+		t.Fatalf("%d columns named, %d of values", len(cols), len(vals))
+	}
+	for _, vs := range vals {
+		if len(vs) != len(vals[0]) || len(vs) == 0 || len(vs) > spectra.MaxSeriesRows {
+			t.Fatalf("ragged or empty columns: %d vs %d", len(vs), len(vals[0]))
+		}
+		for _, v := range vs {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("a non-finite value %v", v)
+			}
+		}
+	}
 }

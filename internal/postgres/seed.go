@@ -458,9 +458,7 @@ func (s *seeder) dataSeries(run, id uuid.UUID, at time.Time, by uuid.UUID, ns sp
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
 		s.org, id, run, ns.Name, jsonb(ns.Columns), ns.Rows(), dataseries.Digest(ns.Values), by, at)
 	c := dataSeriesChunks(ns)
-	s.exec(`INSERT INTO run_series_chunks (organization_id, series_id, level, chunk, row_count, x_min, x_max, data)
-		SELECT $1, $2, c.* FROM unnest($3::smallint[], $4::integer[], $5::integer[], $6::float8[], $7::float8[], $8::bytea[]) AS c
-		ON CONFLICT DO NOTHING`, s.org, id, c.level, c.chunk, c.rows, c.xMin, c.xMax, c.data)
+	s.exec(insertChunksSQL+` ON CONFLICT DO NOTHING`, s.org, id, c.level, c.chunk, c.rows, c.xMin, c.xMax, c.data)
 }
 
 func demoNoise(i int) float64 {

@@ -60,6 +60,11 @@ func dataSeriesChunks(ns spectra.NewDataSeries) chunkRows {
 	return c
 }
 
+// insertChunksSQL writes a series' chunks ($1 organization, $2 series,
+// then chunkRows' columns): the store's and the seed's one statement.
+const insertChunksSQL = `INSERT INTO run_series_chunks (organization_id, series_id, level, chunk, row_count, x_min, x_max, data)
+	SELECT $1, $2, c.* FROM unnest($3::smallint[], $4::integer[], $5::integer[], $6::float8[], $7::float8[], $8::bytea[]) AS c`
+
 const dataSeriesColumns = `s.id, s.run_id, s.name, s.columns, s.row_count, s.sha256, s.created_by, s.created_at`
 
 func scanDataSeries(r pgx.Row) (spectra.DataSeries, error) {
@@ -98,8 +103,7 @@ func (db *DB) CreateDataSeries(ctx context.Context, t Tenant, runID uuid.UUID, n
 		if err != nil {
 			return out, mapError(err, "series")
 		}
-		if _, err = tx.Exec(ctx, `INSERT INTO run_series_chunks (organization_id, series_id, level, chunk, row_count, x_min, x_max, data)
-			SELECT $1, $2, c.* FROM unnest($3::smallint[], $4::integer[], $5::integer[], $6::float8[], $7::float8[], $8::bytea[]) AS c`,
+		if _, err = tx.Exec(ctx, insertChunksSQL,
 			t.OrgID, out.ID, chunks.level, chunks.chunk, chunks.rows, chunks.xMin, chunks.xMax, chunks.data); err != nil {
 			return out, mapError(err, "series")
 		}
@@ -168,6 +172,22 @@ func runDataSeries(ctx context.Context, tx pgx.Tx, org, run uuid.UUID) ([]spectr
 // errSeriesNotFound: a missing series, or another organization's.
 var errSeriesNotFound = spectra.Errorf(spectra.CodeNotFound, "series not found")
 
+// queueSeriesRow queues the read of series id into s, setting found when
+// the organization has it (a missing series is not an error here: the
+// caller answers errSeriesNotFound once the read is over).
+func queueSeriesRow(b *pgx.Batch, t Tenant, id uuid.UUID, s *spectra.DataSeries, found *bool) {
+	b.Queue(`SELECT `+dataSeriesColumns+` FROM run_series s WHERE s.organization_id = $1 AND s.id = $2`, t.OrgID, id).
+		Query(func(r pgx.Rows) error {
+			var err error
+			*s, err = pgx.CollectExactlyOneRow(r, func(r pgx.CollectableRow) (spectra.DataSeries, error) { return scanDataSeries(r) })
+			*found = err == nil
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		})
+}
+
 // DataSeriesValues reads a series with all its values (Values[c][r]), in one
 // round trip, and checks them against the stored digest.
 func (db *DB) DataSeriesValues(ctx context.Context, t Tenant, id uuid.UUID) (spectra.DataSeries, [][]float64, error) {
@@ -175,16 +195,7 @@ func (db *DB) DataSeriesValues(ctx context.Context, t Tenant, id uuid.UUID) (spe
 	var values [][]float64
 	found := false
 	err := db.read(ctx, t, func(b *pgx.Batch) {
-		b.Queue(`SELECT `+dataSeriesColumns+` FROM run_series s WHERE s.organization_id = $1 AND s.id = $2`, t.OrgID, id).
-			Query(func(r pgx.Rows) error {
-				var err error
-				s, err = pgx.CollectExactlyOneRow(r, func(r pgx.CollectableRow) (spectra.DataSeries, error) { return scanDataSeries(r) })
-				found = err == nil
-				if errors.Is(err, pgx.ErrNoRows) {
-					return nil
-				}
-				return err
-			})
+		queueSeriesRow(b, t, id, &s, &found)
 		b.Queue(`SELECT row_count, data FROM run_series_chunks WHERE organization_id = $1 AND series_id = $2 AND level = 0 ORDER BY chunk`, t.OrgID, id).
 			Query(func(r pgx.Rows) error {
 				var rows int
@@ -252,16 +263,7 @@ func (db *DB) DataSeriesPlot(ctx context.Context, t Tenant, id uuid.UUID, req Pl
 		hi = *req.XMax
 	}
 	err := db.read(ctx, t, func(b *pgx.Batch) {
-		b.Queue(`SELECT `+dataSeriesColumns+` FROM run_series s WHERE s.organization_id = $1 AND s.id = $2`, t.OrgID, id).
-			Query(func(r pgx.Rows) error {
-				var err error
-				s, err = pgx.CollectExactlyOneRow(r, func(r pgx.CollectableRow) (spectra.DataSeries, error) { return scanDataSeries(r) })
-				found = err == nil
-				if errors.Is(err, pgx.ErrNoRows) {
-					return nil
-				}
-				return err
-			})
+		queueSeriesRow(b, t, id, &s, &found)
 		var q string
 		if whole {
 			q = `SELECT row_count, substring(data FROM 1 FOR 8 * row_count), substring(data FROM 1 + 8 * row_count FOR 8 * row_count)

@@ -17,7 +17,6 @@ import (
 const (
 	MaxSeriesRows    = 1_000_000
 	MaxSeriesColumns = 16
-	MaxPlotPoints    = 20_000 // the most points a downsampled read returns
 )
 
 // SeriesColumn names one column of a series.
