@@ -30,8 +30,18 @@ demo: build ## start everything: managed PostgreSQL, migrations, demo data, serv
 .PHONY: test
 test: lint test-go test-pgbouncer test-nonsuper test-web test-e2e test-dist ## run every test (Go on a real PostgreSQL, the API's through PgBouncer, the database's under a non-superuser owner, the UI's, the browser's, the release archive, and the checks)
 
+# Third-party servers the tests start, built once from the Go module
+# proxy into bin/tools (pinned versions): versitygw, an S3-compatible
+# server over a directory, for the object storage tests.
+VERSITYGW_VERSION := v1.8.0
+bin/tools/versitygw:
+	GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+.PHONY: tools
+tools: bin/tools/versitygw ## build the test servers (versitygw) into bin/tools
+
 .PHONY: test-go
-test-go: ## Go tests; each test package starts its own PostgreSQL cluster
+test-go: tools ## Go tests; each test package starts its own PostgreSQL cluster
 	$(GO) test -count=1 -race -timeout 15m ./...
 
 # The API tests again, with the server's run-time pools going through a
@@ -39,7 +49,7 @@ test-go: ## Go tests; each test package starts its own PostgreSQL cluster
 # /usr/sbin/pgbouncer; without it they fail). No -race: test-go has run
 # the same code under the race detector.
 .PHONY: test-pgbouncer
-test-pgbouncer: ## the API tests through PgBouncer (transaction pooling, default_query_exec_mode=exec)
+test-pgbouncer: tools ## the API tests through PgBouncer (transaction pooling, default_query_exec_mode=exec)
 	SPECTRA_TEST_PGBOUNCER=1 $(GO) test -count=1 -timeout 15m ./internal/httpapi
 
 # PRODUCT.md §15: a managed database (RDS, Cloud SQL) whose owner is no
@@ -49,7 +59,7 @@ test-pgbouncer: ## the API tests through PgBouncer (transaction pooling, default
 # tests' own checks read as the superuser (pgtest.Inspector). A missing
 # privilege fails, never skips. No -race: test-go ran the same code so.
 .PHONY: test-nonsuper
-test-nonsuper: ## the database, API and command tests with an owner that is only CREATEROLE
+test-nonsuper: tools ## the database, API and command tests with an owner that is only CREATEROLE
 	SPECTRA_TEST_OWNER=nonsuper $(GO) test -count=1 -timeout 15m ./internal/postgres/... ./internal/httpapi ./cmd/spectra
 
 # npm ci runs only when node_modules is missing or package-lock.json changed

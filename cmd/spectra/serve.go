@@ -71,7 +71,11 @@ func cmdSeed(fs *flag.FlagSet) func(context.Context, *env) error {
 func (e *env) seed(ctx context.Context, db *postgres.DB) error {
 	start := time.Now()
 	h := auth.NewHasher(auth.DefaultArgon2, 2)
-	if err := postgres.Seed(ctx, db, postgres.DemoOrgs, h.Hash, time.Now()); err != nil {
+	files, err := e.fileStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := postgres.SeedWithFiles(ctx, db, postgres.DemoOrgs, h.Hash, time.Now(), files); err != nil {
 		return err
 	}
 	e.logger.Info("demo data ready", "organizations", len(postgres.DemoOrgs), "duration", time.Since(start).Round(time.Millisecond))
@@ -138,9 +142,13 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	if err != nil {
 		return err
 	}
+	files, err := e.fileStore(ctx)
+	if err != nil {
+		return err
+	}
 	metrics := httpapi.NewMetrics(db)
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, MaxUploadBytes: e.cfg.MaxUploadBytes, Version: version,
-		Store: db, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster), Readiness: e.readiness(e.cluster),
+		Store: db, Files: files, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster), Readiness: e.readiness(e.cluster),
 		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil})
 	addr := ln.Addr().String()
 	if svc.OIDC() != nil {

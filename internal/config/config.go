@@ -35,6 +35,8 @@ type Config struct {
 	PGMaxRestarts      int           // restarts in a row of a dead managed PostgreSQL before spectra exits
 	MaxBodyBytes       int64         // request body limit
 	MaxUploadBytes     int64         // request body limit of uploads (data series, files)
+	FilesDir           string        // where uploaded files are kept without S3; empty: DataDir/files
+	S3                 S3            // an S3-compatible store for uploaded files (empty Bucket: FilesDir)
 	ShutdownTimeout    time.Duration // grace period for in-flight requests
 	LogLevel           slog.Level
 	LogFormat          string // json or text
@@ -56,6 +58,12 @@ type OIDC struct {
 	Scopes                                   []string // what the sign-in asks for; openid always first
 	OrgClaim, RoleClaim, GroupsClaim         string
 	GroupMap                                 map[string]GroupRole
+}
+
+// S3 names an S3-compatible store and its credentials.
+type S3 struct {
+	Bucket, Endpoint, Region, AccessKeyID, SecretAccessKey string
+	PathStyle                                              bool
 }
 
 // GroupRole is what membership of one IdP group grants.
@@ -83,6 +91,13 @@ var Vars = []Var{
 	{"SPECTRA_PG_MAX_RESTARTS", "5", "Managed cluster: how many times in a row a PostgreSQL that died is restarted (with backoff) before spectra exits non-zero; 0 never restarts."},
 	{"SPECTRA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
 	{"SPECTRA_MAX_UPLOAD_BYTES", "104857600", "Largest accepted upload (a data series, an instrument file), in bytes."},
+	{"SPECTRA_FILES_DIR", "", "Directory that keeps uploaded files when no S3 bucket is set. Empty: `files` under SPECTRA_DATA_DIR."},
+	{"SPECTRA_S3_BUCKET", "", "S3 bucket that keeps uploaded files (any S3-compatible store); set, the files are kept there instead of SPECTRA_FILES_DIR. The bucket must exist."},
+	{"SPECTRA_S3_ENDPOINT", "https://s3.amazonaws.com", "URL of the S3-compatible store, e.g. `https://s3.eu-central-1.amazonaws.com` or `http://127.0.0.1:7070` (plain http only on a network you trust)."},
+	{"SPECTRA_S3_REGION", "us-east-1", "Region of the bucket."},
+	{"SPECTRA_S3_ACCESS_KEY_ID", "", "Access key of the S3 credentials. Also `SPECTRA_S3_ACCESS_KEY_ID_FILE`."},
+	{"SPECTRA_S3_SECRET_ACCESS_KEY", "", "Secret key of the S3 credentials. Also `SPECTRA_S3_SECRET_ACCESS_KEY_FILE`."},
+	{"SPECTRA_S3_PATH_STYLE", "false", "Address the bucket in the URL's path (`endpoint/bucket/key`), as most self-hosted stores (MinIO, versitygw, SeaweedFS) want; false: as the endpoint prefers (virtual hosts on AWS)."},
 	{"SPECTRA_SHUTDOWN_TIMEOUT", "20s", "How long in-flight requests may take to finish on shutdown."},
 	{"SPECTRA_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"SPECTRA_LOG_FORMAT", "text", "text or json."},
@@ -124,6 +139,21 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxUploadBytes:     int64(r.integer("SPECTRA_MAX_UPLOAD_BYTES", 1024, 1<<40)),
 		ShutdownTimeout:    r.duration("SPECTRA_SHUTDOWN_TIMEOUT"),
 		LogFormat:          r.oneOf("SPECTRA_LOG_FORMAT", "text", "json"),
+	}
+	c.FilesDir = r.str("SPECTRA_FILES_DIR")
+	c.S3 = S3{Bucket: r.str("SPECTRA_S3_BUCKET"), Endpoint: r.str("SPECTRA_S3_ENDPOINT"), Region: r.str("SPECTRA_S3_REGION"),
+		AccessKeyID: r.secret("SPECTRA_S3_ACCESS_KEY_ID"), SecretAccessKey: r.secret("SPECTRA_S3_SECRET_ACCESS_KEY"),
+		PathStyle: r.boolean("SPECTRA_S3_PATH_STYLE")}
+	if c.S3.Bucket != "" {
+		if u, err := url.Parse(c.S3.Endpoint); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") {
+			r.fail("SPECTRA_S3_ENDPOINT", "must be an http(s) URL without a path")
+		}
+		if (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
+			r.fail("SPECTRA_S3_ACCESS_KEY_ID", "set both SPECTRA_S3_ACCESS_KEY_ID and SPECTRA_S3_SECRET_ACCESS_KEY, or neither")
+		}
+		if c.FilesDir != "" {
+			r.fail("SPECTRA_FILES_DIR", "set either SPECTRA_FILES_DIR or SPECTRA_S3_BUCKET: files are kept in one place")
+		}
 	}
 	c.JWTSecret = []byte(r.secret("SPECTRA_JWT_SECRET"))
 	if n := len(c.JWTSecret); n > 0 && n < 32 {

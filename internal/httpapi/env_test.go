@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/blobstore"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
 )
@@ -32,8 +33,14 @@ type apiEnv struct {
 	secret []byte
 	clock  *clock
 	logs   *logSink
-	api    huma.API // its OpenAPI document checks every answer (conformance_test.go)
-	srv    *server  // the server under test (a test may lower its limits before its requests)
+	api    huma.API        // its OpenAPI document checks every answer (conformance_test.go)
+	srv    *server         // the server under test (a test may lower its limits before its requests)
+	files  blobstore.Store // the server's file storage: pgtest.Files unless an option set one
+}
+
+// withFiles has the server keep files in st.
+func withFiles(st blobstore.Store) envOption {
+	return func(e *apiEnv, _ *auth.Options) { e.files = st }
 }
 
 // clock is the service's time, which a test may move.
@@ -79,7 +86,10 @@ func newAPIEnv(t testing.TB, opts ...envOption) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(Deps{DB: e.rt, Store: e.rt, Auth: e.svc, MetricsToken: testMetricsToken, Logger: newTestLogger(e.logs), Now: e.clock.now})
+	if e.files == nil {
+		e.files = pgtest.Files(t)
+	}
+	srv := newServer(Deps{DB: e.rt, Store: e.rt, Files: e.files, Auth: e.svc, MetricsToken: testMetricsToken, Logger: newTestLogger(e.logs), Now: e.clock.now})
 	e.api, e.srv, handler = srv.api, srv, srv.handler()
 	return e
 }

@@ -18,11 +18,12 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/spectra-lab/spectra/internal/blobstore/s3test"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, s3test.StopShared) }
 
 // logSink collects a server's JSON log lines for assertions.
 type logSink struct {

@@ -90,6 +90,7 @@ func (s *server) addRoutes() {
 	s.addMethodRoutes()
 	s.addELNRoutes()
 	s.addAnalysisRoutes()
+	s.addFileRoutes()
 
 	// Administration (admin).
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users", Permission: spectra.PermUserManage,

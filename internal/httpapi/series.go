@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/spectra-lab/spectra/internal/blobstore"
 	"github.com/spectra-lab/spectra/internal/dataseries"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
@@ -47,12 +49,40 @@ func (s *server) createDataSeries(ctx context.Context, in *createDataSeriesInput
 	if err != nil {
 		return nil, err
 	}
-	ds, err := s.store.CreateDataSeries(ctx, s.tenant(ctx), in.ID, ns)
-	if err != nil {
+	mt, _, _ := mime.ParseMediaType(in.ContentType)
+	if s.files == nil || mt == "application/json" || mt == "" {
+		ds, err := s.store.CreateDataSeries(ctx, s.tenant(ctx), in.ID, ns)
+		if err != nil {
+			return nil, err
+		}
+		return &dataSeriesOutput{Body: ds}, nil
+	}
+	// An instrument's file: the series keeps it (PRODUCT.md §13).
+	t := s.tenant(ctx)
+	owner := spectra.FileOwner{Kind: spectra.FileOfRun, ID: in.ID}
+	if err := s.store.CheckFileOwner(ctx, t, owner, true); err != nil {
 		return nil, err
 	}
-	return &dataSeriesOutput{Body: ds}, nil
+	key := blobstore.NewKey()
+	if _, err := s.files.Put(ctx, key, bytes.NewReader(in.RawBody)); err != nil {
+		return nil, err
+	}
+	name := spectra.FileName(ns.Name + seriesFileExt[mt])
+	out, reused, err := s.store.AttachFile(ctx, t, spectra.NewFile{Owner: owner, Name: name, MediaType: mt,
+		Size: int64(len(in.RawBody)), SHA256: sha256.Sum256(in.RawBody), StorageKey: key}, &ns)
+	if err != nil {
+		s.removeObject(key)
+		return nil, err
+	}
+	if reused != "" {
+		s.removeObject(reused)
+	}
+	return &dataSeriesOutput{Body: *out.Series}, nil
 }
+
+// seriesFileExt names the raw file of a series uploaded as a body.
+var seriesFileExt = map[string]string{"text/csv": ".csv", "text/tab-separated-values": ".tsv", "text/plain": ".txt",
+	"chemical/x-jcamp-dx": ".jdx", "application/octet-stream": ".dat"}
 
 // parseDataSeriesUpload reads an upload's body by its media type.
 func parseDataSeriesUpload(contentType, name string, body []byte) (spectra.NewDataSeries, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/blobstore"
 	"github.com/spectra-lab/spectra/internal/postgres"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
@@ -53,7 +54,10 @@ type Deps struct {
 	MaxUploadBytes int64
 	Version        string // the version the OpenAPI document states
 
-	Store          *postgres.DB   // the data
+	Store *postgres.DB // the data
+	// Files holds the bytes of uploaded files (nil: uploads and downloads
+	// of files answer 503; data series are kept without their raw file).
+	Files          blobstore.Store
 	Auth           *auth.Service  // turns credentials into principals; nil: every guarded route answers 401
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client
 	// UI serves GET and HEAD of every path the API does not route and
@@ -91,6 +95,7 @@ type server struct {
 	api       huma.API
 	routes    []Route // every registered route, in order
 	store     *postgres.DB
+	files     blobstore.Store
 	auth      *auth.Service
 	proxies   []netip.Prefix
 	ui        http.Handler
@@ -106,7 +111,7 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 func newServer(d Deps) *server {
 	installHumaDefaults()
 	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, now: d.Now, maxBody: d.MaxBodyBytes, maxUpload: d.MaxUploadBytes, mux: http.NewServeMux(), uploads: http.NewServeMux(),
-		store: d.Store, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
+		store: d.Store, files: d.Files, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Store)
 	}

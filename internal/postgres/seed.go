@@ -1,17 +1,20 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/spectra-lab/spectra/internal/blobstore"
 	"github.com/spectra-lab/spectra/internal/dataseries"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -55,8 +58,15 @@ type SeedCounts struct {
 // turns a password into its stored form; it is called only for users that
 // do not exist yet.
 func Seed(ctx context.Context, db *DB, orgs []SeedOrg, hash func(context.Context, string) (string, error), now time.Time) error {
+	return SeedWithFiles(ctx, db, orgs, hash, now, nil)
+}
+
+// SeedWithFiles is Seed with the demo runs' raw instrument files kept in
+// files (nil: none): each IV sweep's CSV, as the instrument wrote it, is
+// the file its series was read from.
+func SeedWithFiles(ctx context.Context, db *DB, orgs []SeedOrg, hash func(context.Context, string) (string, error), now time.Time, files blobstore.Store) error {
 	for _, o := range orgs {
-		if err := seedOrg(ctx, db, o, hash, now.UTC().Truncate(time.Second)); err != nil {
+		if err := seedOrg(ctx, db, o, hash, now.UTC().Truncate(time.Second), files); err != nil {
 			return fmt.Errorf("seed %s: %w", o.Slug, err)
 		}
 	}
@@ -66,6 +76,8 @@ func Seed(ctx context.Context, db *DB, orgs []SeedOrg, hash func(context.Context
 // seeder builds one organization's rows; ids are derived from the
 // organization and a name, so they are the same on every run.
 type seeder struct {
+	ctx   context.Context
+	files blobstore.Store // where the demo's raw files go; nil: none
 	tx    pgx.Tx
 	org   uuid.UUID
 	slug  string
@@ -125,7 +137,7 @@ func (s *seeder) exec(sql string, args ...any) {
 	}
 }
 
-func seedOrg(ctx context.Context, db *DB, o SeedOrg, hash func(context.Context, string) (string, error), now time.Time) error {
+func seedOrg(ctx context.Context, db *DB, o SeedOrg, hash func(context.Context, string) (string, error), now time.Time, files blobstore.Store) error {
 	// The organization and its users are global rows the application role
 	// may not create: the owner writes them, with app.org_id set first, so
 	// that their audit entries belong to the organization (and, for an
@@ -153,7 +165,7 @@ func seedOrg(ctx context.Context, db *DB, o SeedOrg, hash func(context.Context, 
 		return err
 	}
 	return db.InTenant(ctx, Tenant{OrgID: orgID, Auth: "seed"}, func(tx pgx.Tx) error {
-		s := &seeder{tx: tx, org: orgID, slug: o.Slug, now: now, users: map[string]uuid.UUID{}}
+		s := &seeder{ctx: ctx, tx: tx, org: orgID, slug: o.Slug, now: now, users: map[string]uuid.UUID{}, files: files}
 		for _, u := range o.Users {
 			s.users[u.Role] = users[u.Email]
 			s.exec(`INSERT INTO memberships (organization_id, id, user_id, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
@@ -346,7 +358,11 @@ func (s *seeder) lab(prefix string) {
 		if r == 17 {
 			vth = center + 3.4*sigma // beyond the upper control limit
 		}
-		s.dataSeries(run, s.id("data-series", key, "iv"), started.Add(20*time.Minute), tech, demoIVSweep(vth, r))
+		iv := demoIVSweep(vth, r)
+		ivAt := started.Add(20 * time.Minute)
+		s.dataSeries(run, s.id("data-series", key, "iv"), ivAt, tech, iv,
+			s.file(spectra.FileOwner{Kind: spectra.FileOfRun, ID: run}, s.id("file", key, "iv"), "iv-sweep-"+key+".csv", "text/csv", ivAt, tech,
+				keithleyCSV(run, ivAt, iv)))
 		if status != spectra.RunCompleted {
 			continue
 		}
@@ -448,17 +464,51 @@ func demoIVSweep(vth float64, run int) spectra.NewDataSeries {
 		Values: [][]float64{v, i}}
 }
 
-// dataSeries writes a series and its chunks as the store does.
-func (s *seeder) dataSeries(run, id uuid.UUID, at time.Time, by uuid.UUID, ns spectra.NewDataSeries) {
+// dataSeries writes a series and its chunks as the store does, read from
+// the raw file fileID (nil: none).
+func (s *seeder) dataSeries(run, id uuid.UUID, at time.Time, by uuid.UUID, ns spectra.NewDataSeries, fileID *uuid.UUID) {
 	if err := ns.Validate(); err != nil && s.err == nil {
 		s.err = err
 		return
 	}
-	s.exec(`INSERT INTO run_series (organization_id, id, run_id, name, columns, row_count, sha256, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-		s.org, id, run, ns.Name, jsonb(ns.Columns), ns.Rows(), dataseries.Digest(ns.Values), by, at)
+	s.exec(`INSERT INTO run_series (organization_id, id, run_id, name, columns, row_count, sha256, file_id, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		s.org, id, run, ns.Name, jsonb(ns.Columns), ns.Rows(), dataseries.Digest(ns.Values), fileID, by, at)
 	c := dataSeriesChunks(ns)
 	s.exec(insertChunksSQL+` ON CONFLICT DO NOTHING`, s.org, id, c.level, c.chunk, c.rows, c.xMin, c.xMax, c.data)
+}
+
+// file keeps content as the file id of owner, stored under a fresh random
+// key, unless the file is on record already; nil when the seeder keeps no
+// files.
+func (s *seeder) file(owner spectra.FileOwner, id uuid.UUID, name, mediaType string, at time.Time, by uuid.UUID, content []byte) *uuid.UUID {
+	if s.files == nil || s.err != nil {
+		return nil
+	}
+	var n int
+	if s.err = s.tx.QueryRow(s.ctx, `SELECT count(*) FROM files WHERE organization_id = $1 AND id = $2`, s.org, id).Scan(&n); s.err != nil || n > 0 {
+		return &id
+	}
+	key := blobstore.NewKey()
+	if _, s.err = s.files.Put(s.ctx, key, bytes.NewReader(content)); s.err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(content)
+	s.exec(`INSERT INTO files (organization_id, id, `+fileOwnerColumn[owner.Kind]+`, name, media_type, size_bytes, sha256, storage_key, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, s.org, id, owner.ID, name, mediaType, len(content), sum[:], key, by, at)
+	return &id
+}
+
+// keithleyCSV is an IV sweep as a source-measure unit's export writes it:
+// a preamble, then a header row with units in brackets and the rows.
+func keithleyCSV(run uuid.UUID, at time.Time, ns spectra.NewDataSeries) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Keithley Instruments 2450 SourceMeter,SN 04512345\nRun,%s\nDate,%s\nSweep,Linear\n\n", run, at.UTC().Format(time.RFC3339))
+	b.WriteString("V [V],I [A]\n")
+	for r := range ns.Rows() {
+		fmt.Fprintf(&b, "%s,%s\n", strconv.FormatFloat(ns.Values[0][r], 'g', -1, 64), strconv.FormatFloat(ns.Values[1][r], 'e', -1, 64))
+	}
+	return b.Bytes()
 }
 
 func demoNoise(i int) float64 {

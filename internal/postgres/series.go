@@ -65,12 +65,12 @@ func dataSeriesChunks(ns spectra.NewDataSeries) chunkRows {
 const insertChunksSQL = `INSERT INTO run_series_chunks (organization_id, series_id, level, chunk, row_count, x_min, x_max, data)
 	SELECT $1, $2, c.* FROM unnest($3::smallint[], $4::integer[], $5::integer[], $6::float8[], $7::float8[], $8::bytea[]) AS c`
 
-const dataSeriesColumns = `s.id, s.run_id, s.name, s.columns, s.row_count, s.sha256, s.created_by, s.created_at`
+const dataSeriesColumns = `s.id, s.run_id, s.name, s.columns, s.row_count, s.sha256, s.file_id, s.created_by, s.created_at`
 
 func scanDataSeries(r pgx.Row) (spectra.DataSeries, error) {
 	var s spectra.DataSeries
 	var cols []byte
-	if err := r.Scan(&s.ID, &s.RunID, &s.Name, &cols, &s.Rows, &s.SHA256, &s.CreatedBy, &s.CreatedAt); err != nil {
+	if err := r.Scan(&s.ID, &s.RunID, &s.Name, &cols, &s.Rows, &s.SHA256, &s.FileID, &s.CreatedBy, &s.CreatedAt); err != nil {
 		return s, err
 	}
 	return s, json.Unmarshal(cols, &s.Columns)
@@ -84,66 +84,87 @@ func scanDataSeries(r pgx.Row) (spectra.DataSeries, error) {
 // name the run already has is CodeConflict; an extraction the curve does
 // not give is skipped, with the reason, and stores nothing.
 func (db *DB) CreateDataSeries(ctx context.Context, t Tenant, runID uuid.UUID, ns spectra.NewDataSeries) (spectra.StoredSeries, error) {
-	if err := ns.Validate(); err != nil {
+	w, err := prepareSeries(ns)
+	if err != nil {
 		return spectra.StoredSeries{}, err
 	}
-	// The encoding, digest and overview before the transaction: it holds
-	// the run's share lock only while it writes.
-	chunks := dataSeriesChunks(ns)
-	digest := dataseries.Digest(ns.Values)
 	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.StoredSeries, error) {
-		out := spectra.StoredSeries{Derived: []spectra.Result{}, Skipped: []spectra.SkippedExtraction{}, Alerts: []spectra.SPCAlert{}}
 		run, err := runForResults(ctx, tx, t, runID)
 		if err != nil {
-			return out, err
+			return spectra.StoredSeries{}, err
 		}
-		out.DataSeries, err = scanDataSeries(tx.QueryRow(ctx, `INSERT INTO run_series AS s (organization_id, run_id, name, columns, row_count, sha256, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+dataSeriesColumns,
-			t.OrgID, runID, ns.Name, jsonb(ns.Columns), ns.Rows(), digest, nilUUID(t.UserID)))
-		if err != nil {
-			return out, mapError(err, "series")
-		}
-		if _, err = tx.Exec(ctx, insertChunksSQL,
-			t.OrgID, out.ID, chunks.level, chunks.chunk, chunks.rows, chunks.xMin, chunks.xMax, chunks.data); err != nil {
-			return out, mapError(err, "series")
-		}
-		var extractions []spectra.Extraction
-		if err := tx.QueryRow(ctx, `SELECT extractions FROM recipes WHERE organization_id = $1 AND id = $2`, t.OrgID, run.RecipeID).Scan(&extractions); err != nil {
-			return out, err
-		}
-		for _, x := range extractions {
-			if x.Series != "" && x.Series != ns.Name {
-				continue
-			}
-			v, inputs, err := dataseries.Derive(ns.Columns, ns.Values, x)
-			if errors.Is(err, dataseries.ErrNotExtractable) {
-				out.Skipped = append(out.Skipped, spectra.SkippedExtraction{Metric: x.Metric, Method: x.Method, Reason: err.Error()})
-				continue
-			}
-			if err != nil {
-				return out, err
-			}
-			d := &spectra.Derivation{SeriesID: out.ID, Method: x.Method, Inputs: inputs}
-			r := spectra.Result{Derivation: d}
-			err = tx.QueryRow(ctx, `INSERT INTO run_results (organization_id, run_id, metric, value, unit, measured_at, metadata, created_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, run_id, device_id, metric, value, unit, measured_at, created_by`,
-				t.OrgID, runID, x.Metric, v, x.Unit, out.CreatedAt, jsonb(d), nilUUID(t.UserID)).
-				Scan(&r.ID, &r.RunID, &r.DeviceID, &r.Metric, &r.Value, &r.Unit, &r.MeasuredAt, &r.CreatedBy)
-			if err != nil {
-				return out, mapError(err, "result")
-			}
-			out.Derived = append(out.Derived, r)
-		}
-		if len(out.Derived) > 0 {
-			if out.Alerts, err = feedSeries(ctx, tx, t.OrgID, runID, run.RecipeID, out.Derived); err != nil {
-				return out, err
-			}
-			if out.Alerts == nil {
-				out.Alerts = []spectra.SPCAlert{}
-			}
-		}
-		return out, nil
+		return insertSeries(ctx, tx, t, run, w, nil)
 	})
+}
+
+// seriesWrite is a validated series with its encoding and digest, made
+// before a transaction so that it holds the run's share lock only while
+// it writes.
+type seriesWrite struct {
+	ns     spectra.NewDataSeries
+	chunks chunkRows
+	digest string
+}
+
+func prepareSeries(ns spectra.NewDataSeries) (seriesWrite, error) {
+	if err := ns.Validate(); err != nil {
+		return seriesWrite{}, err
+	}
+	return seriesWrite{ns: ns, chunks: dataSeriesChunks(ns), digest: dataseries.Digest(ns.Values)}, nil
+}
+
+// insertSeries writes w on run (locked by runForResults), read from file
+// fileID if not nil, with the results its recipe's extractions derive.
+func insertSeries(ctx context.Context, tx pgx.Tx, t Tenant, run spectra.Run, w seriesWrite, fileID *uuid.UUID) (spectra.StoredSeries, error) {
+	ns, chunks, runID := w.ns, w.chunks, run.ID
+	out := spectra.StoredSeries{Derived: []spectra.Result{}, Skipped: []spectra.SkippedExtraction{}, Alerts: []spectra.SPCAlert{}}
+	var err error
+	out.DataSeries, err = scanDataSeries(tx.QueryRow(ctx, `INSERT INTO run_series AS s (organization_id, run_id, name, columns, row_count, sha256, file_id, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+dataSeriesColumns,
+		t.OrgID, runID, ns.Name, jsonb(ns.Columns), ns.Rows(), w.digest, fileID, nilUUID(t.UserID)))
+	if err != nil {
+		return out, mapError(err, "series")
+	}
+	if _, err = tx.Exec(ctx, insertChunksSQL,
+		t.OrgID, out.ID, chunks.level, chunks.chunk, chunks.rows, chunks.xMin, chunks.xMax, chunks.data); err != nil {
+		return out, mapError(err, "series")
+	}
+	var extractions []spectra.Extraction
+	if err := tx.QueryRow(ctx, `SELECT extractions FROM recipes WHERE organization_id = $1 AND id = $2`, t.OrgID, run.RecipeID).Scan(&extractions); err != nil {
+		return out, err
+	}
+	for _, x := range extractions {
+		if x.Series != "" && x.Series != ns.Name {
+			continue
+		}
+		v, inputs, err := dataseries.Derive(ns.Columns, ns.Values, x)
+		if errors.Is(err, dataseries.ErrNotExtractable) {
+			out.Skipped = append(out.Skipped, spectra.SkippedExtraction{Metric: x.Metric, Method: x.Method, Reason: err.Error()})
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		d := &spectra.Derivation{SeriesID: out.ID, Method: x.Method, Inputs: inputs}
+		r := spectra.Result{Derivation: d}
+		err = tx.QueryRow(ctx, `INSERT INTO run_results (organization_id, run_id, metric, value, unit, measured_at, metadata, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, run_id, device_id, metric, value, unit, measured_at, created_by`,
+			t.OrgID, runID, x.Metric, v, x.Unit, out.CreatedAt, jsonb(d), nilUUID(t.UserID)).
+			Scan(&r.ID, &r.RunID, &r.DeviceID, &r.Metric, &r.Value, &r.Unit, &r.MeasuredAt, &r.CreatedBy)
+		if err != nil {
+			return out, mapError(err, "result")
+		}
+		out.Derived = append(out.Derived, r)
+	}
+	if len(out.Derived) > 0 {
+		if out.Alerts, err = feedSeries(ctx, tx, t.OrgID, runID, run.RecipeID, out.Derived); err != nil {
+			return out, err
+		}
+		if out.Alerts == nil {
+			out.Alerts = []spectra.SPCAlert{}
+		}
+	}
+	return out, nil
 }
 
 // runForResults locks the run (FOR SHARE: its status holds until the

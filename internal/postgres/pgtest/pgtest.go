@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/spectra-lab/spectra/internal/auth"
+	"github.com/spectra-lab/spectra/internal/blobstore"
 	"github.com/spectra-lab/spectra/internal/pgbouncertest"
 	"github.com/spectra-lab/spectra/internal/pgcluster"
 	"github.com/spectra-lab/spectra/internal/postgres"
@@ -69,7 +70,32 @@ var (
 	bouncerOnce sync.Once
 	bouncer     *pgbouncertest.Bouncer // started on first use
 	bouncerErr  error
+
+	filesOnce sync.Once
+	files     *blobstore.Dir // the seeded databases' files (the demo runs' raw files)
+	filesDir  string
+	filesErr  error
 )
+
+// Files is the store of the seeded databases' files: the demo runs' raw
+// instrument files are there, as `spectra seed` keeps them. A test that
+// adds files may use it (keys are random) or a store of its own.
+func Files(t testing.TB) *blobstore.Dir {
+	t.Helper()
+	if err := openFiles(); err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func openFiles() error {
+	filesOnce.Do(func() {
+		if filesDir, filesErr = os.MkdirTemp("", "spectra-pgtest-files-"); filesErr == nil {
+			files, filesErr = blobstore.NewDir(filesDir)
+		}
+	})
+	return filesErr
+}
 
 // Argon2 is the cheap password hashing of test databases: the demo users'
 // passwords are hashed with it, and services under test use it too, so a
@@ -78,11 +104,11 @@ var Argon2 = auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, S
 
 // Main is TestMain for packages that use databases: it brings up the server
 // and the template, runs the tests and tears everything down.
-func Main(m *testing.M) {
-	os.Exit(run(m))
+func Main(m *testing.M, cleanups ...func()) {
+	os.Exit(run(m, cleanups))
 }
 
-func run(m *testing.M) int {
+func run(m *testing.M, cleanups []func()) int {
 	ctx := context.Background()
 	prefix = "t" + randomHex(4)
 	if u := os.Getenv(EnvURL); u != "" {
@@ -125,11 +151,17 @@ func run(m *testing.M) int {
 		}
 	}
 	code := m.Run()
+	for _, c := range cleanups {
+		c() // the package's own servers
+	}
 	if bouncer != nil {
 		_ = bouncer.Stop()
 	}
 	if seeded != "" {
 		_ = adminExec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{seeded}.Sanitize()+" WITH (FORCE)")
+	}
+	if filesDir != "" {
+		os.RemoveAll(filesDir)
 	}
 	return code
 }
@@ -360,7 +392,10 @@ func createSeeded() (string, error) {
 	}
 	defer db.Close()
 	h := auth.NewHasher(Argon2, 2)
-	return name, postgres.Seed(ctx, db, postgres.DemoOrgs, h.Hash, time.Now())
+	if err := openFiles(); err != nil {
+		return "", err
+	}
+	return name, postgres.SeedWithFiles(ctx, db, postgres.DemoOrgs, h.Hash, time.Now(), files)
 }
 
 // PooledURL is the URL of database name as role (the run-time role or the
