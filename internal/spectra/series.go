@@ -33,7 +33,7 @@ type DataSeries struct {
 	Columns   []SeriesColumn `json:"columns"`
 	Rows      int            `json:"rows"`
 	SHA256    string         `json:"sha256" doc:"SHA-256 (hex) of the values: each column in order, each value as 8 bytes of IEEE 754, little-endian"`
-	FileID    *uuid.UUID     `json:"file_id" doc:"The raw file the series was read from (null: uploaded as JSON)"`
+	FileID    *uuid.UUID     `json:"file_id" nullable:"true" doc:"The raw file the series was read from (null: uploaded as JSON)"`
 	CreatedBy *uuid.UUID     `json:"created_by"`
 	CreatedAt time.Time      `json:"created_at"`
 }

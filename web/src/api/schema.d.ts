@@ -228,6 +228,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analysis/calibrations/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files of a calibration */
+        get: operations["list-calibration-files"];
+        put?: never;
+        /** Attach a file to a calibration (its certificate): multipart/form-data, the file in a part named file */
+        post: operations["upload-calibration-file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analysis/calibrations/{id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file (its SHA-256 in Repr-Digest; the transfer breaks off if the stored bytes no longer match it) */
+        get: operations["download-calibration-file"];
+        put?: never;
+        post?: never;
+        /** Delete a file (soft: kept on record; refused once the owner is final) */
+        delete: operations["delete-calibration-file"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analysis/calibrations/{id}/revoke": {
         parameters: {
             query?: never;
@@ -451,6 +487,42 @@ export interface paths {
         /** Mark a running run as failed */
         post: operations["fail-run"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analysis/runs/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files of a run */
+        get: operations["list-run-files"];
+        put?: never;
+        /** Attach a file to a run (an instrument's raw file; a curve it holds becomes a data series): multipart/form-data, the file in a part named file */
+        post: operations["upload-run-file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analysis/runs/{id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file (its SHA-256 in Repr-Digest; the transfer breaks off if the stored bytes no longer match it) */
+        get: operations["download-run-file"];
+        put?: never;
+        post?: never;
+        /** Delete a file (soft: kept on record; refused once the owner is final) */
+        delete: operations["delete-run-file"];
         options?: never;
         head?: never;
         patch?: never;
@@ -804,6 +876,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lims/eln/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files of a notebook entry that is not signed */
+        get: operations["list-eln-entry-files"];
+        put?: never;
+        /** Attach a file to a notebook entry that is not signed: multipart/form-data, the file in a part named file */
+        post: operations["upload-eln-entry-file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lims/eln/{id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file (its SHA-256 in Repr-Digest; the transfer breaks off if the stored bytes no longer match it) */
+        get: operations["download-eln-entry-file"];
+        put?: never;
+        post?: never;
+        /** Delete a file (soft: kept on record; refused once the owner is final) */
+        delete: operations["delete-eln-entry-file"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/lims/eln/{id}/sign": {
         parameters: {
             query?: never;
@@ -1117,6 +1225,42 @@ export interface paths {
         /** Approve a draft SOP with an e-signature (password re-entered) */
         post: operations["approve-sop"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lims/sops/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files of an SOP draft */
+        get: operations["list-sop-files"];
+        put?: never;
+        /** Attach a file to an SOP draft: multipart/form-data, the file in a part named file */
+        post: operations["upload-sop-file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lims/sops/{id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file (its SHA-256 in Repr-Digest; the transfer breaks off if the stored bytes no longer match it) */
+        get: operations["download-sop-file"];
+        put?: never;
+        post?: never;
+        /** Delete a file (soft: kept on record; refused once the owner is final) */
+        delete: operations["delete-sop-file"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1684,6 +1828,11 @@ export interface components {
             created_at: string;
             /** Format: uuid */
             created_by: string;
+            /**
+             * Format: uuid
+             * @description The raw file the series was read from (null: uploaded as JSON)
+             */
+            file_id: string | null;
             /** Format: uuid */
             id: string;
             name: string;
@@ -1709,6 +1858,11 @@ export interface components {
             created_at: string;
             /** Format: uuid */
             created_by: string;
+            /**
+             * Format: uuid
+             * @description The raw file the series was read from (null: uploaded as JSON)
+             */
+            file_id: string | null;
             /** Format: uuid */
             id: string;
             name: string;
@@ -1976,6 +2130,31 @@ export interface components {
         FieldError: {
             field: string;
             message: string;
+        };
+        File: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: uuid */
+            id: string;
+            media_type: string;
+            /** @description The file's name as uploaded (its last path element) */
+            name: string;
+            /** Format: uuid */
+            owner_id: string;
+            /** @enum {string} */
+            owner_kind: "run" | "calibration" | "eln_entry" | "sop";
+            /** @description SHA-256 (hex) of the bytes, computed while the upload streamed; every download checks it */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes
+             */
+            size: number;
+        };
+        FileList: {
+            items: components["schemas"]["File"][] | null;
         };
         Instrument: {
             calibration_required: boolean;
@@ -2966,6 +3145,32 @@ export interface components {
              */
             status: string;
         };
+        StoredFile: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: uuid */
+            id: string;
+            media_type: string;
+            /** @description The file's name as uploaded (its last path element) */
+            name: string;
+            /** @description What became of the file: read as a series, or kept as a file only and why */
+            note: string;
+            /** Format: uuid */
+            owner_id: string;
+            /** @enum {string} */
+            owner_kind: "run" | "calibration" | "eln_entry" | "sop";
+            /** @description The data series read from the file, with the results derived from it; absent when no parser read it */
+            series?: components["schemas"]["StoredSeries"];
+            /** @description SHA-256 (hex) of the bytes, computed while the upload streamed; every download checks it */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes
+             */
+            size: number;
+        };
         StoredSeries: {
             alerts: components["schemas"]["SPCAlert"][] | null;
             columns: components["schemas"]["SeriesColumn"][] | null;
@@ -2974,6 +3179,11 @@ export interface components {
             /** Format: uuid */
             created_by: string;
             derived: components["schemas"]["Result"][] | null;
+            /**
+             * Format: uuid
+             * @description The raw file the series was read from (null: uploaded as JSON)
+             */
+            file_id: string | null;
             /** Format: uuid */
             id: string;
             name: string;
@@ -3781,6 +3991,146 @@ export interface operations {
             };
         };
     };
+    "list-calibration-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "upload-calibration-file": {
+        parameters: {
+            query?: {
+                /** @description The name of the data series a run's file becomes, if a parser reads it; default: its first y column's */
+                series_name?: string;
+            };
+            header?: {
+                "Content-Type"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The file, with its filename
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredFile"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "download-calibration-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes, with its media type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-calibration-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "revoke-calibration": {
         parameters: {
             query?: never;
@@ -4549,6 +4899,146 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
                 };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-run-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "upload-run-file": {
+        parameters: {
+            query?: {
+                /** @description The name of the data series a run's file becomes, if a parser reads it; default: its first y column's */
+                series_name?: string;
+            };
+            header?: {
+                "Content-Type"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The file, with its filename
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredFile"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "download-run-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes, with its media type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-run-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error */
             default: {
@@ -5595,6 +6085,146 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ELNEntry"];
                 };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-eln-entry-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "upload-eln-entry-file": {
+        parameters: {
+            query?: {
+                /** @description The name of the data series a run's file becomes, if a parser reads it; default: its first y column's */
+                series_name?: string;
+            };
+            header?: {
+                "Content-Type"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The file, with its filename
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredFile"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "download-eln-entry-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes, with its media type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-eln-entry-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error */
             default: {
@@ -6772,6 +7402,146 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SopApprovedBody"];
                 };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-sop-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "upload-sop-file": {
+        parameters: {
+            query?: {
+                /** @description The name of the data series a run's file becomes, if a parser reads it; default: its first y column's */
+                series_name?: string;
+            };
+            header?: {
+                "Content-Type"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The file, with its filename
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredFile"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "download-sop-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes, with its media type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-sop-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error */
             default: {

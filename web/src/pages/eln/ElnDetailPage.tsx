@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { FilesCard } from '../../components/FilesCard';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
@@ -214,6 +215,7 @@ export default function ElnDetailPage() {
         <h2 id="sig-h">Signatures</h2>
         <Manifest id={id} />
       </section>
+      <FilesCard owner="/api/lims/eln" ownerId={id} writable={!locked} permission="eln.write" title="Attachments" />
       <section className="card" aria-labelledby="amend-h">
         <h2 id="amend-h">Amendments</h2>
         <Amendments ids={entry.amendments ?? []} />

@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { FilesCard } from '../../components/FilesCard';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
@@ -106,6 +107,15 @@ function History({ instrumentId }: { instrumentId: string }) {
         </div>
       )}
       <Pager page={pager.page} nextCursor={q.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+      {items[0] && !items[0].revoked_at && (
+        <FilesCard
+          owner="/api/analysis/calibrations"
+          ownerId={items[0].id}
+          writable
+          permission="calibration.create"
+          title={`Certificate files of ${items[0].certificate_number}`}
+        />
+      )}
     </>
   );
 }

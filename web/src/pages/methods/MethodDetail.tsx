@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { FilesCard } from '../../components/FilesCard';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
@@ -186,6 +187,9 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
           <Revisions kind={kind} current={x} />
         </section>
       </div>
+      {base === '/api/lims/sops' && (
+        <FilesCard owner="/api/lims/sops" ownerId={x.id} writable={x.status === 'draft'} permission="sop.draft" title="Attachments" />
+      )}
 
       <ApproveDialog
         open={dialog === 'approve'}

@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { FilesCard } from '../../components/FilesCard';
 import {
   createColumnHelper,
   getCoreRowModel,
@@ -271,6 +272,15 @@ export default function RunDetailPage() {
           <DataPanel runId={run.id} recipeId={run.recipe_id} series={run.series ?? []} />
         </div>
       </section>
+
+      <FilesCard
+        owner="/api/analysis/runs"
+        ownerId={run.id}
+        writable={run.actions.includes('upload_results')}
+        permission="result.upload"
+        title="Raw files"
+        onUploaded={() => void refresh()}
+      />
 
       <section className="card" aria-labelledby="results-h">
         <div className="page-head">
