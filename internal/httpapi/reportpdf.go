@@ -114,7 +114,7 @@ func reportPDF(r spectra.RunReport, compress bool) ([]byte, error) {
 	for _, x := range r.Results {
 		rows = append(rows, []string{x.Metric, reportNumber(x.Value), x.Unit, reportSource(x), reportTime(x.MeasuredAt)})
 	}
-	d.table([]string{"Metric", "Value", "Unit", "Source", "Measured"}, []float64{42, 25, 15, 63, 35}, rows, "No results.")
+	d.table([]string{"Metric", "Value", "Unit", "Source", "Measured"}, []float64{40, 24, 14, 62, 40}, rows, "No results.")
 
 	d.section("Data", 110)
 	if len(r.Plots) == 0 {
@@ -130,14 +130,14 @@ func reportPDF(r spectra.RunReport, compress bool) ([]byte, error) {
 		rows = append(rows, []string{sg.Subject, sg.Signer.Label() + " (" + string(sg.Role) + ")", sg.Meaning, reportTime(sg.SignedAt),
 			signatureCheck(sg.Matches) + "; " + string(sg.Scheme) + " sha256 " + sg.ContentSHA256})
 	}
-	d.table([]string{"Signed", "Signer", "Meaning", "When", "Content"}, []float64{45, 35, 18, 30, 52}, rows, "No signatures.")
+	d.table([]string{"Signed", "Signer", "Meaning", "When", "Content"}, []float64{42, 36, 18, 39, 45}, rows, "No signatures.")
 
 	d.section("History", 25)
 	rows = [][]string{}
 	for _, h := range r.History {
 		rows = append(rows, []string{reportTransition(h), h.Actor.Label(), reportTime(h.At), h.Reason})
 	}
-	d.table([]string{"Status", "By", "When", "Reason"}, []float64{40, 40, 35, 65}, rows, "No status changes.")
+	d.table([]string{"Status", "By", "When", "Reason"}, []float64{42, 45, 40, 53}, rows, "No status changes.")
 
 	var b bytes.Buffer
 	if err := pdf.Output(&b); err != nil {
