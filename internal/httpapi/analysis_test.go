@@ -50,6 +50,7 @@ func init() {
 			"POST /api/analysis/runs/{id}/results":      {ids: run, body: map[string]any{"results": []any{map[string]any{"metric": "threshold_voltage", "value": 0.45, "unit": "V"}}}},
 			"GET /api/analysis/runs/{id}/report.csv":    {ids: run},
 			"GET /api/analysis/runs/{id}/report":        {ids: run},
+			"GET /api/analysis/runs/{id}/report.pdf":    {ids: run},
 			"GET /api/analysis/spc/series/{id}":         {ids: series},
 			"GET /api/analysis/spc/series/{id}/points":  {ids: series},
 			"POST /api/analysis/spc/series/{id}/points": {ids: series, body: map[string]any{"points": []any{map[string]any{"value": 0.45}}}},

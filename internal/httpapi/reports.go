@@ -3,14 +3,22 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/csv"
+	"fmt"
 	"html/template"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
-// Run reports: CSV for spreadsheets, HTML for printing. Both show the
-// certificates that were effective when the run was created.
+// Run reports: CSV for spreadsheets; the printable HTML and the PDF, both
+// rendered from the one spectra.RunReport that the store gathers
+// (runReport), with the certificates in effect when the run started.
 
 type reportOutput struct {
 	ContentType        string `header:"Content-Type"`
@@ -48,57 +56,249 @@ func csvSafe(s string) string {
 	return s
 }
 
-var runReport = template.Must(template.New("report").Funcs(template.FuncMap{
-	"time": func(t *time.Time) string {
-		if t == nil {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04 MST")
-	},
-	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-	// ptr lets the time function take a result's non-pointer time.
-	"ptr": func(t time.Time) *time.Time { return &t },
+// runReport gathers the report of run id, its plots at reportPlotPoints.
+func (s *server) runReport(ctx context.Context, id uuid.UUID) (spectra.RunReport, error) {
+	return s.store.RunReport(ctx, s.tenant(ctx), id, reportPlotPoints, s.now())
+}
+
+//go:embed report.css
+var reportCSS []byte
+
+// reportCSSPath is where the report's stylesheet is served. The report
+// links it rather than inlining it, so that it is styled under the app's
+// Content-Security-Policy (style-src 'self', no inline styles).
+const reportCSSPath = "/api/analysis/report.css"
+
+type reportCSSOutput struct {
+	ContentType  string `header:"Content-Type"`
+	CacheControl string `header:"Cache-Control"`
+	Body         []byte
+}
+
+func (s *server) runReportStyles(context.Context, *struct{}) (*reportCSSOutput, error) {
+	return &reportCSSOutput{ContentType: "text/css; charset=utf-8", CacheControl: "public, max-age=3600", Body: reportCSS}, nil
+}
+
+// reportTime formats a time as the reports print it, in UTC.
+func reportTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04 MST")
+}
+
+func reportTimePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return reportTime(*t)
+}
+
+// reportNumber prints a value with up to 6 significant digits.
+func reportNumber(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+// reportSource says where a result came from, in the reports' words.
+func reportSource(r spectra.ReportResult) string {
+	if r.Source != "derived" {
+		return "measured"
+	}
+	if r.SeriesName != "" {
+		return "derived: " + r.Method + " of " + r.SeriesName
+	}
+	return "derived: " + r.Method
+}
+
+// reportTransition prints a status change, "running → completed".
+func reportTransition(h spectra.ReportTransition) string {
+	if h.From == nil {
+		return string(h.To)
+	}
+	return string(*h.From) + " → " + string(h.To)
+}
+
+// reportSummary is the run's key facts, as label–value rows: the first
+// table of both renderings.
+func reportSummary(r spectra.RunReport) [][2]string {
+	d := r.Run
+	status := string(d.Status)
+	if d.BlockedReason != nil {
+		status += " (" + *d.BlockedReason + ")"
+	}
+	rows := [][2]string{
+		{"Lab", r.Lab},
+		{"Run", d.ID.String()},
+		{"Status", status},
+		{"Sample", d.SampleBarcode + " — " + d.SampleName},
+		{"Recipe", fmt.Sprintf("%s, revision %d (%s now)", r.Recipe.Name, r.Recipe.Revision, r.Recipe.Status)},
+		{"Operator", r.Operator.Label()},
+		{"Planned by", r.CreatedBy.Label() + ", " + reportTime(d.CreatedAt)},
+		{"Started", reportTimePtr(d.StartedAt)},
+		{"Finished", reportTimePtr(d.FinishedAt)},
+	}
+	if d.Notes != "" {
+		rows = append(rows, [2]string{"Notes", d.Notes})
+	}
+	return rows
+}
+
+// reportApproval is the recipe revision's approval as label–value rows;
+// none when it was never approved.
+func reportApproval(r spectra.RunReport) [][2]string {
+	a := r.Recipe.Approval
+	if a == nil {
+		return nil
+	}
+	by := a.ApproverName
+	if by == "" {
+		by = a.ApproverEmail
+	}
+	rows := [][2]string{{"Approved by", by + " (" + string(a.ApproverRole) + ")"}, {"Approved at", reportTime(a.ApprovedAt)}}
+	if a.Comment != "" {
+		rows = append(rows, [2]string{"Comment", a.Comment})
+	}
+	if s := a.Signature; s != nil {
+		rows = append(rows, [2]string{"Signature", fmt.Sprintf("%s, %s, by %s", s.Meaning, reportTime(s.SignedAt), s.AuthMethod)},
+			[2]string{"Signed content", signatureCheck(s.Matches)})
+	} else {
+		rows = append(rows, [2]string{"Signature", "none (approved before signatures were required)"})
+	}
+	return rows
+}
+
+func signatureCheck(matches bool) string {
+	if matches {
+		return "unchanged since signing"
+	}
+	return "CHANGED since signing"
+}
+
+// reportCertificate is an instrument's certificate in effect at the
+// start, in one line.
+func reportCertificate(i spectra.RunInstrument) string {
+	c := i.Certificate
+	switch {
+	case c != nil:
+		return fmt.Sprintf("%s (%s), %s to %s", c.CertificateNumber, c.Provider, c.IssuedAt.UTC().Format(time.DateOnly), c.ExpiresAt.UTC().Format(time.DateOnly))
+	case i.CalibrationRequired:
+		return "none"
+	}
+	return "not required"
+}
+
+// reportPage is what the HTML template reads.
+type reportPage struct {
+	spectra.RunReport
+	Summary, Approval [][2]string
+	Plots             []template.HTML
+	Stylesheet        string
+}
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"time": reportTime, "num": reportNumber, "source": reportSource, "transition": reportTransition,
+	"certificate": reportCertificate, "check": signatureCheck,
+	"person": func(p *spectra.Person) string { return p.Label() },
 }).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Run {{.ID}}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}
-th,td{border:1px solid #999;padding:.25em .5em;text-align:left}@media print{a{color:inherit}}</style></head>
-<body>
-<h1>Run report</h1>
-<table>
-<tr><th>Run</th><td>{{.ID}}</td></tr>
-<tr><th>Status</th><td>{{.Status}}{{with .BlockedReason}} ({{.}}){{end}}</td></tr>
-<tr><th>Recipe</th><td>{{.RecipeName}}, revision {{.RecipeRevision}}</td></tr>
-<tr><th>Sample</th><td>{{.SampleBarcode}} — {{.SampleName}}</td></tr>
-<tr><th>Started</th><td>{{time .StartedAt}}</td></tr>
-<tr><th>Finished</th><td>{{time .FinishedAt}}</td></tr>
-<tr><th>Notes</th><td>{{.Notes}}</td></tr>
-</table>
-<h2>Parameters</h2>
-<table><tr><th>Name</th><th>Value</th></tr>
-{{range $k, $v := .Parameters}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>
-{{end}}</table>
-<h2>Instruments</h2>
-<table><tr><th>Instrument</th><th>Kind</th><th>Serial</th><th>Certificate</th><th>Provider</th><th>Issued</th><th>Expires</th></tr>
-{{range .Instruments}}<tr><td>{{.Name}}</td><td>{{.Kind}}</td><td>{{.Serial}}</td>
-{{with .Certificate}}<td>{{.CertificateNumber}}</td><td>{{.Provider}}</td><td>{{date .IssuedAt}}</td><td>{{date .ExpiresAt}}</td>
-{{else}}<td colspan="4">{{if .CalibrationRequired}}none{{else}}not required{{end}}</td>{{end}}</tr>
-{{end}}</table>
-<h2>Results</h2>
-<table><tr><th>Metric</th><th>Value</th><th>Unit</th><th>Device</th><th>Measured</th></tr>
-{{range .Results}}<tr><td>{{.Metric}}</td><td>{{.Value}}</td><td>{{.Unit}}</td><td>{{with .DeviceID}}{{.}}{{end}}</td><td>{{time (ptr .MeasuredAt)}}</td></tr>
+<html lang="en"><head><meta charset="utf-8"><title>Run report {{.Run.ID}} — {{.Lab}}</title>
+<link rel="stylesheet" href="{{.Stylesheet}}"></head>
+<body class="report">
+<header><h1>Run report</h1><p class="lab">{{.Lab}}</p>
+<p class="generated">Generated {{time .GeneratedAt}}</p></header>
+<section id="summary"><h2>Run</h2>
+<table class="facts">{{range .Summary}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+{{end}}</table></section>
+<section id="recipe"><h2>Recipe and its approval</h2>
+<p>{{.Recipe.Name}}, revision {{.Recipe.Revision}}{{with .Recipe.Description}}: {{.}}{{end}}</p>
+{{if .Approval}}<table class="facts">{{range .Approval}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+{{end}}</table>{{else}}<p>This revision has no approval on record.</p>{{end}}</section>
+<section id="instruments"><h2>Instruments and certificates in effect at the start</h2>
+<table><thead><tr><th>Instrument</th><th>Kind</th><th>Serial</th><th>Certificate</th></tr></thead><tbody>
+{{range .Run.Instruments}}<tr><td>{{.Name}}</td><td>{{.Kind}}</td><td>{{.Serial}}</td><td>{{certificate .}}</td></tr>
+{{else}}<tr><td colspan="4">No instruments.</td></tr>
+{{end}}</tbody></table></section>
+<section id="parameters"><h2>Parameters</h2>
+<table><thead><tr><th>Name</th><th>Value</th><th>Unit</th></tr></thead><tbody>
+{{range .Parameters}}<tr><td>{{.Name}}</td><td class="num">{{num .Value}}</td><td>{{.Unit}}</td></tr>
+{{else}}<tr><td colspan="3">No parameters.</td></tr>
+{{end}}</tbody></table></section>
+<section id="results"><h2>Results</h2>
+<table><thead><tr><th>Metric</th><th>Value</th><th>Unit</th><th>Source</th><th>Measured</th></tr></thead><tbody>
+{{range .Results}}<tr><td>{{.Metric}}</td><td class="num">{{num .Value}}</td><td>{{.Unit}}</td><td>{{source .}}</td><td>{{time .MeasuredAt}}</td></tr>
 {{else}}<tr><td colspan="5">No results.</td></tr>
-{{end}}</table>
+{{end}}</tbody></table></section>
+<section id="data"><h2>Data</h2>
+{{range .Plots}}{{.}}
+{{else}}<p>No data series.</p>{{end}}</section>
+<section id="signatures"><h2>Signatures</h2>
+<table><thead><tr><th>Signed</th><th>Signer</th><th>Meaning</th><th>When</th><th>Content</th></tr></thead><tbody>
+{{range .Signatures}}<tr><td>{{.Subject}}</td><td>{{.Signer.Label}} ({{.Role}})</td><td>{{.Meaning}}</td><td>{{time .SignedAt}}</td>
+<td>{{check .Matches}}<br><code>{{.Scheme}} sha256 {{.ContentSHA256}}</code></td></tr>
+{{else}}<tr><td colspan="5">No signatures.</td></tr>
+{{end}}</tbody></table></section>
+<section id="history"><h2>History</h2>
+<table><thead><tr><th>Status</th><th>By</th><th>When</th><th>Reason</th></tr></thead><tbody>
+{{range .History}}<tr><td>{{transition .}}</td><td>{{person .Actor}}</td><td>{{time .At}}</td><td>{{.Reason}}</td></tr>
+{{end}}</tbody></table></section>
 </body></html>
 `))
 
 func (s *server) runReportHTML(ctx context.Context, in *analysisIDInput) (*reportOutput, error) {
-	d, err := s.store.RunDetail(ctx, s.tenant(ctx), in.ID)
+	r, err := s.runReport(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
+	page := reportPage{RunReport: r, Summary: reportSummary(r), Approval: reportApproval(r), Stylesheet: reportCSSPath}
+	for i, p := range r.Plots {
+		page.Plots = append(page.Plots, plotSVG(newPlotFrame(seriesName(r, p), p), i))
+	}
 	var b bytes.Buffer
-	if err := runReport.Execute(&b, d); err != nil {
+	if err := reportTemplate.Execute(&b, page); err != nil {
 		return nil, err
 	}
 	return &reportOutput{ContentType: "text/html; charset=utf-8", CacheControl: "no-store", Body: b.Bytes()}, nil
+}
+
+// seriesName is the name of the series plot p draws.
+func seriesName(r spectra.RunReport, p spectra.Plot) string {
+	for _, s := range r.Run.Series {
+		if s.ID == p.SeriesID {
+			return s.Name
+		}
+	}
+	return p.SeriesID.String()
+}
+
+// plotSVG draws a plot as inline SVG (presentation attributes and classes
+// only: the CSP forbids inline styles).
+func plotSVG(f plotFrame, n int) template.HTML {
+	const w, h, left, right, top, bottom = 720.0, 380.0, 80.0, 20.0, 16.0, 52.0
+	pw, ph := w-left-right, h-top-bottom
+	esc := template.HTMLEscapeString
+	var b strings.Builder
+	fmt.Fprintf(&b, `<figure class="plot" data-series="%s" data-points="%d"><figcaption>%s — %s against %s, %d rows</figcaption>`,
+		esc(f.Title), f.Points, esc(f.Title), esc(f.YLabel), esc(f.XLabel), f.Rows)
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-label="%s">`, w, h, esc(f.Title+": "+f.YLabel+" against "+f.XLabel))
+	fmt.Fprintf(&b, `<defs><clipPath id="plot-clip-%d"><rect x="%g" y="%g" width="%g" height="%g"/></clipPath></defs>`, n, left, top, pw, ph)
+	for _, t := range f.X.Ticks {
+		x := left + f.X.scale(t.At, pw, false)
+		fmt.Fprintf(&b, `<line class="grid" x1="%.2f" y1="%g" x2="%.2f" y2="%g"/><text class="tick" x="%.2f" y="%g" text-anchor="middle">%s</text>`,
+			x, top, x, top+ph, x, top+ph+16, esc(t.Label))
+	}
+	for _, t := range f.Y.Ticks {
+		y := top + f.Y.scale(t.At, ph, true)
+		fmt.Fprintf(&b, `<line class="grid" x1="%g" y1="%.2f" x2="%g" y2="%.2f"/><text class="tick" x="%g" y="%.2f" text-anchor="end">%s</text>`,
+			left, y, left+pw, y, left-6, y+4, esc(t.Label))
+	}
+	fmt.Fprintf(&b, `<rect class="frame" x="%g" y="%g" width="%g" height="%g"/>`, left, top, pw, ph)
+	fmt.Fprintf(&b, `<text class="label" x="%g" y="%g" text-anchor="middle">%s</text>`, left+pw/2, h-8, esc(f.XLabel))
+	fmt.Fprintf(&b, `<text class="label" transform="translate(16 %g) rotate(-90)" text-anchor="middle">%s</text>`, top+ph/2, esc(f.YLabel))
+	fmt.Fprintf(&b, `<g clip-path="url(#plot-clip-%d)">`, n)
+	for _, seg := range f.Segments {
+		b.WriteString(`<polyline class="curve" points="`)
+		for _, p := range seg {
+			fmt.Fprintf(&b, "%.2f,%.2f ", left+f.X.scale(p[0], pw, false), top+f.Y.scale(p[1], ph, true))
+		}
+		b.WriteString(`"/>`)
+	}
+	b.WriteString(`</g></svg></figure>`)
+	return template.HTML(b.String()) // every text in it escaped above
 }

@@ -73,7 +73,11 @@ func (s *server) addAnalysisRoutes() {
 	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report.csv", Permission: spectra.PermReportDownload,
 		OperationID: "run-report-csv", Summary: "A run's results as CSV"}, s.runReportCSV)
 	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report", Permission: spectra.PermReportDownload,
-		OperationID: "run-report", Summary: "A printable run report (HTML)"}, s.runReportHTML)
+		OperationID: "run-report", Summary: "A printable run report (HTML): lab, operator, recipe approval, certificates, parameters, results, plots, signatures, history"}, s.runReportHTML)
+	register(s, Route{Method: http.MethodGet, Path: a + "/runs/{id}/report.pdf", Permission: spectra.PermReportDownload,
+		OperationID: "run-report-pdf", Summary: "The run report as a PDF (A4, plots as vector paths)"}, s.runReportPDF)
+	register(s, Route{Method: http.MethodGet, Path: reportCSSPath, Permission: PermPublic,
+		OperationID: "run-report-styles", Summary: "The printable report's stylesheet"}, s.runReportStyles)
 
 	// SPC: viewers read, engineers manage and acknowledge.
 	register(s, Route{Method: http.MethodGet, Path: a + "/spc/series", Permission: spectra.PermSPCRead,

@@ -3,7 +3,8 @@
 // zoom re-read from the server), overlays an earlier run of the recipe,
 // and a bad file is refused naming its line.
 import { apiToken, expect, loginAs, shot, test } from './fixtures';
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
+import { readPdf, type PdfContent } from './pdf';
 
 async function runningIVRun(request: APIRequestContext): Promise<string> {
   const eng = await apiToken(request, 'engineer');
@@ -30,6 +31,17 @@ async function runningIVRun(request: APIRequestContext): Promise<string> {
   const started = await request.post(`/api/analysis/runs/${run.id}/start`, { headers: auth, data: {} });
   expect(started.status(), await started.text()).toBe(200);
   return run.id;
+}
+
+/** Downloads the run page's PDF report with its button and reads it. */
+async function downloadPdf(page: Page, run: string): Promise<PdfContent> {
+  const download = page.waitForEvent('download');
+  await page.getByTestId('download-pdf').click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe(`run-${run}.pdf`);
+  const pdf = await readPdf(await file.path());
+  expect(pdf.pages).toBeGreaterThan(0);
+  return pdf;
 }
 
 /** A Keithley 2450 sweep export: a preamble, quoted header with units, 401 rows. */
@@ -80,6 +92,36 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
   await page.goto(`/spc/${vth?.id}`);
   await expect(page.getByTestId('spc-chart')).toHaveAttribute('aria-label', /\d+ points/);
   await page.goto(`/runs/${run}`);
+
+  // The PDF report the server makes shows the curve: its caption and axis
+  // labels with units, the log current axis, the derived threshold voltage,
+  // and vector paths through every point of the 401-row sweep (two: the
+  // log axis breaks the curve at I = 0).
+  const pdf = await downloadPdf(page, run);
+  expect(pdf.text).toContain(`${name} — |Current| [A] against Voltage [V], 401 rows`);
+  expect(pdf.text).toContain('Voltage [V]');
+  expect(pdf.text).toContain('|Current| [A]');
+  expect(pdf.text).toMatch(/^1e-\d+$/m);
+  expect(pdf.text).toMatch(/threshold_voltage\n0\.4[45]\d*\nV\nderived: threshold voltage of/);
+  expect(pdf.text).toContain('Demo Lab Engineer'); // the operator, by name
+  expect(pdf.curveSegments).toBeGreaterThanOrEqual(0.95 * 401);
+  expect(pdf.curveSegments).toBeLessThan(401);
+
+  // The printable report opens styled (its stylesheet allowed by the app's CSP).
+  const popup = page.waitForEvent('popup');
+  await page.getByTestId('open-report').click();
+  const report = await popup;
+  await expect(report.locator('h1')).toHaveText('Run report');
+  await expect(report.locator('table').first()).toHaveCSS('border-collapse', 'collapse');
+  await expect(report.locator('th').first()).toHaveCSS('border-top-style', 'solid');
+  await expect(report.locator('body')).not.toHaveCSS('font-family', /^"?Times/);
+  // Its SVG plot: the sweep's points but the one at I = 0, which a log axis cannot show, in two lines.
+  await expect(report.locator(`figure.plot[data-series="${name}"] polyline`)).toHaveCount(2);
+  await expect(report.locator(`figure.plot[data-series="${name}"]`)).toHaveAttribute('data-points', '400');
+  await report.emulateMedia({ media: 'print' });
+  await expect(report.locator('section#data')).toHaveCSS('break-before', 'page');
+  await shot(report, info, 'report');
+  await report.close();
 
   const plot = page.locator(`[data-testid="series-plot"][data-series="${name}"]`);
   await expect(plot).toBeVisible();
@@ -194,4 +236,13 @@ test('engineer uploads an XRD .xy pattern, sees it plotted on a linear axis and 
   await expect(plot.getByTestId('plot-box')).toHaveAttribute('aria-label', 'Si-powder: Counts against 2Theta');
   await expect(plot.getByTestId('plot-canvas')).toHaveAttribute('data-points', '2001');
   await shot(page, info, 'xrd');
+
+  // The PDF plots the pattern on a linear axis, downsampled to about 800
+  // points drawn as one vector path, with the derived peak.
+  const pdf = await downloadPdf(page, run);
+  expect(pdf.text).toContain('Si-powder — Counts against 2Theta, 2001 rows');
+  expect(pdf.text).toMatch(/peak_2theta\n28\.4[34]\d*\ndeg\nderived: peak position of Si-powder/);
+  expect(pdf.text).not.toMatch(/^1e-?\d+$/m); // no log ticks
+  expect(pdf.longestPath).toBeGreaterThanOrEqual(760);
+  expect(pdf.longestPath).toBeLessThan(2001);
 });

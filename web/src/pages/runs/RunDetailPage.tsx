@@ -18,7 +18,7 @@ import { Badge } from '../../components/Badge';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
-import { downloadCsvReport, openHtmlReport } from './report';
+import { downloadCsvReport, downloadPdfReport, openHtmlReport } from './report';
 import { ResultsUpload } from './ResultsUpload';
 import { SeriesPlot, type Overlay } from './SeriesPlot';
 import { SeriesUpload } from './SeriesUpload';
@@ -120,6 +120,9 @@ function Reports({ runId }: { runId: string }) {
         </button>
         <button type="button" className="secondary" data-testid="open-report" onClick={run(openHtmlReport)}>
           Printable report
+        </button>
+        <button type="button" className="secondary" data-testid="download-pdf" onClick={run(downloadPdfReport)}>
+          Download PDF
         </button>
       </div>
       {error !== null && <ProblemMessage error={error} />}
