@@ -50,7 +50,7 @@ test('engineer attaches raw files to a running run and downloads them', async ({
   // The curve is on the run now, with its derived threshold voltage.
   await expect(page.getByTestId('results-table').getByText('threshold_voltage')).toBeVisible();
 
-  const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'probe-card.pdf' }).click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'probe-card.pdf', exact: true }).click()]);
   expect(download.suggestedFilename()).toBe('probe-card.pdf');
   const path = await download.path();
   expect(Buffer.compare(await readFile(path), pdf)).toBe(0);
