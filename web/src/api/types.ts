@@ -53,3 +53,5 @@ export type SPCSeries = S['SPCSeries'];
 export type DataSeries = S['DataSeries'];
 export type Plot = S['Plot'];
 export type StoredSeries = S['StoredSeries'];
+export type FileRecord = S['File'];
+export type StoredFile = S['StoredFile'];

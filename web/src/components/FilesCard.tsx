@@ -2,12 +2,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { $api, api } from '../api/client';
 import { toProblem, unwrap, type Problem } from '../api/problem';
-import type { components } from '../api/schema';
+import type { FileRecord as FileRow, StoredFile } from '../api/types';
 import { RoleGuard } from '../auth/RoleGuard';
 import { formatTime } from './time';
-
-type FileRow = components['schemas']['File'];
-type StoredFile = components['schemas']['StoredFile'];
 
 /** The records files attach to, by the path of their collection. */
 export type FileOwner = '/api/analysis/runs' | '/api/analysis/calibrations' | '/api/lims/eln' | '/api/lims/sops';
