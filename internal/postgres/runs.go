@@ -74,18 +74,23 @@ func runDetail(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.RunDe
 	if d.Instruments, err = runInstruments(ctx, tx, org, id); err != nil {
 		return d, err
 	}
-	rows, err := tx.Query(ctx, `SELECT id, run_id, device_id, metric, value, unit, measured_at, created_by,
-			CASE WHEN metadata ? 'method' THEN metadata END
-		FROM run_results WHERE organization_id = $1 AND run_id = $2 ORDER BY id`, org, id)
+	rows, err := tx.Query(ctx, `SELECT rr.id, rr.run_id, rr.device_id, rr.metric, rr.value, rr.unit, rr.measured_at, rr.created_by,
+			CASE WHEN rr.metadata ? 'method' THEN rr.metadata END, rr.amendment_id, x.amendment_id, x.replacement_id
+		FROM run_results rr LEFT JOIN run_result_supersessions x ON x.organization_id = rr.organization_id AND x.result_id = rr.id
+		WHERE rr.organization_id = $1 AND rr.run_id = $2 ORDER BY rr.id`, org, id)
 	if err != nil {
 		return d, err
 	}
 	d.Results, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Result, error) {
 		var x spectra.Result
-		err := r.Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy, &x.Derivation)
+		err := r.Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy, &x.Derivation,
+			&x.AmendmentID, &x.SupersededBy, &x.ReplacedBy)
 		return x, err
 	})
 	if err != nil {
+		return d, err
+	}
+	if d.Amendments, err = runAmendments(ctx, tx, org, id); err != nil {
 		return d, err
 	}
 	if d.Series, err = runDataSeries(ctx, tx, org, id); err != nil {
