@@ -119,8 +119,8 @@ func (db *DB) AmendRun(ctx context.Context, t Tenant, runID uuid.UUID, na spectr
 // supersededResults reads the results na.Supersede names, in its order:
 // each must be a current result of run (CodeInvalid naming
 // supersede[i].result_id otherwise, CodeConflict if an amendment
-// superseded it already). The rows are locked so that a concurrent
-// amendment of the same result waits and then finds it superseded.
+// superseded it already). A concurrent amendment of the same result
+// loses on the supersession's unique key (AmendRun answers CodeConflict).
 func supersededResults(ctx context.Context, tx pgx.Tx, org, run uuid.UUID, list []spectra.Supersession) ([]spectra.Result, error) {
 	if len(list) == 0 {
 		return nil, nil
@@ -131,7 +131,7 @@ func supersededResults(ctx context.Context, tx pgx.Tx, org, run uuid.UUID, list 
 	}
 	rows, err := tx.Query(ctx, `SELECT rr.id, rr.run_id, rr.device_id, rr.metric, rr.value, rr.unit, rr.measured_at,
 			EXISTS (SELECT 1 FROM run_result_supersessions x WHERE x.organization_id = rr.organization_id AND x.result_id = rr.id)
-		FROM run_results rr WHERE rr.organization_id = $1 AND rr.id = ANY($2) ORDER BY rr.id FOR SHARE`, org, ids)
+		FROM run_results rr WHERE rr.organization_id = $1 AND rr.id = ANY($2)`, org, ids)
 	if err != nil {
 		return nil, err
 	}
