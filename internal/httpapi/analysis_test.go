@@ -48,6 +48,8 @@ func init() {
 			"POST /api/analysis/runs/{id}/fail":         {ids: run, body: map[string]any{}},
 			"POST /api/analysis/runs/{id}/abort":        {ids: map[string]string{"id": plannedDemoRun(e, demoAdmin)}, body: map[string]any{}},
 			"POST /api/analysis/runs/{id}/results":      {ids: run, body: map[string]any{"results": []any{map[string]any{"metric": "threshold_voltage", "value": 0.45, "unit": "V"}}}},
+			"POST /api/analysis/runs/{id}/amendments": {ids: run, body: map[string]any{"reason": "taken over",
+				"results": []any{map[string]any{"metric": "threshold_voltage", "value": 0.45, "unit": "V"}}}},
 			"GET /api/analysis/runs/{id}/report.csv":    {ids: run},
 			"GET /api/analysis/runs/{id}/report":        {ids: run},
 			"GET /api/analysis/spc/series/{id}":         {ids: series},
