@@ -53,3 +53,7 @@ export type SPCSeries = S['SPCSeries'];
 export type DataSeries = S['DataSeries'];
 export type Plot = S['Plot'];
 export type StoredSeries = S['StoredSeries'];
+export type RunAmendment = S['RunAmendment'];
+export type AmendmentChange = S['AmendmentChange'];
+export type RunTransition = S['RunTransition'];
+export type AmendRunBody = S['AmendRunInputBody'];
