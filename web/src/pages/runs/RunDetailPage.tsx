@@ -272,7 +272,7 @@ export default function RunDetailPage() {
                   <div className="timeline-when">{formatTime(e.at)}</div>
                   <div>
                     <strong>Amended</strong>: <span data-testid="amendment-reason">{e.amendment.reason}</span>
-                    <ul className="small">
+                    <ul className="small changes">
                       {(e.amendment.changes ?? []).map((c, j) => (
                         <li key={j} data-testid="amendment-change">
                           {changeText(c)}
