@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -41,11 +40,7 @@ func (db *DB) AmendRun(ctx context.Context, t Tenant, runID uuid.UUID, na spectr
 	}
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		// FOR SHARE: the status holds until the transaction ends.
-		run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
-			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR SHARE OF r`, t.OrgID, runID))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return spectra.Errorf(spectra.CodeNotFound, "run not found")
-		}
+		run, err := lockRun(ctx, tx, t.OrgID, runID, "FOR SHARE OF r")
 		if err != nil {
 			return err
 		}

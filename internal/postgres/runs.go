@@ -316,6 +316,18 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 	return d, err
 }
 
+// lockRun reads a run that is not deleted with its recipe's status, locked
+// by lock (FOR UPDATE OF r, FOR SHARE OF r); CodeNotFound if there is none
+// (or it is another organization's).
+func lockRun(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock string) (spectra.Run, error) {
+	run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
+		WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL `+lock, org, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return run, spectra.Errorf(spectra.CodeNotFound, "run not found")
+	}
+	return run, err
+}
+
 func recordRunTransition(ctx context.Context, tx pgx.Tx, t Tenant, run uuid.UUID, from *spectra.RunStatus, to spectra.RunStatus, reason string, now time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO run_transitions (organization_id, run_id, from_status, to_status, reason, actor_id, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.OrgID, run, from, to, reason, nilUUID(t.UserID), now)
@@ -335,11 +347,7 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 	var d spectra.RunDetail
 	var lockout error
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
-			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR UPDATE OF r`, t.OrgID, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return spectra.Errorf(spectra.CodeNotFound, "run not found")
-		}
+		run, err := lockRun(ctx, tx, t.OrgID, id, "FOR UPDATE OF r")
 		if err != nil {
 			return err
 		}
