@@ -150,7 +150,7 @@ func BenchmarkHTTPRunDetail(b *testing.B) {
 	org, engID := e.orgID("demo-lab"), e.benchUser("engineer@demo.lab")
 	e.growSamples(1_000)
 	e.sql(`INSERT INTO runs (organization_id, recipe_id, sample_id, status, parameters, started_at, finished_at, operator_id, created_by, created_at)
-		SELECT $1, $2, s.id, 'completed', '{"v_start": -1, "v_stop": 2, "compliance": 0.001}', s.created_at + interval '2 hours',
+		SELECT $1, $2, s.id, 'running', '{"v_start": -1, "v_stop": 2, "compliance": 0.001}', s.created_at + interval '2 hours',
 		       s.created_at + interval '3 hours', $3, $3, s.created_at + interval '1 hour'
 		FROM samples s WHERE s.organization_id = $1 AND s.barcode LIKE 'DL-B-%' AND s.deleted_at IS NULL ORDER BY s.id`, org, anIVRecipe, engID)
 	e.sql(`INSERT INTO run_results (organization_id, run_id, metric, value, unit, measured_at, created_by)
@@ -159,6 +159,9 @@ func BenchmarkHTTPRunDetail(b *testing.B) {
 		FROM runs r JOIN samples s ON s.organization_id = r.organization_id AND s.id = r.sample_id
 		CROSS JOIN generate_series(1, 50) g
 		WHERE r.organization_id = $1 AND s.barcode LIKE 'DL-B-%'`, org, engID)
+	// Completed once measured: a completed run takes results only through amendments.
+	e.sql(`UPDATE runs r SET status = 'completed' FROM samples s WHERE s.organization_id = r.organization_id AND s.id = r.sample_id
+		AND r.organization_id = $1 AND s.barcode LIKE 'DL-B-%' AND r.status = 'running'`, org)
 
 	// Four more calibrated SMUs beside the seeded SMU and ellipsometer;
 	// ten devices on the run's sample.

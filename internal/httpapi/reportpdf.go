@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
@@ -112,9 +113,24 @@ func reportPDF(r spectra.RunReport, compress bool) ([]byte, error) {
 	d.section("Results", 25)
 	rows = [][]string{}
 	for _, x := range r.Results {
-		rows = append(rows, []string{x.Metric, reportNumber(x.Value), x.Unit, reportSource(x), reportTime(x.MeasuredAt)})
+		rows = append(rows, []string{x.Metric, reportNumber(x.Value), x.Unit, reportSource(x), reportTime(x.MeasuredAt), x.Standing()})
 	}
-	d.table([]string{"Metric", "Value", "Unit", "Source", "Measured"}, []float64{40, 24, 14, 62, 40}, rows, "No results.")
+	d.table([]string{"Metric", "Value", "Unit", "Source", "Measured", "Standing"}, []float64{36, 22, 14, 52, 36, 20}, rows, "No results.")
+
+	d.section("Amendments", 25)
+	rows = [][]string{}
+	for _, a := range r.Run.Amendments {
+		changes := make([]string, len(a.Changes))
+		for i, c := range a.Changes {
+			changes[i] = c.Metric + ": " + amendmentChange(c)
+		}
+		author := a.AuthorName
+		if author == "" {
+			author = "system"
+		}
+		rows = append(rows, []string{reportTime(a.CreatedAt), author, a.Reason, strings.Join(changes, "; ")})
+	}
+	d.table([]string{"When", "By", "Reason", "Changes"}, []float64{36, 36, 54, 54}, rows, "None.")
 
 	d.section("Data", 110)
 	if len(r.Plots) == 0 {

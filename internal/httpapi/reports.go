@@ -34,14 +34,21 @@ func (s *server) runReportCSV(ctx context.Context, in *analysisIDInput) (*report
 	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"run_id", "recipe", "recipe_revision", "sample_barcode", "status", "metric", "value", "unit", "device_id", "measured_at"})
-	for _, r := range d.Results {
-		dev := ""
-		if r.DeviceID != nil {
-			dev = r.DeviceID.String()
+	// standing marks a row an amendment superseded (corrected: its
+	// replacement is another row) or withdrew; amendment_id names the
+	// amendment that added a row, superseded_by the one that superseded it.
+	_ = w.Write([]string{"run_id", "recipe", "recipe_revision", "sample_barcode", "status", "metric", "value", "unit", "device_id", "measured_at",
+		"standing", "amendment_id", "superseded_by"})
+	id := func(u *uuid.UUID) string {
+		if u == nil {
+			return ""
 		}
+		return u.String()
+	}
+	for _, r := range d.Results {
 		_ = w.Write([]string{d.ID.String(), csvSafe(d.RecipeName), strconv.Itoa(d.RecipeRevision), csvSafe(d.SampleBarcode), string(d.Status),
-			csvSafe(r.Metric), strconv.FormatFloat(r.Value, 'g', -1, 64), csvSafe(r.Unit), dev, r.MeasuredAt.UTC().Format(time.RFC3339Nano)})
+			csvSafe(r.Metric), strconv.FormatFloat(r.Value, 'g', -1, 64), csvSafe(r.Unit), id(r.DeviceID), r.MeasuredAt.UTC().Format(time.RFC3339Nano),
+			r.Standing(), id(r.AmendmentID), id(r.SupersededBy)})
 	}
 	w.Flush()
 	return &reportOutput{ContentType: "text/csv; charset=utf-8", CacheControl: "no-store",
@@ -197,6 +204,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"time": reportTime, "num": reportNumber, "source": reportSource, "transition": reportTransition,
 	"certificate": reportCertificate, "check": signatureCheck,
 	"person": func(p *spectra.Person) string { return p.Label() },
+	"change": amendmentChange,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Run report {{.Run.ID}} — {{.Lab}}</title>
 <link rel="stylesheet" href="{{.Stylesheet}}"></head>
@@ -221,10 +229,15 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 {{else}}<tr><td colspan="3">No parameters.</td></tr>
 {{end}}</tbody></table></section>
 <section id="results"><h2>Results</h2>
-<table><thead><tr><th>Metric</th><th>Value</th><th>Unit</th><th>Source</th><th>Measured</th></tr></thead><tbody>
-{{range .Results}}<tr><td>{{.Metric}}</td><td class="num">{{num .Value}}</td><td>{{.Unit}}</td><td>{{source .}}</td><td>{{time .MeasuredAt}}</td></tr>
-{{else}}<tr><td colspan="5">No results.</td></tr>
+<table><thead><tr><th>Metric</th><th>Value</th><th>Unit</th><th>Source</th><th>Measured</th><th>Standing</th></tr></thead><tbody>
+{{range .Results}}<tr><td>{{.Metric}}</td><td class="num">{{if .SupersededBy}}<s>{{num .Value}}</s>{{else}}{{num .Value}}{{end}}</td><td>{{.Unit}}</td><td>{{source .}}</td><td>{{time .MeasuredAt}}</td><td>{{.Standing}}{{if .AmendmentID}} (by amendment){{end}}</td></tr>
+{{else}}<tr><td colspan="6">No results.</td></tr>
 {{end}}</tbody></table></section>
+<section id="amendments"><h2>Amendments</h2>
+{{range .Run.Amendments}}<p><strong>{{time .CreatedAt}}</strong>, {{or .AuthorName "system"}}: {{.Reason}}</p>
+<ul>{{range .Changes}}<li>{{.Metric}}: {{change .}}</li>{{end}}</ul>
+{{else}}<p>None.</p>
+{{end}}</section>
 <section id="data"><h2>Data</h2>
 {{range .Plots}}{{.}}
 {{else}}<p>No data series.</p>{{end}}</section>
@@ -301,4 +314,22 @@ func plotSVG(f plotFrame, n int) template.HTML {
 	}
 	b.WriteString(`</g></svg></figure>`)
 	return template.HTML(b.String()) // every text in it escaped above
+}
+
+// amendmentChange words what an amendment did to one result: "corrected
+// 0.45 V → 0.47 V", "withdrew 1e-9 A", "added 3 V".
+func amendmentChange(c spectra.AmendmentChange) string {
+	v := func(f *float64) string {
+		if f == nil {
+			return "—"
+		}
+		return strings.TrimSpace(strconv.FormatFloat(*f, 'g', -1, 64) + " " + c.Unit)
+	}
+	switch c.Kind {
+	case spectra.ChangeCorrected:
+		return "corrected " + v(c.OldValue) + " → " + v(c.NewValue)
+	case spectra.ChangeWithdrawn:
+		return "withdrew " + v(c.OldValue)
+	}
+	return "added " + v(c.NewValue)
 }

@@ -57,6 +57,11 @@ func (s *server) addAnalysisRoutes() {
 	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/results", Permission: spectra.PermResultUpload,
 		OperationID: "upload-results", Summary: "Append results (JSON or CSV); feeds SPC series", Status: http.StatusCreated}, s.uploadResults)
 
+	// Amendments: a completed run's results are corrected only so (engineer+).
+	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/amendments", Permission: spectra.PermResultAmend,
+		OperationID: "amend-run", Summary: "Correct a completed run's results: an amendment with a reason that corrects, withdraws or adds results (409 unless completed)",
+		Status: http.StatusCreated}, s.amendRun)
+
 	// Data series: whoever uploads results uploads curves; viewers read them.
 	register(s, Route{Method: http.MethodPost, Path: a + "/runs/{id}/series", Permission: spectra.PermResultUpload, Upload: true,
 		OperationID: "create-series", Summary: "Store a data series (a curve: CSV/TSV with a header row, or JSON) on a run", Status: http.StatusCreated}, s.createDataSeries)

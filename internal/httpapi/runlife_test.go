@@ -30,9 +30,13 @@ func TestRunActionsAreEnforced(t *testing.T) {
 	}
 	do := func(token, id, action string) response {
 		t.Helper()
-		if action == string(spectra.ActUploadResults) {
+		switch action {
+		case string(spectra.ActUploadResults):
 			return sendRaw(e, http.MethodPost, "/api/analysis/runs/"+id+"/results", token, "application/json",
 				`{"results":[{"metric":"threshold_voltage","value":0.45,"unit":"V"}]}`)
+		case string(spectra.ActAmend):
+			return sendRaw(e, http.MethodPost, "/api/analysis/runs/"+id+"/amendments", token, "application/json",
+				`{"reason":"walk","results":[{"metric":"threshold_voltage","value":0.45,"unit":"V"}]}`)
 		}
 		return e.call(http.MethodPost, "/api/analysis/runs/"+id+"/"+action, token, map[string]any{"reason": "walk"})
 	}

@@ -158,7 +158,7 @@ func newAnalysisLab(b *testing.B, instruments, samples, runsPerSample, resultsPe
 func (l analysisLab) growRuns(b *testing.B, perSample, results int) {
 	b.Helper()
 	benchExec(b, l.db, `INSERT INTO runs (organization_id, recipe_id, sample_id, status, parameters, started_at, finished_at, operator_id, created_by, created_at)
-		SELECT $1, $2, s.id, 'completed', '{"v_start": -1, "v_stop": 2, "compliance": 0.001}', t.at - interval '1 hour', t.at, $3, $3, t.at - interval '2 hours'
+		SELECT $1, $2, s.id, 'running', '{"v_start": -1, "v_stop": 2, "compliance": 0.001}', t.at - interval '1 hour', t.at, $3, $3, t.at - interval '2 hours'
 		FROM samples s CROSS JOIN generate_series(1, $4::int) g
 		CROSS JOIN LATERAL (SELECT s.created_at + make_interval(hours => 2 + g) AS at) t
 		WHERE s.organization_id = $1 AND s.deleted_at IS NULL
@@ -183,6 +183,8 @@ func (l analysisLab) growRuns(b *testing.B, perSample, results int) {
 		       0.45 + 0.02 * sin(g), 'V', r.finished_at - make_interval(secs => $3::int - g), $2
 		FROM runs r CROSS JOIN generate_series(1, $3::int) g
 		WHERE r.organization_id = $1`, l.org, l.user, results)
+	// Completed once measured: a completed run takes results only through amendments.
+	benchExec(b, l.db, `UPDATE runs SET status = 'completed' WHERE organization_id = $1 AND status = 'running'`, l.org)
 }
 
 // liveSample is the newest sample that is not deleted.

@@ -21,7 +21,7 @@ var tenantTables = []string{
 	"projects", "samples", "wafers", "devices", "instruments", "calibrations",
 	"recipes", "recipe_approvals", "sops", "eln_entries", "eln_links", "signatures",
 	"custody_events", "runs", "run_instruments", "run_transitions", "run_results", "run_series", "run_series_chunks",
-	"spc_series", "spc_points", "spc_alerts", "feature_sets", "models", "audit_log",
+	"run_amendments", "run_result_supersessions", "spc_series", "spc_points", "spc_alerts", "feature_sets", "models", "audit_log",
 }
 
 // TestCatalogTenantShape checks, from PostgreSQL's catalog, that every table
@@ -208,7 +208,8 @@ func TestCatalogAppRole(t *testing.T) {
 		t.Errorf("spectra_app may not INSERT into audit_log")
 	}
 	// Append-only tables: no UPDATE or DELETE for the application.
-	for _, table := range []string{"custody_events", "signatures", "recipe_approvals", "run_results", "spc_points"} {
+	for _, table := range []string{"custody_events", "signatures", "recipe_approvals", "run_results", "spc_points",
+		"run_series", "run_series_chunks", "run_amendments", "run_result_supersessions"} {
 		var u, d bool
 		if err := pool.QueryRow(ctx, `SELECT has_table_privilege('spectra_app', $1, 'UPDATE'),
 		                                     has_table_privilege('spectra_app', $1, 'DELETE')`, table).Scan(&u, &d); err != nil {
@@ -217,5 +218,44 @@ func TestCatalogAppRole(t *testing.T) {
 		if u || d {
 			t.Errorf("%s is append-only, but spectra_app has UPDATE=%v DELETE=%v", table, u, d)
 		}
+	}
+}
+
+// TestCatalogRunRecordGuard checks that the guard of a completed run's
+// record (00017) is on every table it keeps: results, series and their
+// chunks for every change, amendments and supersessions for inserts, runs
+// for a status change; and enabled (a disabled trigger guards nothing).
+func TestCatalogRunRecordGuard(t *testing.T) {
+	pool := pgtest.NewDB(t).Pool()
+	rows, err := pool.Query(context.Background(), `SELECT c.relname,
+			(t.tgtype & 4 <> 0) AS ins, (t.tgtype & 8 <> 0) AS del, (t.tgtype & 16 <> 0) AS upd, t.tgenabled = 'O'
+		FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+		WHERE p.proname = 'spectra_run_record_guard' AND NOT t.tgisinternal ORDER BY c.relname`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ops struct{ ins, del, upd, enabled bool }
+	got := map[string]ops{}
+	for rows.Next() {
+		var name string
+		var o ops
+		if err := rows.Scan(&name, &o.ins, &o.del, &o.upd, &o.enabled); err != nil {
+			t.Fatal(err)
+		}
+		got[name] = o
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	all := ops{true, true, true, true}
+	want := map[string]ops{"run_results": all, "run_series": all, "run_series_chunks": all,
+		"run_amendments": {ins: true, enabled: true}, "run_result_supersessions": {ins: true, enabled: true}, "runs": {upd: true, enabled: true}}
+	for table, w := range want {
+		if got[table] != w {
+			t.Errorf("%s: guard %+v, want %+v", table, got[table], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("the guard is on %v, want exactly %v", got, want)
 	}
 }

@@ -74,18 +74,23 @@ func runDetail(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (spectra.RunDe
 	if d.Instruments, err = runInstruments(ctx, tx, org, id); err != nil {
 		return d, err
 	}
-	rows, err := tx.Query(ctx, `SELECT id, run_id, device_id, metric, value, unit, measured_at, created_by,
-			CASE WHEN metadata ? 'method' THEN metadata END
-		FROM run_results WHERE organization_id = $1 AND run_id = $2 ORDER BY id`, org, id)
+	rows, err := tx.Query(ctx, `SELECT rr.id, rr.run_id, rr.device_id, rr.metric, rr.value, rr.unit, rr.measured_at, rr.created_by,
+			CASE WHEN rr.metadata ? 'method' THEN rr.metadata END, rr.amendment_id, x.amendment_id, x.replacement_id
+		FROM run_results rr LEFT JOIN run_result_supersessions x ON x.organization_id = rr.organization_id AND x.result_id = rr.id
+		WHERE rr.organization_id = $1 AND rr.run_id = $2 ORDER BY rr.id`, org, id)
 	if err != nil {
 		return d, err
 	}
 	d.Results, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (spectra.Result, error) {
 		var x spectra.Result
-		err := r.Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy, &x.Derivation)
+		err := r.Scan(&x.ID, &x.RunID, &x.DeviceID, &x.Metric, &x.Value, &x.Unit, &x.MeasuredAt, &x.CreatedBy, &x.Derivation,
+			&x.AmendmentID, &x.SupersededBy, &x.ReplacedBy)
 		return x, err
 	})
 	if err != nil {
+		return d, err
+	}
+	if d.Amendments, err = runAmendments(ctx, tx, org, id); err != nil {
 		return d, err
 	}
 	if d.Series, err = runDataSeries(ctx, tx, org, id); err != nil {
@@ -311,6 +316,18 @@ func (db *DB) CreateRun(ctx context.Context, t Tenant, nr spectra.NewRun, now ti
 	return d, err
 }
 
+// lockRun reads a run that is not deleted with its recipe's status, locked
+// by lock (FOR UPDATE OF r, FOR SHARE OF r); CodeNotFound if there is none
+// (or it is another organization's).
+func lockRun(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock string) (spectra.Run, error) {
+	run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
+		WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL `+lock, org, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return run, spectra.Errorf(spectra.CodeNotFound, "run not found")
+	}
+	return run, err
+}
+
 func recordRunTransition(ctx context.Context, tx pgx.Tx, t Tenant, run uuid.UUID, from *spectra.RunStatus, to spectra.RunStatus, reason string, now time.Time) error {
 	_, err := tx.Exec(ctx, `INSERT INTO run_transitions (organization_id, run_id, from_status, to_status, reason, actor_id, at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.OrgID, run, from, to, reason, nilUUID(t.UserID), now)
@@ -330,11 +347,7 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 	var d spectra.RunDetail
 	var lockout error
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
-			WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR UPDATE OF r`, t.OrgID, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return spectra.Errorf(spectra.CodeNotFound, "run not found")
-		}
+		run, err := lockRun(ctx, tx, t.OrgID, id, "FOR UPDATE OF r")
 		if err != nil {
 			return err
 		}

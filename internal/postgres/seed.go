@@ -344,9 +344,11 @@ func (s *seeder) lab(prefix string) {
 		if r == 19 {
 			status = spectra.RunFailed
 		}
-		s.exec(`INSERT INTO runs (organization_id, id, recipe_id, sample_id, project_id, status, parameters, started_at, finished_at, operator_id, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, '{"v_start":-2,"v_stop":2,"step":0.05,"compliance":0.001}', $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-			s.org, run, ivRecipe, samples[si], project, status, started, finished, tech, eng, started.Add(-time.Hour))
+		// Written running and finished once its measurements are in: a
+		// completed run takes results only through amendments (00017).
+		s.exec(`INSERT INTO runs (organization_id, id, recipe_id, sample_id, project_id, status, parameters, started_at, operator_id, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, '{"v_start":-2,"v_stop":2,"step":0.05,"compliance":0.001}', $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+			s.org, run, ivRecipe, samples[si], project, spectra.RunRunning, started, tech, eng, started.Add(-time.Hour))
 		s.exec(`INSERT INTO run_instruments (organization_id, id, run_id, instrument_id, calibration_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 			s.org, s.id("run-instrument", key), run, smu, smuCal)
 		for j, tr := range [][2]any{{nil, spectra.RunPlanned}, {spectra.RunPlanned, spectra.RunRunning}, {spectra.RunRunning, status}} {
@@ -363,13 +365,14 @@ func (s *seeder) lab(prefix string) {
 		s.dataSeries(run, s.id("data-series", key, "iv"), ivAt, tech, iv,
 			s.file(spectra.FileOwner{Kind: spectra.FileOfRun, ID: run}, s.id("file", key, "iv"), "iv-sweep-"+key+".csv", "text/csv", ivAt, tech,
 				keithleyCSV(run, ivAt, iv)))
-		if status != spectra.RunCompleted {
-			continue
-		}
-		for k, m := range []struct {
+		measured := []struct {
 			metric, unit string
 			value        float64
-		}{{"threshold_voltage", "V", vth}, {"on_current", "A", 1.2e-3 * (1 + 0.05*demoNoise(r+7))}, {"leakage_current", "A", 2.5e-9 * (1 + 0.2*demoNoise(r+3))}} {
+		}{{"threshold_voltage", "V", vth}, {"on_current", "A", 1.2e-3 * (1 + 0.05*demoNoise(r+7))}, {"leakage_current", "A", 2.5e-9 * (1 + 0.2*demoNoise(r+3))}}
+		if status != spectra.RunCompleted {
+			measured = nil
+		}
+		for k, m := range measured {
 			res := s.id("result", key, m.metric)
 			s.exec(`INSERT INTO run_results (organization_id, id, run_id, device_id, metric, value, unit, measured_at, created_by)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
@@ -381,6 +384,8 @@ func (s *seeder) lab(prefix string) {
 					s.org, p, series, finished, round(vth), run, res)
 			}
 		}
+		s.exec(`UPDATE runs SET status = $3, finished_at = $4 WHERE organization_id = $1 AND id = $2 AND status = $5`,
+			s.org, run, status, finished, spectra.RunRunning)
 	}
 	// The point beyond 3σ breaks Western Electric rule 1: an open alert.
 	if len(vthPoint) > 17 {

@@ -170,11 +170,7 @@ func insertSeries(ctx context.Context, tx pgx.Tx, t Tenant, run spectra.Run, w s
 // runForResults locks the run (FOR SHARE: its status holds until the
 // transaction ends) and checks that t may add measurements to it now.
 func runForResults(ctx context.Context, tx pgx.Tx, t Tenant, runID uuid.UUID) (spectra.Run, error) {
-	run, err := scanRun(tx.QueryRow(ctx, `SELECT `+runColumns+runFrom+`
-		WHERE r.organization_id = $1 AND r.id = $2 AND r.deleted_at IS NULL FOR SHARE OF r`, t.OrgID, runID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return run, spectra.Errorf(spectra.CodeNotFound, "run not found")
-	}
+	run, err := lockRun(ctx, tx, t.OrgID, runID, "FOR SHARE OF r")
 	if err != nil {
 		return run, err
 	}

@@ -71,7 +71,9 @@ func (db *DB) CreateSeries(ctx context.Context, t Tenant, s spectra.SPCSeries, b
 		}
 		var size *int
 		if baselineSize > 0 {
-			w := filter{sql: `rr.organization_id = $1 AND rr.metric = $2 AND r.deleted_at IS NULL`, args: []any{t.OrgID, s.Metric}}
+			w := filter{sql: `rr.organization_id = $1 AND rr.metric = $2 AND r.deleted_at IS NULL
+				AND NOT EXISTS (SELECT 1 FROM run_result_supersessions x WHERE x.organization_id = rr.organization_id AND x.result_id = rr.id)`,
+				args: []any{t.OrgID, s.Metric}}
 			if s.RecipeID != nil {
 				w.and(`r.recipe_id = ?`, *s.RecipeID)
 			}
@@ -124,6 +126,13 @@ func analysisRowExists(ctx context.Context, tx pgx.Tx, field, msg, q string, arg
 
 const pointColumns = `id, series_id, ts, value, run_id, run_result_id`
 
+// currentPoint keeps the points of spc_points p whose run result no
+// amendment superseded: a withdrawn or corrected result leaves the chart
+// and the rules' windows (its correction has a point of its own), while
+// its point stays recorded.
+const currentPoint = `NOT EXISTS (SELECT 1 FROM run_result_supersessions x
+	WHERE x.organization_id = p.organization_id AND x.result_id = p.run_result_id)`
+
 func scanPoint(r pgx.Row) (spectra.SPCPoint, error) {
 	var p spectra.SPCPoint
 	err := r.Scan(&p.ID, &p.SeriesID, &p.TS, &p.Value, &p.RunID, &p.RunResultID)
@@ -138,7 +147,7 @@ func (db *DB) SeriesPoints(ctx context.Context, t Tenant, id uuid.UUID, limit in
 		if _, err := series(ctx, tx, t.OrgID, id, ""); err != nil {
 			return err
 		}
-		r, err := tx.Query(ctx, `SELECT `+pointColumns+` FROM spc_points WHERE organization_id = $1 AND series_id = $2
+		r, err := tx.Query(ctx, `SELECT `+pointColumns+` FROM spc_points p WHERE organization_id = $1 AND series_id = $2 AND `+currentPoint+`
 			ORDER BY ts DESC, id DESC LIMIT $3`, t.OrgID, id, limit)
 		if err != nil {
 			return err
@@ -192,8 +201,8 @@ func appendPoints(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SPCSe
 // and records each violation as an alert, unless that rule was already
 // raised for p.
 func evaluateRules(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SPCSeries, p spectra.SPCPoint) ([]spectra.SPCAlert, error) {
-	r, err := tx.Query(ctx, `SELECT id, value FROM spc_points WHERE organization_id = $1 AND series_id = $2 AND (ts, id) <= ($3, $4)
-		ORDER BY ts DESC, id DESC LIMIT $5`, org, s.ID, p.TS, p.ID, spectra.WEWindow)
+	r, err := tx.Query(ctx, `SELECT id, value FROM spc_points p WHERE organization_id = $1 AND series_id = $2 AND (ts, id) <= ($3, $4)
+		AND `+currentPoint+` ORDER BY ts DESC, id DESC LIMIT $5`, org, s.ID, p.TS, p.ID, spectra.WEWindow)
 	if err != nil {
 		return nil, err
 	}

@@ -168,8 +168,11 @@ func (s RunStatus) AcceptsResults() bool { return s == RunRunning || s == RunFai
 // Can reports whether the run's life allows action a in status s; it
 // says nothing about who asks (Run.Check does).
 func (s RunStatus) Can(a RunAction) bool {
-	if a == ActUploadResults {
+	switch a {
+	case ActUploadResults:
 		return s.AcceptsResults()
+	case ActAmend:
+		return s == RunCompleted
 	}
 	_, ok := runTransitions[s][a]
 	return ok
@@ -185,18 +188,19 @@ const (
 	ActFail          RunAction = "fail"
 	ActAbort         RunAction = "abort"
 	ActUploadResults RunAction = "upload_results"
+	ActAmend         RunAction = "amend" // correct a completed run's results (an amendment with a reason)
 	ActBlock         RunAction = "block" // the calibration re-check at start failed; never a user's
 )
 
 // RunActions lists the actions a user may take on a run, in the order a
 // client shows them.
-var RunActions = []RunAction{ActStart, ActComplete, ActFail, ActAbort, ActUploadResults}
+var RunActions = []RunAction{ActStart, ActComplete, ActFail, ActAbort, ActUploadResults, ActAmend}
 
 // runActionPermission is the permission each user action needs; the
 // matrix says which roles hold it.
 var runActionPermission = map[RunAction]Permission{
 	ActStart: PermRunExecute, ActComplete: PermRunExecute, ActFail: PermRunExecute, ActAbort: PermRunExecute,
-	ActUploadResults: PermResultUpload,
+	ActUploadResults: PermResultUpload, ActAmend: PermResultAmend,
 }
 
 // runTransitions is the run life: planned → running → completed | failed |
@@ -236,7 +240,8 @@ func pastTense(a RunAction) string {
 // when a technician (no PermRunExecuteUnapproved) starts, completes or
 // fails a run whose recipe is no longer approved, or (no
 // PermResultUploadAny) uploads results to a run someone else operates;
-// CodeConflict, naming the status, when the run's life does not allow it.
+// CodeConflict, naming the status, when the run's life does not allow it
+// (results go to running or failed runs, amendments to completed ones).
 // The store enforces it and Actions lists it, so the two cannot disagree.
 func (r Run) Check(p Principal, a RunAction) error {
 	perm, ok := runActionPermission[a]
@@ -249,6 +254,12 @@ func (r Run) Check(p Principal, a RunAction) error {
 		}
 		if !p.Can(PermResultUploadAny) && (r.OperatorID == nil || *r.OperatorID != p.UserID) {
 			return Errorf(CodeForbidden, "a technician uploads results only to runs they operate")
+		}
+		return nil
+	}
+	if a == ActAmend {
+		if !r.Status.Can(ActAmend) {
+			return Errorf(CodeConflict, "only a completed run is amended (its results are corrected by amendments); this run is %s", r.Status)
 		}
 		return nil
 	}
@@ -312,7 +323,7 @@ type Run struct {
 	Version       int                `json:"version"`
 	// AllowedActions is what the caller may do to the run now (Actions),
 	// filled in for each answer: clients show these and derive nothing.
-	AllowedActions []RunAction `json:"actions" nullable:"false" enum:"start,complete,fail,abort,upload_results" doc:"What the caller may do to the run now, for their role; a client offers exactly these."`
+	AllowedActions []RunAction `json:"actions" nullable:"false" enum:"start,complete,fail,abort,upload_results,amend" doc:"What the caller may do to the run now, for their role; a client offers exactly these."`
 }
 
 // RunInstrument is an instrument a run uses, with the certificate that
@@ -348,6 +359,11 @@ type Result struct {
 	// Derivation says how a result derived from a data series was
 	// computed; null for a measured one.
 	Derivation *Derivation `json:"derivation" doc:"How a derived result was computed; null for a measured one."`
+	// Amendments (amendment.go): the one that added this result, the one
+	// that superseded it and the result that replaced it.
+	AmendmentID  *uuid.UUID `json:"amendment_id" nullable:"true" doc:"The amendment that added this result (a correction or an addition); null for one recorded while the run ran."`
+	SupersededBy *uuid.UUID `json:"superseded_by" nullable:"true" doc:"The amendment that superseded this result; null while it is current."`
+	ReplacedBy   *uuid.UUID `json:"replaced_by" nullable:"true" doc:"The result that corrects this one; null if current or withdrawn."`
 }
 
 // Derivation records a derived result's method, its series and the
@@ -379,6 +395,7 @@ type RunDetail struct {
 	Results        []Result        `json:"results"`
 	Series         []DataSeries    `json:"series" doc:"The run's data series (curves), without their values"`
 	History        []RunTransition `json:"history"`
+	Amendments     []RunAmendment  `json:"amendments" doc:"Corrections of the completed run, oldest first."`
 }
 
 // RunFilter narrows a run list.

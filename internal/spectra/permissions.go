@@ -52,6 +52,8 @@ const (
 	// lift those limits.
 	PermRunExecuteUnapproved Permission = "run.execute_unapproved"
 	PermResultUploadAny      Permission = "result.upload_any"
+	// Correcting a completed run's results: an amendment with a reason.
+	PermResultAmend Permission = "result.amend"
 
 	// pi: approve and retire recipes and SOPs, manage projects.
 	PermRecipeApprove Permission = "recipe.approve"
@@ -82,6 +84,7 @@ var Matrix = map[Permission]Role{
 	PermRecipeDraft: RoleEngineer, PermSOPDraft: RoleEngineer, PermELNWrite: RoleEngineer, PermELNSign: RoleEngineer,
 	PermReportGenerate: RoleEngineer, PermSPCManage: RoleEngineer, PermSPCAcknowledge: RoleEngineer,
 	PermMLManage: RoleEngineer, PermRunExecuteUnapproved: RoleEngineer, PermResultUploadAny: RoleEngineer,
+	PermResultAmend: RoleEngineer,
 
 	PermRecipeApprove: RolePI, PermSOPApprove: RolePI, PermProjectManage: RolePI,
 

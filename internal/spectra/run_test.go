@@ -13,7 +13,7 @@ func TestRunStatusCan(t *testing.T) {
 		RunPlanned:   {ActStart, ActAbort},
 		RunBlocked:   {ActStart, ActAbort},
 		RunRunning:   {ActComplete, ActFail, ActAbort, ActUploadResults},
-		RunCompleted: nil, // immutable: corrections are amendments (PRODUCT.md §13)
+		RunCompleted: {ActAmend}, // immutable: corrections are amendments (PRODUCT.md §13)
 		RunFailed:    {ActUploadResults},
 		RunAborted:   nil,
 	}
@@ -65,7 +65,9 @@ func TestRunCheckAndActions(t *testing.T) {
 			[]RunAction{ActAbort, ActUploadResults}},
 		{"engineer, another's run", run(RunRunning, MethodStatusApproved, &other), who(RoleEngineer),
 			[]RunAction{ActComplete, ActFail, ActAbort, ActUploadResults}},
-		{"completed takes nothing", run(RunCompleted, MethodStatusApproved, &me), who(RoleAdmin), nil},
+		{"completed takes amendments only", run(RunCompleted, MethodStatusApproved, &me), who(RoleAdmin), []RunAction{ActAmend}},
+		{"an engineer amends", run(RunCompleted, MethodStatusRetired, &other), who(RoleEngineer), []RunAction{ActAmend}},
+		{"a technician does not amend, even their own run", run(RunCompleted, MethodStatusApproved, &me), who(RoleTechnician), nil},
 		{"aborted takes nothing", run(RunAborted, MethodStatusApproved, &me), who(RoleAdmin), nil},
 		{"failed takes results", run(RunFailed, MethodStatusApproved, &me), who(RoleTechnician), []RunAction{ActUploadResults}},
 	}
@@ -102,6 +104,9 @@ func TestRunCheckCodes(t *testing.T) {
 		{"results on aborted", Run{Status: RunAborted, OperatorID: &me}, tech, ActUploadResults, CodeConflict},
 		{"results on blocked", Run{Status: RunBlocked}, Principal{Role: RoleEngineer}, ActUploadResults, CodeConflict},
 		{"results, not the operator", Run{Status: RunRunning}, tech, ActUploadResults, CodeForbidden},
+		{"amending a technician", Run{Status: RunCompleted, OperatorID: &me}, tech, ActAmend, CodeForbidden},
+		{"amending a running run", Run{Status: RunRunning}, Principal{Role: RoleEngineer}, ActAmend, CodeConflict},
+		{"amending a failed run", Run{Status: RunFailed}, Principal{Role: RolePI}, ActAmend, CodeConflict},
 	}
 	for _, c := range cases {
 		var e *Error

@@ -99,3 +99,32 @@ export const test = base.extend({
 });
 
 export { expect };
+
+/**
+ * A planned run of the approved IV Sweep on the calibrated SMU, made by the
+ * engineer through the API (set-up, not the thing tested); notes tell it apart.
+ */
+export async function plannedIVRun(request: APIRequestContext, notes: string): Promise<{ id: string }> {
+  const eng = await apiToken(request, 'engineer');
+  const get = async <T>(url: string): Promise<T> => {
+    const res = await request.get(url, { headers: { Authorization: `Bearer ${eng}` } });
+    expect(res.status(), await res.text()).toBe(200);
+    return (await res.json()) as T;
+  };
+  const recipes = await get<{ items: { id: string; name: string }[] }>('/api/lims/recipes?status=approved&q=IV%20Sweep');
+  const samples = await get<{ items: { id: string }[] }>('/api/lims/samples?limit=1');
+  const status = await get<{ items: { instrument: { id: string; name: string } }[] }>('/api/analysis/calibrations/status');
+  const smu = status.items.find((i) => i.instrument.name === 'Keithley 2450 SMU');
+  const created = await request.post('/api/analysis/runs', {
+    headers: { Authorization: `Bearer ${eng}` },
+    data: {
+      recipe_id: recipes.items.find((r) => r.name === 'IV Sweep')?.id,
+      sample_id: samples.items[0]?.id,
+      instrument_ids: [smu?.instrument.id],
+      parameters: {},
+      notes,
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  return (await created.json()) as { id: string };
+}

@@ -1,14 +1,7 @@
 // Runs in the browser: the engineer creates a run on a calibrated
 // instrument and meets the calibration lockout on the expired one; the
 // technician starts, completes and uploads results to a run.
-import { apiToken, expect, loginAs, shot, test } from './fixtures';
-import type { APIRequestContext } from '@playwright/test';
-
-async function get<T>(request: APIRequestContext, token: string, url: string): Promise<T> {
-  const res = await request.get(url, { headers: { Authorization: `Bearer ${token}` } });
-  expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as T;
-}
+import { expect, loginAs, plannedIVRun, shot, test } from './fixtures';
 
 test('engineer creates a run on a calibrated instrument and sees the lockout on the expired one', async ({ page }, info) => {
   await loginAs(page, 'engineer');
@@ -66,23 +59,7 @@ test('engineer creates a run on a calibrated instrument and sees the lockout on 
 
 test('technician starts and completes a planned run and uploads a CSV of results', async ({ page, request }, info) => {
   // Set-up through the API: a planned run of IV Sweep on the SMU.
-  const eng = await apiToken(request, 'engineer');
-  const recipes = await get<{ items: { id: string; name: string }[] }>(request, eng, '/api/lims/recipes?status=approved&q=IV%20Sweep');
-  const samples = await get<{ items: { id: string }[] }>(request, eng, '/api/lims/samples?limit=1');
-  const status = await get<{ items: { instrument: { id: string; name: string } }[] }>(request, eng, '/api/analysis/calibrations/status');
-  const smu = status.items.find((i) => i.instrument.name === 'Keithley 2450 SMU');
-  const created = await request.post('/api/analysis/runs', {
-    headers: { Authorization: `Bearer ${eng}` },
-    data: {
-      recipe_id: recipes.items.find((r) => r.name === 'IV Sweep')?.id,
-      sample_id: samples.items[0]?.id,
-      instrument_ids: [smu?.instrument.id],
-      parameters: {},
-      notes: `E2E-${Date.now()}`,
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const run = (await created.json()) as { id: string };
+  const run = await plannedIVRun(request, `E2E-${Date.now()}`);
 
   await loginAs(page, 'tech');
   await page.goto(`/runs/${run.id}`);

@@ -475,6 +475,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analysis/runs/{id}/amendments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct a completed run's results: an amendment with a reason that corrects, withdraws or adds results (409 unless completed) */
+        post: operations["amend-run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analysis/runs/{id}/complete": {
         parameters: {
             query?: never;
@@ -1618,6 +1635,39 @@ export interface components {
             body_markdown: string;
             /** @description The original's title when omitted. */
             title?: string;
+        };
+        AmendmentChange: {
+            /** @enum {string} */
+            kind: "corrected" | "withdrawn" | "added";
+            metric: string;
+            /**
+             * Format: uuid
+             * @description The result the amendment added (the correction, or the addition); null for a withdrawal.
+             */
+            new_result_id: string | null;
+            /** Format: double */
+            new_value: number | null;
+            /** Format: double */
+            old_value: number | null;
+            /**
+             * Format: uuid
+             * @description The superseded result; null for an addition.
+             */
+            result_id: string | null;
+            unit: string;
+        };
+        AmendRunInputBody: {
+            /** @description Why the results are corrected (required, not blank); shown in the run's history and its report. */
+            reason: string;
+            /** @description Results to add. */
+            results?: components["schemas"]["ResultIn"][] | null;
+            /** @description Results to correct (value) or withdraw (withdraw: true). */
+            supersede?: components["schemas"]["SupersedeIn"][] | null;
+        };
+        AmendRunOutputBody: {
+            /** @description SPC alerts the corrected or added values raised. */
+            alerts: components["schemas"]["SPCAlert"][] | null;
+            amendment: components["schemas"]["RunAmendment"];
         };
         APIKey: {
             /** Format: date-time */
@@ -2783,6 +2833,11 @@ export interface components {
             refresh_token?: string;
         };
         Result: {
+            /**
+             * Format: uuid
+             * @description The amendment that added this result (a correction or an addition); null for one recorded while the run ran.
+             */
+            amendment_id: string | null;
             /** Format: uuid */
             created_by: string | null;
             /** @description How a derived result was computed; null for a measured one. */
@@ -2794,8 +2849,18 @@ export interface components {
             /** Format: date-time */
             measured_at: string;
             metric: string;
+            /**
+             * Format: uuid
+             * @description The result that corrects this one; null if current or withdrawn.
+             */
+            replaced_by: string | null;
             /** Format: uuid */
             run_id: string;
+            /**
+             * Format: uuid
+             * @description The amendment that superseded this result; null while it is current.
+             */
+            superseded_by: string | null;
             unit: string;
             /** Format: double */
             value: number;
@@ -2819,7 +2884,7 @@ export interface components {
         };
         Run: {
             /** @description What the caller may do to the run now, for their role; a client offers exactly these. */
-            actions: ("start" | "complete" | "fail" | "abort" | "upload_results")[];
+            actions: ("start" | "complete" | "fail" | "abort" | "upload_results" | "amend")[];
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
@@ -2856,9 +2921,26 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        RunAmendment: {
+            /** Format: uuid */
+            author_id: string | null;
+            /** @description The author's display name (empty for a system actor). */
+            author_name: string;
+            /** @description What the amendment changed, result by result. */
+            changes: components["schemas"]["AmendmentChange"][] | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            reason: string;
+            /** Format: uuid */
+            run_id: string;
+        };
         RunDetail: {
             /** @description What the caller may do to the run now, for their role; a client offers exactly these. */
-            actions: ("start" | "complete" | "fail" | "abort" | "upload_results")[];
+            actions: ("start" | "complete" | "fail" | "abort" | "upload_results" | "amend")[];
+            /** @description Corrections of the completed run, oldest first. */
+            amendments: components["schemas"]["RunAmendment"][] | null;
             blocked_reason: string | null;
             /** Format: date-time */
             created_at: string;
@@ -3228,6 +3310,20 @@ export interface components {
             /** @description SHA-256 (hex) of the values: each column in order, each value as 8 bytes of IEEE 754, little-endian */
             sha256: string;
             skipped: components["schemas"]["SkippedExtraction"][] | null;
+        };
+        SupersedeIn: {
+            /**
+             * Format: uuid
+             * @description A current result of this run.
+             */
+            result_id: string;
+            /**
+             * Format: double
+             * @description The corrected value (the result's metric, unit, device and time are kept).
+             */
+            value?: number;
+            /** @description Withdraw the result: nothing replaces it. */
+            withdraw?: boolean;
         };
         SwitchOrgInputBody: {
             /** @description Slug of the organization to work in. */
@@ -4885,6 +4981,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "amend-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendRunInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AmendRunOutputBody"];
                 };
             };
             /** @description Error */

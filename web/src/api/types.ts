@@ -55,3 +55,7 @@ export type Plot = S['Plot'];
 export type StoredSeries = S['StoredSeries'];
 export type FileRecord = S['File'];
 export type StoredFile = S['StoredFile'];
+export type RunAmendment = S['RunAmendment'];
+export type AmendmentChange = S['AmendmentChange'];
+export type RunTransition = S['RunTransition'];
+export type AmendRunBody = S['AmendRunInputBody'];

@@ -6,7 +6,7 @@ import {
   getPaginationRowModel,
   useReactTable,
 } from '@tanstack/react-table';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api } from '../../api/client';
 import { runQueries } from '../../api/queries';
@@ -23,13 +23,25 @@ import { ResultsUpload } from './ResultsUpload';
 import { SeriesPlot, type Overlay } from './SeriesPlot';
 import { SeriesUpload } from './SeriesUpload';
 import { RunActions } from './RunActions';
+import { AmendForm } from './AmendForm';
+import { changeText, runTimeline, standing } from './amend';
 import '../instruments/instruments.css';
 import type { DataSeries, Result } from '../../api/types';
 
 const rcol = createColumnHelper<Result>();
 const resultColumns = [
   rcol.accessor('metric', { header: 'Metric' }),
-  rcol.accessor('value', { header: 'Value', cell: (c) => <span className="nowrap">{c.getValue()}</span> }),
+  rcol.accessor('value', {
+    header: 'Value',
+    cell: (c) =>
+      c.row.original.superseded_by ? (
+        <s className="nowrap" data-testid="result-superseded-value">
+          {c.getValue()}
+        </s>
+      ) : (
+        <span className="nowrap">{c.getValue()}</span>
+      ),
+  }),
   rcol.accessor('unit', { header: 'Unit' }),
   rcol.accessor('device_id', { header: 'Device', cell: (c) => (c.getValue() ? <span className="mono">{c.getValue()?.slice(0, 8)}</span> : '—') }),
   rcol.accessor('measured_at', { header: 'Measured', cell: (c) => formatTime(c.getValue()) }),
@@ -38,6 +50,19 @@ const resultColumns = [
     cell: (c) => {
       const d = c.getValue();
       return d ? <span data-testid="result-derived">{d.method.replace(/_/g, ' ')} of a data series</span> : 'measured';
+    },
+  }),
+  rcol.display({
+    id: 'standing',
+    header: 'Standing',
+    cell: (c) => {
+      const st = standing(c.row.original);
+      const words = { current: 'current', correction: 'current (amended)', superseded: 'superseded', withdrawn: 'withdrawn' };
+      return (
+        <span className={st === 'superseded' || st === 'withdrawn' ? 'badge badge-muted' : undefined} data-testid="result-standing">
+          {words[st]}
+        </span>
+      );
     },
   }),
 ];
@@ -130,6 +155,26 @@ function Reports({ runId }: { runId: string }) {
   );
 }
 
+/** A completed run's corrections: the Amend button and, open, its form; closing returns the focus to the button. */
+function Amend({ runId, results, onSaved }: { runId: string; results: Result[]; onSaved: () => Promise<unknown> }) {
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const close = () => {
+    setOpen(false);
+    requestAnimationFrame(() => button.current?.focus());
+  };
+  return (
+    <div>
+      {!open && (
+        <button type="button" ref={button} data-testid="amend-run" onClick={() => setOpen(true)}>
+          Amend
+        </button>
+      )}
+      {open && <AmendForm runId={runId} results={results} onSaved={onSaved} onClose={close} />}
+    </div>
+  );
+}
+
 export default function RunDetailPage() {
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
@@ -213,16 +258,36 @@ export default function RunDetailPage() {
         <section className="card" aria-labelledby="history-h">
           <h2 id="history-h">Status history</h2>
           <ol className="timeline" data-testid="run-history">
-            {(run.history ?? []).map((h, i) => (
-              <li key={i}>
-                <div className="timeline-when">{formatTime(h.at)}</div>
-                <div>
-                  {h.from ? <Badge value={h.from} /> : 'created'} → <Badge value={h.to} />
-                  {h.reason && <div className="muted small">{h.reason}</div>}
-                  <div className="muted small">by {!h.actor_id ? 'system' : h.actor_id === me?.user.id ? 'you' : h.actor_id.slice(0, 8)}</div>
-                </div>
-              </li>
-            ))}
+            {runTimeline(run.history ?? [], run.amendments ?? []).map((e, i) =>
+              e.kind === 'transition' ? (
+                <li key={i}>
+                  <div className="timeline-when">{formatTime(e.at)}</div>
+                  <div>
+                    {e.transition.from ? <Badge value={e.transition.from} /> : 'created'} → <Badge value={e.transition.to} />
+                    {e.transition.reason && <div className="muted small">{e.transition.reason}</div>}
+                    <div className="muted small">
+                      by{' '}
+                      {!e.transition.actor_id ? 'system' : e.transition.actor_id === me?.user.id ? 'you' : e.transition.actor_id.slice(0, 8)}
+                    </div>
+                  </div>
+                </li>
+              ) : (
+                <li key={i} data-testid="history-amendment">
+                  <div className="timeline-when">{formatTime(e.at)}</div>
+                  <div>
+                    <strong>Amended</strong>: <span data-testid="amendment-reason">{e.amendment.reason}</span>
+                    <ul className="small changes">
+                      {(e.amendment.changes ?? []).map((c, j) => (
+                        <li key={j} data-testid="amendment-change">
+                          {changeText(c)}
+                        </li>
+                      ))}
+                    </ul>
+                    <div className="muted small">by {e.amendment.author_name || 'system'}</div>
+                  </div>
+                </li>
+              ),
+            )}
           </ol>
         </section>
       </div>
@@ -294,6 +359,11 @@ export default function RunDetailPage() {
         </div>
         {run.actions.includes('upload_results') && (
           <ResultsUpload runId={run.id} onDone={() => void refresh()} />
+        )}
+        {run.actions.includes('amend') && (
+          <RoleGuard permission="result.amend">
+            <Amend runId={run.id} results={run.results ?? []} onSaved={refresh} />
+          </RoleGuard>
         )}
         <div style={{ marginTop: '0.75rem' }}>
           <Results results={run.results ?? []} />
