@@ -273,6 +273,10 @@ func TestFilesAPI(t *testing.T) {
 			if r := e.call(http.MethodGet, runPath+"/files", viewer, nil); len(r.Body["items"].([]any)) != 3 {
 				t.Fatalf("after completion: %s", r.Raw)
 			}
+			// The database holds the rule too, for every role.
+			if _, err := e.db.Pool().Exec(context.Background(), `UPDATE files SET deleted_at = now() WHERE id = $1`, fileID); err == nil {
+				t.Fatal("a completed run's file was deleted behind the API")
+			}
 		})
 	}
 }

@@ -115,7 +115,7 @@ func reportPDF(r spectra.RunReport, compress bool) ([]byte, error) {
 	for _, x := range r.Results {
 		rows = append(rows, []string{x.Metric, reportNumber(x.Value), x.Unit, reportSource(x), reportTime(x.MeasuredAt), x.Standing()})
 	}
-	d.table([]string{"Metric", "Value", "Unit", "Source", "Measured", "Standing"}, []float64{36, 22, 14, 52, 36, 20}, rows, "No results.")
+	d.table([]string{"Metric", "Value", "Unit", "Source", "Measured", "Standing"}, []float64{34, 20, 12, 62, 34, 18}, rows, "No results.")
 
 	d.section("Amendments", 25)
 	rows = [][]string{}

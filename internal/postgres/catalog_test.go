@@ -223,7 +223,7 @@ func TestCatalogAppRole(t *testing.T) {
 
 // TestCatalogRunRecordGuard checks that the guard of a completed run's
 // record (00017) is on every table it keeps: results, series and their
-// chunks for every change, amendments and supersessions for inserts, runs
+// chunks and a run's files for every change, amendments and supersessions for inserts, runs
 // for a status change; and enabled (a disabled trigger guards nothing).
 func TestCatalogRunRecordGuard(t *testing.T) {
 	pool := pgtest.NewDB(t).Pool()
@@ -248,7 +248,7 @@ func TestCatalogRunRecordGuard(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := ops{true, true, true, true}
-	want := map[string]ops{"run_results": all, "run_series": all, "run_series_chunks": all,
+	want := map[string]ops{"run_results": all, "run_series": all, "run_series_chunks": all, "files": all,
 		"run_amendments": {ins: true, enabled: true}, "run_result_supersessions": {ins: true, enabled: true}, "runs": {upd: true, enabled: true}}
 	for table, w := range want {
 		if got[table] != w {

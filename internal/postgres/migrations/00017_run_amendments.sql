@@ -130,11 +130,17 @@ CREATE TRIGGER record_guard AFTER INSERT ON run_result_supersessions
     FOR EACH ROW EXECUTE FUNCTION spectra_run_record_guard();
 CREATE TRIGGER record_guard AFTER INSERT ON run_amendments
     FOR EACH ROW EXECUTE FUNCTION spectra_run_record_guard();
+-- A run's raw files (00016) are part of its record: none added, deleted
+-- or changed once it is completed (a file of another owner has no run_id,
+-- and passes).
+CREATE TRIGGER record_guard AFTER INSERT OR UPDATE OR DELETE ON files
+    FOR EACH ROW EXECUTE FUNCTION spectra_run_record_guard();
 CREATE TRIGGER record_guard BEFORE UPDATE OF status ON runs
     FOR EACH ROW EXECUTE FUNCTION spectra_run_record_guard();
 
 -- +goose Down
 DROP TRIGGER record_guard ON runs;
+DROP TRIGGER record_guard ON files;
 DROP TRIGGER record_guard ON run_amendments;
 DROP TRIGGER record_guard ON run_result_supersessions;
 DROP TRIGGER record_guard ON run_series_chunks;
