@@ -209,7 +209,7 @@ var demoInstruments = []struct {
 	{"Keithley 2450 SMU", "SMU", "SMU-2450-001", "Probe station 1", 60, 365},
 	{"Ocean Optics Spectrometer", "spectrometer", "OO-FLAME-017", "Optics bench", 400, 365},   // expired
 	{"J.A. Woollam Ellipsometer", "ellipsometer", "JAW-M2000-3", "Cleanroom bay 2", 355, 365}, // expiring soon
-	{"Bruker D8 XRD", "XRD", "BRK-D8-221", "XRD lab", 30, 365},
+	{"Bruker D8 XRD", "XRD", "BRK-D8-221", "XRD lab", 90, 365},
 	{"Zeiss Sigma SEM", "SEM", "ZS-SIGMA-88", "Microscopy suite", 90, 365},
 }
 
@@ -295,7 +295,7 @@ func (s *seeder) lab(prefix string) {
 		VALUES ($1, $2, $3, 'Legacy XRD Scan', 'Superseded by the SOP-XRD-001 procedure.', $4, '{XRD}', $9, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
 		s.org, s.id("recipe", "legacy-xrd"), s.id("recipe-lineage", "legacy-xrd"),
 		`[{"name":"two_theta_start","unit":"deg","min":5,"max":120,"default":10},{"name":"two_theta_stop","unit":"deg","min":5,"max":120,"default":90}]`,
-		s.now.AddDate(-1, 0, 0), pi, s.now.AddDate(0, -2, 0), eng, spectra.MethodStatusRetired)
+		s.now.AddDate(-1, 0, 0), pi, s.now.AddDate(0, -1, 0), eng, spectra.MethodStatusRetired)
 
 	// Samples, each with a wafer of four devices and a "received" custody event.
 	materials := []string{"Si", "GaN", "SiC", "InP", "GaAs", "Ge", "Al2O3", "ZnO", "HfO2", "TiN"}
@@ -394,8 +394,118 @@ func (s *seeder) lab(prefix string) {
 			"Rule 1: one point beyond the 3σ control limit (upper).", s.now.AddDate(0, 0, -5))
 	}
 
+	s.patternRuns(project, samples, eng, pi)
 	s.notebook(samples[0], SeedIDInOrder(1, s.slug, "run", "1"), project, eng, pi)
 	s.ml(eng)
+}
+
+// patternRuns writes the two runs whose raw files are not IV sweeps: an
+// XRD pattern (.xy) of the legacy XRD scan while it was approved, and a
+// transmission spectrum (JCAMP-DX) the PI measured with the draft optical
+// recipe while the spectrometer's certificate was valid. Each series is
+// read from its file by the parsers the uploads use, so the two agree,
+// and each run carries what its curve gives (the pattern's main peak, the
+// spectrum's transmission at 550 nm), derived as an upload would.
+func (s *seeder) patternRuns(project uuid.UUID, samples []uuid.UUID, eng, pi uuid.UUID) {
+	xrdAt := s.now.AddDate(0, 0, -45).Add(10 * time.Hour)
+	s.patternRun("xrd", s.id("recipe", "legacy-xrd"), "BRK-D8-221", samples[1], project, eng, xrdAt,
+		`{"two_theta_start":10,"two_theta_stop":90}`, "si-powder-"+s.slug+".xy", "text/plain", demoXRDPattern(),
+		[]spectra.Extraction{{Method: spectra.ExtractPeakPosition, Metric: "peak_2theta", Unit: "deg"}, {Method: spectra.ExtractPeakWidth, Metric: "peak_fwhm", Unit: "deg"}})
+	specAt := s.now.AddDate(0, 0, -60).Add(14 * time.Hour)
+	at550 := 550.0
+	s.patternRun("spectrum", s.id("recipe", "optical"), "OO-FLAME-017", samples[2], project, pi, specAt,
+		`{"wavelength_start":300,"wavelength_stop":1100,"integration_time":100}`, "ito-glass-"+s.slug+".jdx", "chemical/x-jcamp-dx", demoJCAMPSpectrum(),
+		[]spectra.Extraction{{Method: spectra.ExtractValueAt, Metric: "transmission_550nm", Unit: "%", At: &at550}})
+}
+
+func (s *seeder) patternRun(key string, recipe uuid.UUID, serial string, sample, project, by uuid.UUID, started time.Time,
+	params, fileName, mediaType string, content []byte, extractions []spectra.Extraction) {
+	if s.err != nil {
+		return
+	}
+	_, cols, values, err := dataseries.Parse(content)
+	if err != nil {
+		s.err = fmt.Errorf("demo %s file: %w", key, err)
+		return
+	}
+	run := SeedIDInOrder(0, s.slug, "run", key)
+	finished := started.Add(40 * time.Minute)
+	s.exec(`INSERT INTO runs (organization_id, id, recipe_id, sample_id, project_id, status, parameters, started_at, operator_id, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT DO NOTHING`,
+		s.org, run, recipe, sample, project, spectra.RunRunning, json.RawMessage(params), started, by, started.Add(-time.Hour))
+	s.exec(`INSERT INTO run_instruments (organization_id, id, run_id, instrument_id, calibration_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		s.org, s.id("run-instrument", key), run, s.id("instrument", serial), s.id("calibration", serial))
+	for j, tr := range [][2]any{{nil, spectra.RunPlanned}, {spectra.RunPlanned, spectra.RunRunning}, {spectra.RunRunning, spectra.RunCompleted}} {
+		at := []time.Time{started.Add(-time.Hour), started, finished}[j]
+		s.exec(`INSERT INTO run_transitions (organization_id, id, run_id, from_status, to_status, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			s.org, s.id("run-transition", key, fmt.Sprint(j)), run, tr[0], tr[1], by, at)
+	}
+	ns := spectra.NewDataSeries{Name: cols[1].Name, Columns: cols, Values: values}
+	seriesID, at := s.id("data-series", key), started.Add(30*time.Minute)
+	s.dataSeries(run, seriesID, at, by, ns,
+		s.file(spectra.FileOwner{Kind: spectra.FileOfRun, ID: run}, s.id("file", key), fileName, mediaType, at, by, content))
+	for _, x := range extractions {
+		v, inputs, err := dataseries.Derive(ns.Columns, ns.Values, x)
+		if err != nil {
+			s.err = fmt.Errorf("demo %s %s: %w", key, x.Metric, err)
+			return
+		}
+		s.exec(`INSERT INTO run_results (organization_id, id, run_id, metric, value, unit, measured_at, metadata, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+			s.org, s.id("result", key, x.Metric), run, x.Metric, round(v), x.Unit, at,
+			jsonb(spectra.Derivation{SeriesID: seriesID, Method: x.Method, Inputs: inputs}), by)
+	}
+	s.exec(`UPDATE runs SET status = $3, finished_at = $4 WHERE organization_id = $1 AND id = $2 AND status = $5`,
+		s.org, run, spectra.RunCompleted, finished, spectra.RunRunning)
+}
+
+// demoXRDPattern is a silicon powder pattern as a diffractometer's .xy
+// export writes it: 2θ from 10° to 90° in 0.02° steps and counts, the
+// (111), (220), (311), (400) and (331) reflections (Cu Kα) as pseudo-Voigt
+// peaks on a falling background, with counting noise.
+func demoXRDPattern() []byte {
+	peaks := []struct{ at, height float64 }{{28.44, 12000}, {47.30, 7200}, {56.12, 4100}, {69.13, 1100}, {76.38, 1600}}
+	var b bytes.Buffer
+	for k := 0; k <= 4000; k++ {
+		x := 10 + 0.02*float64(k)
+		y := 180 + 900*math.Exp(-x/12)
+		for _, p := range peaks {
+			d := (x - p.at) / 0.065 // FWHM 0.13°
+			y += p.height * (0.5/(1+d*d) + 0.5*math.Exp(-math.Ln2*d*d))
+		}
+		y += math.Sqrt(y) * demoNoise(k+9000) * 0.6
+		fmt.Fprintf(&b, "%.2f %.0f\n", x, math.Max(0, y))
+	}
+	return b.Bytes()
+}
+
+// demoJCAMPSpectrum is an ITO-on-glass transmission spectrum, 300–1100 nm
+// in 1 nm steps, as a spectrometer's JCAMP-DX export writes it (AFFN,
+// X++(Y..Y), ten values a line): the band-edge rise below 400 nm and
+// thin-film interference fringes above it, peaking near 550 nm.
+func demoJCAMPSpectrum() []byte {
+	const first, last = 300, 1100
+	y := make([]int, 0, last-first+1)
+	for nm := first; nm <= last; nm++ {
+		w := float64(nm)
+		edge := 1 / (1 + math.Exp(-(w-360)/12))
+		fringe := 0.86 + 0.06*math.Cos(2*math.Pi*(w-550)/190)*math.Exp(-(w-550)*(w-550)/6e5)
+		t := 100 * edge * fringe * (1 - 0.00012*math.Max(0, w-700))
+		y = append(y, int(math.Round(t*100+demoNoise(nm)*3))) // YFACTOR 0.01
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "##TITLE=ITO on glass, transmission\n##JCAMP-DX=4.24\n##DATA TYPE=UV/VIS SPECTRUM\n##ORIGIN=Ocean Optics FLAME OO-FLAME-017\n")
+	fmt.Fprintf(&b, "##OWNER=Demo Lab\n##XUNITS=NANOMETERS\n##YUNITS=TRANSMITTANCE\n##XFACTOR=1\n##YFACTOR=0.01\n")
+	fmt.Fprintf(&b, "##FIRSTX=%d\n##LASTX=%d\n##NPOINTS=%d\n##FIRSTY=%g\n##XYDATA=(X++(Y..Y))\n", first, last, len(y), float64(y[0])*0.01)
+	for i := 0; i < len(y); i += 10 {
+		fmt.Fprintf(&b, "%d", first+i)
+		for _, v := range y[i:min(i+10, len(y))] {
+			fmt.Fprintf(&b, " %d", v)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("##END=\n")
+	return b.Bytes()
 }
 
 // ml writes one feature set drawn from the IV sweeps' results and one

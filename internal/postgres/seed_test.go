@@ -73,7 +73,7 @@ func TestSeedIsIdempotentAndComplete(t *testing.T) {
 	// PRODUCT.md §9, per organization.
 	want := map[string]int{
 		"organizations": 2, "users": 10, "memberships": 10, "instruments": 10, "calibrations": 10, "sops": 4,
-		"recipes": 6, "samples": 20, "runs": 40, "spc_series": 2,
+		"recipes": 6, "samples": 20, "runs": 44, "spc_series": 2, // runs: 20 IV sweeps, an XRD pattern and a spectrum each
 	}
 	for table, n := range want {
 		if first[table] != n {
