@@ -40,8 +40,8 @@ func newSeriesLab(t *testing.T) seriesLab {
 	l.engineer = member("engineer@demo.lab", spectra.RoleEngineer)
 	l.outsider = member("admin@test.org", spectra.RoleAdmin)
 	for status, id := range map[spectra.RunStatus]*uuid.UUID{spectra.RunFailed: &l.failed, spectra.RunCompleted: &l.completed} {
-		if err := l.inspector.Pool().QueryRow(ctx, `SELECT id FROM runs WHERE organization_id = $1 AND status = $2 ORDER BY id LIMIT 1`,
-			l.engineer.OrgID, status).Scan(id); err != nil {
+		if err := l.inspector.Pool().QueryRow(ctx, `SELECT id FROM runs WHERE organization_id = $1 AND status = $2 AND recipe_id = $3 ORDER BY id LIMIT 1`,
+			l.engineer.OrgID, status, postgres.SeedID("demo-lab", "recipe", "iv-sweep")).Scan(id); err != nil {
 			t.Fatal(err)
 		}
 	}
