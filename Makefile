@@ -126,10 +126,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 	$(GO) test ./internal/dataseries -run '^$$' -fuzz 'FuzzParse$$' -fuzztime $(FUZZTIME)
 
 .PHONY: bench
-bench: ## Go benchmarks, the load generator against a fresh demo server, and the API side by side with pgbench (PRODUCT.md §16)
+bench: tools ## Go benchmarks, the load generator against a fresh demo server, the API side by side with pgbench (PRODUCT.md §16), and a 100 MB file through both object stores
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	bench/run.sh -duration 10s -concurrency 8
 	bench/compare.sh -samples 1000000 -duration 10s -clients 8
+	bench/upload.sh
 
 .PHONY: cover
 cover: ## Go test coverage of the server packages

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A 100 MiB file through the API, once per object store (a directory, and
+# A 100 MB file through the API, once per object store (a directory, and
 # a bucket of versitygw, built by `make tools`), with the server's memory
 # sampled meanwhile. Usage: bench/upload.sh [-mb N]
 set -euo pipefail

@@ -29,7 +29,7 @@ import (
 func main() {
 	url := flag.String("url", "http://127.0.0.1:18080", "the server")
 	pid := flag.Int("pid", 0, "the server's process id (its RSS is sampled)")
-	mb := flag.Int("mb", 100, "megabytes to upload")
+	mb := flag.Int("mb", 100, "megabytes (10^6 bytes) to upload")
 	label := flag.String("label", "", "what the line reports (e.g. the store)")
 	flag.Parse()
 	if err := run(*url, *pid, *mb, *label); err != nil {
@@ -52,7 +52,7 @@ func run(url string, pid, mb int, label string) error {
 		return err
 	}
 	peak := newPeak(pid)
-	size := int64(mb) << 20
+	size := int64(mb) * 1_000_000 // MB, as the limit's 100 MiB default takes a 100 MB file
 	h := sha256.New()
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -107,7 +107,7 @@ func run(url string, pid, mb int, label string) error {
 	if err != nil || n != size || hex.EncodeToString(dh.Sum(nil)) != f.SHA256 {
 		return fmt.Errorf("download: %d bytes, %v", n, err)
 	}
-	fmt.Printf("%-6s %d MiB: upload %v (%.0f MiB/s), download %v (%.0f MiB/s); server RSS %d MiB before, peak %d MiB during the upload, %d MiB during the download\n",
+	fmt.Printf("%-4s %d MB: upload %v (%.0f MB/s), download %v (%.0f MB/s); server RSS %d MiB before, peak %d MiB during the upload, %d MiB during the download\n",
 		label, mb, up.Round(time.Millisecond), float64(mb)/up.Seconds(), down.Round(time.Millisecond), float64(mb)/down.Seconds(),
 		before>>20, upPeak>>20, downPeak>>20)
 	return nil

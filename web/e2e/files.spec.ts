@@ -2,31 +2,10 @@
 // its IV export to a running run; the export becomes a curve, the PDF is
 // kept as a file and says so; a download gives back the very bytes.
 import { readFile } from 'node:fs/promises';
-import { apiToken, expect, loginAs, test } from './fixtures';
+import { apiToken, expect, loginAs, runningIVRun, test } from './fixtures';
 
 test('engineer attaches raw files to a running run and downloads them', async ({ page, request }) => {
-  const eng = await apiToken(request, 'engineer');
-  const auth = { Authorization: `Bearer ${eng}` };
-  const recipes = (await (await request.get('/api/lims/recipes?status=approved&q=IV%20Sweep', { headers: auth })).json()) as {
-    items: { id: string; name: string }[];
-  };
-  const samples = (await (await request.get('/api/lims/samples?limit=1', { headers: auth })).json()) as { items: { id: string }[] };
-  const status = (await (await request.get('/api/analysis/calibrations/status', { headers: auth })).json()) as {
-    items: { instrument: { id: string; name: string } }[];
-  };
-  const created = await request.post('/api/analysis/runs', {
-    headers: auth,
-    data: {
-      recipe_id: recipes.items.find((r) => r.name === 'IV Sweep')?.id,
-      sample_id: samples.items[0]?.id,
-      instrument_ids: [status.items.find((i) => i.instrument.name === 'Keithley 2450 SMU')?.instrument.id],
-      parameters: {},
-      notes: `E2E files ${Date.now()}`,
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const run = ((await created.json()) as { id: string }).id;
-  expect((await request.post(`/api/analysis/runs/${run}/start`, { headers: auth, data: {} })).status()).toBe(200);
+  const run = await runningIVRun(request, `E2E files ${Date.now()}`);
 
   await loginAs(page, 'engineer');
   await page.goto(`/runs/${run}`);

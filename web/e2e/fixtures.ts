@@ -128,3 +128,12 @@ export async function plannedIVRun(request: APIRequestContext, notes: string): P
   expect(created.status(), await created.text()).toBe(201);
   return (await created.json()) as { id: string };
 }
+
+/** A running run of the approved IV sweep on the SMU, started by the engineer. */
+export async function runningIVRun(request: APIRequestContext, notes: string): Promise<string> {
+  const run = await plannedIVRun(request, notes);
+  const eng = await apiToken(request, 'engineer');
+  const started = await request.post(`/api/analysis/runs/${run.id}/start`, { headers: { Authorization: `Bearer ${eng}` }, data: {} });
+  expect(started.status(), await started.text()).toBe(200);
+  return run.id;
+}

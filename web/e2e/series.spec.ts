@@ -2,36 +2,9 @@
 // to a running run and sees it plotted (log current axis, values on hover,
 // zoom re-read from the server), overlays an earlier run of the recipe,
 // and a bad file is refused naming its line.
-import { apiToken, expect, loginAs, shot, test } from './fixtures';
+import { apiToken, expect, loginAs, runningIVRun, shot, test } from './fixtures';
 import type { APIRequestContext, Page } from '@playwright/test';
 import { readPdf, type PdfContent } from './pdf';
-
-async function runningIVRun(request: APIRequestContext): Promise<string> {
-  const eng = await apiToken(request, 'engineer');
-  const auth = { Authorization: `Bearer ${eng}` };
-  const recipes = (await (await request.get('/api/lims/recipes?status=approved&q=IV%20Sweep', { headers: auth })).json()) as {
-    items: { id: string; name: string }[];
-  };
-  const samples = (await (await request.get('/api/lims/samples?limit=1', { headers: auth })).json()) as { items: { id: string }[] };
-  const status = (await (await request.get('/api/analysis/calibrations/status', { headers: auth })).json()) as {
-    items: { instrument: { id: string; name: string } }[];
-  };
-  const created = await request.post('/api/analysis/runs', {
-    headers: auth,
-    data: {
-      recipe_id: recipes.items.find((r) => r.name === 'IV Sweep')?.id,
-      sample_id: samples.items[0]?.id,
-      instrument_ids: [status.items.find((i) => i.instrument.name === 'Keithley 2450 SMU')?.instrument.id],
-      parameters: {},
-      notes: `E2E series ${Date.now()}`,
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const run = (await created.json()) as { id: string };
-  const started = await request.post(`/api/analysis/runs/${run.id}/start`, { headers: auth, data: {} });
-  expect(started.status(), await started.text()).toBe(200);
-  return run.id;
-}
 
 /** Downloads the run page's PDF report with its button and reads it. */
 async function downloadPdf(page: Page, run: string): Promise<PdfContent> {
@@ -56,7 +29,7 @@ function keithleyCSV(): string {
 }
 
 test('engineer uploads an IV export and sees the curve, zooms and overlays an earlier run', async ({ page, request }, info) => {
-  const run = await runningIVRun(request);
+  const run = await runningIVRun(request, `E2E series ${Date.now()}`);
   const name = `W1-IV-${Date.now().toString(36)}`; // its own name: no earlier run has a curve of it to overlay
   await loginAs(page, 'engineer');
   await page.goto(`/runs/${run}`);
