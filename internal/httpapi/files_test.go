@@ -352,6 +352,47 @@ func TestDemoRunFiles(t *testing.T) {
 	if err != nil || dataseries.Digest(values) != s["sha256"] {
 		t.Fatalf("the demo file parses to other values than its series': %v", err)
 	}
+
+	// The XRD pattern (.xy) and the transmission spectrum (JCAMP-DX), each
+	// with the result its curve gives.
+	for key, want := range map[string]struct {
+		format dataseries.Format
+		metric string
+		lo, hi float64
+	}{
+		"xrd":      {dataseries.FormatXY, "peak_2theta", 28.3, 28.6},
+		"spectrum": {dataseries.FormatJCAMP, "transmission_550nm", 80, 100},
+	} {
+		run := postgres.SeedIDInOrder(0, "demo-lab", "run", key).String()
+		d := e.call(http.MethodGet, "/api/analysis/runs/"+run, viewer, nil)
+		series, _ := d.Body["series"].([]any)
+		if d.Status != http.StatusOK || d.str("status") != "completed" || len(series) != 1 {
+			t.Fatalf("the demo %s run: %d %.300s", key, d.Status, d.Raw)
+		}
+		s := series[0].(map[string]any)
+		file := postgres.SeedID("demo-lab", "file", key).String()
+		if s["file_id"] != file {
+			t.Fatalf("the %s series' file: %v", key, s["file_id"])
+		}
+		resp, got, err := e.download("/api/analysis/runs/"+run+"/files/"+file, viewer)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("download the %s file: %v %v", key, resp, err)
+		}
+		format, _, values, err := dataseries.Parse(got)
+		if err != nil || format != want.format || dataseries.Digest(values) != s["sha256"] {
+			t.Fatalf("the %s file reads as %s (%v), not as its series' values", key, format, err)
+		}
+		found := false
+		for _, r := range d.Body["results"].([]any) {
+			r := r.(map[string]any)
+			if v, _ := r["value"].(float64); r["metric"] == want.metric && v >= want.lo && v <= want.hi && r["derivation"] != nil {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("the %s run lacks a derived %s in [%g, %g]: %v", key, want.metric, want.lo, want.hi, d.Body["results"])
+		}
+	}
 }
 
 func randomBytes(t testing.TB, n int) []byte {

@@ -403,23 +403,28 @@ func (s *seeder) lab(prefix string) {
 // XRD pattern (.xy) of the legacy XRD scan while it was approved, and a
 // transmission spectrum (JCAMP-DX) the PI measured with the draft optical
 // recipe while the spectrometer's certificate was valid. Each series is
-// read from its file by the parsers the uploads use, so the two agree,
+// read from its file by the parsers the uploads use (its columns named as
+// an operator would name them), so the values agree,
 // and each run carries what its curve gives (the pattern's main peak, the
 // spectrum's transmission at 550 nm), derived as an upload would.
 func (s *seeder) patternRuns(project uuid.UUID, samples []uuid.UUID, eng, pi uuid.UUID) {
-	xrdAt := s.now.AddDate(0, 0, -45).Add(10 * time.Hour)
+	// Older than the IV sweeps, and listed after them (their ids sort below
+	// the sweeps').
+	xrdAt := s.now.AddDate(0, 0, -60).Add(10 * time.Hour)
 	s.patternRun("xrd", s.id("recipe", "legacy-xrd"), "BRK-D8-221", samples[1], project, eng, xrdAt,
 		`{"two_theta_start":10,"two_theta_stop":90}`, "si-powder-"+s.slug+".xy", "text/plain", demoXRDPattern(),
+		"XRD pattern", []spectra.SeriesColumn{{Name: "2θ", Unit: "deg"}, {Name: "counts"}},
 		[]spectra.Extraction{{Method: spectra.ExtractPeakPosition, Metric: "peak_2theta", Unit: "deg"}, {Method: spectra.ExtractPeakWidth, Metric: "peak_fwhm", Unit: "deg"}})
-	specAt := s.now.AddDate(0, 0, -60).Add(14 * time.Hour)
+	specAt := s.now.AddDate(0, 0, -45).Add(14 * time.Hour)
 	at550 := 550.0
 	s.patternRun("spectrum", s.id("recipe", "optical"), "OO-FLAME-017", samples[2], project, pi, specAt,
 		`{"wavelength_start":300,"wavelength_stop":1100,"integration_time":100}`, "ito-glass-"+s.slug+".jdx", "chemical/x-jcamp-dx", demoJCAMPSpectrum(),
+		"Transmission spectrum", []spectra.SeriesColumn{{Name: "wavelength", Unit: "nm"}, {Name: "transmittance", Unit: "%"}},
 		[]spectra.Extraction{{Method: spectra.ExtractValueAt, Metric: "transmission_550nm", Unit: "%", At: &at550}})
 }
 
 func (s *seeder) patternRun(key string, recipe uuid.UUID, serial string, sample, project, by uuid.UUID, started time.Time,
-	params, fileName, mediaType string, content []byte, extractions []spectra.Extraction) {
+	params, fileName, mediaType string, content []byte, name string, columns []spectra.SeriesColumn, extractions []spectra.Extraction) {
 	if s.err != nil {
 		return
 	}
@@ -440,7 +445,14 @@ func (s *seeder) patternRun(key string, recipe uuid.UUID, serial string, sample,
 		s.exec(`INSERT INTO run_transitions (organization_id, id, run_id, from_status, to_status, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
 			s.org, s.id("run-transition", key, fmt.Sprint(j)), run, tr[0], tr[1], by, at)
 	}
-	ns := spectra.NewDataSeries{Name: cols[1].Name, Columns: cols, Values: values}
+	// The names and units the operator gives the columns on upload (an .xy
+	// file has none; JCAMP-DX's YUNITS word is not a unit); the values are
+	// the file's, as read.
+	if len(columns) != len(cols) {
+		s.err = fmt.Errorf("demo %s file: %d columns, named %d", key, len(cols), len(columns))
+		return
+	}
+	ns := spectra.NewDataSeries{Name: name, Columns: columns, Values: values}
 	seriesID, at := s.id("data-series", key), started.Add(30*time.Minute)
 	s.dataSeries(run, seriesID, at, by, ns,
 		s.file(spectra.FileOwner{Kind: spectra.FileOfRun, ID: run}, s.id("file", key), fileName, mediaType, at, by, content))

@@ -51,6 +51,9 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
   await expect(page.getByTestId('series-done')).toContainText(`${name}: 401 rows stored`);
   // The recipe derives the threshold voltage: in the message and the results, marked as derived.
   await expect(page.getByTestId('series-done')).toContainText(/threshold_voltage = 0\.4[45]\d* V/);
+  // The export is kept as the series' raw file, listed with its digest.
+  await expect(page.getByTestId('files-table')).toContainText(`${name}.csv`);
+  await expect(page.getByTestId('files-table')).toContainText('text/csv');
   const derived = page.getByTestId('result-row').filter({ hasText: 'threshold_voltage' });
   await expect(derived.getByTestId('result-derived')).toHaveText('threshold voltage of a data series');
   // The control chart of the threshold voltage gained this run's point.

@@ -58,6 +58,19 @@ export const runQueries = {
   detail: () => key('/api/analysis/runs/{id}'),
 };
 
+/** The records files attach to, by the path of their collection. */
+export type FileOwner = '/api/analysis/runs' | '/api/analysis/calibrations' | '/api/lims/eln' | '/api/lims/sops';
+
+/**
+ * The file routes of an owner. The four owners' routes have the same
+ * shapes, so each is typed as the runs' and called with its own path.
+ */
+export const fileQueries = (owner: FileOwner) => ({
+  listPath: `${owner}/{id}/files` as '/api/analysis/runs/{id}/files',
+  itemPath: `${owner}/{id}/files/{file_id}` as '/api/analysis/runs/{id}/files/{file_id}',
+  list: () => key(`${owner}/{id}/files` as '/api/analysis/runs/{id}/files'),
+});
+
 export const sampleQueries = {
   all: () => key('/api/lims/samples'),
   detail: () => key('/api/lims/samples/{id}'),

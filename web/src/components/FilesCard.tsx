@@ -2,17 +2,13 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { $api, api } from '../api/client';
 import { toProblem, unwrap, type Problem } from '../api/problem';
+import { fileQueries, type FileOwner } from '../api/queries';
 import type { FileRecord as FileRow, StoredFile } from '../api/types';
 import { RoleGuard } from '../auth/RoleGuard';
 import { formatTime } from './time';
 
-/** The records files attach to, by the path of their collection. */
-export type FileOwner = '/api/analysis/runs' | '/api/analysis/calibrations' | '/api/lims/eln' | '/api/lims/sops';
-
-// The four owners' file routes have the same shapes: the client is typed
-// by the runs' and called with the owner's own path.
-const filesPath = (o: FileOwner) => `${o}/{id}/files` as '/api/analysis/runs/{id}/files';
-const filePath = (o: FileOwner) => `${o}/{id}/files/{file_id}` as '/api/analysis/runs/{id}/files/{file_id}';
+const filesPath = (o: FileOwner) => fileQueries(o).listPath;
+const filePath = (o: FileOwner) => fileQueries(o).itemPath;
 
 /** A size in bytes as people read it: 1.2 MB. */
 export function formatBytes(n: number): string {
@@ -71,7 +67,7 @@ export function FilesCard({
   const [problem, setProblem] = useState<Problem | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['get', filesPath(owner), opts] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: fileQueries(owner).list() });
 
   async function upload(e: FormEvent) {
     e.preventDefault();
@@ -123,7 +119,7 @@ export function FilesCard({
       {files.length === 0 && q.isSuccess && <p className="muted">No files.</p>}
       {files.length > 0 && (
         <div className="table-wrap">
-          <table data-testid="files-table">
+          <table className="table" data-testid="files-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { FilesCard } from '../../components/FilesCard';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
 import { calibrationQueries, instrumentQueries, invalidate } from '../../api/queries';
@@ -64,11 +64,19 @@ function History({ instrumentId }: { instrumentId: string }) {
     { params: { query: { instrument_id: instrumentId, cursor: pager.cursor, limit: 20 } } },
     { placeholderData: (prev) => prev },
   );
-  if (q.isPending) return <Loading />;
-  if (q.isError) return <ProblemMessage error={q.error} />;
+  const card = (body: ReactNode) => (
+    <section className="card" aria-labelledby="cal-history-h">
+      <h2 id="cal-history-h">Calibration history</h2>
+      {body}
+    </section>
+  );
+  if (q.isPending) return card(<Loading />);
+  if (q.isError) return card(<ProblemMessage error={q.error} />);
   const items = q.data.items ?? [];
   return (
     <>
+      {card(
+        <>
       {items.length === 0 ? (
         <p className="muted">No calibrations recorded.</p>
       ) : (
@@ -107,6 +115,8 @@ function History({ instrumentId }: { instrumentId: string }) {
         </div>
       )}
       <Pager page={pager.page} nextCursor={q.data.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+        </>,
+      )}
       {items[0] && !items[0].revoked_at && (
         <FilesCard
           owner="/api/analysis/calibrations"
@@ -203,10 +213,7 @@ export default function InstrumentDetailPage() {
         />
       )}
 
-      <section className="card" aria-labelledby="cal-history-h">
-        <h2 id="cal-history-h">Calibration history</h2>
-        <History instrumentId={id} />
-      </section>
+      <History instrumentId={id} />
     </section>
   );
 }

@@ -9,7 +9,7 @@ import {
 import { useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { $api } from '../../api/client';
-import { runQueries } from '../../api/queries';
+import { fileQueries, runQueries } from '../../api/queries';
 import { toProblem } from '../../api/problem';
 import { RoleGuard } from '../../auth/RoleGuard';
 import { useAuth } from '../../auth/context';
@@ -187,6 +187,8 @@ export default function RunDetailPage() {
     Promise.all([
       queryClient.invalidateQueries({ queryKey: runQueries.detail() }),
       queryClient.invalidateQueries({ queryKey: runQueries.all() }),
+      // A series uploaded as a file keeps it: the raw files change too.
+      queryClient.invalidateQueries({ queryKey: fileQueries('/api/analysis/runs').list() }),
     ]);
 
   if (q.isPending) return <Loading />;
