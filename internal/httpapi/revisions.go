@@ -55,7 +55,7 @@ func addRevisionRoutes[T spectra.Revisioned, A, B, LI, CI, UI any](s *server, k 
 	register(s, Route{Method: http.MethodPost, Path: one + "/approve", Permission: approve,
 		OperationID: "approve-" + k.slug, Summary: "Approve a " + k.what + " submitted for review with an e-signature (password re-entered; not by its own author when the organization requires independent approval)"}, k.approve(s))
 	register(s, Route{Method: http.MethodPost, Path: one + "/retire", Permission: approve,
-		OperationID: "retire-" + k.slug, Summary: "Retire an approved " + k.what + " revision"}, k.retire(s))
+		OperationID: "retire-" + k.slug, Summary: "Retire an approved " + k.what + " revision"}, k.move(s, Revisions[T, A].Retire))
 	register(s, Route{Method: http.MethodPost, Path: one + "/versions", Permission: draft,
 		OperationID: "new-" + k.slug + "-version", Summary: "Start the next revision, a draft copied from an approved or retired one", Status: http.StatusCreated}, k.newVersion(s))
 	register(s, Route{Method: http.MethodGet, Path: one + "/approvals", Permission: read,
@@ -141,7 +141,8 @@ type approveMethodInput struct {
 	}
 }
 
-type retireMethodInput struct {
+// revisionMoveInput moves a revision (submit, withdraw, retire) at the version read.
+type revisionMoveInput struct {
 	ID      uuid.UUID `path:"id"`
 	IfMatch string    `header:"If-Match" doc:"The ETag of the revision as last read; a stale one answers 412."`
 }
@@ -205,27 +206,13 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 	}
 }
 
-func (k revisionAPI[T, A, B]) retire(s *server) func(context.Context, *retireMethodInput) (*revisionOutput[T], error) {
-	return func(ctx context.Context, in *retireMethodInput) (*revisionOutput[T], error) {
-		version, err := ifMatch(in.IfMatch)
-		if err != nil {
-			return nil, err
-		}
-		x, err := k.store(s.store).Retire(ctx, s.tenant(ctx), in.ID, version)
-		if err != nil {
-			return nil, err
-		}
-		return outRevision(ctx, x), nil
-	}
-}
-
 // Revisions is the store's life of a kind, for method expressions.
 type Revisions[T spectra.Revisioned, A any] = postgres.Revisions[T, A]
 
-// move answers a review move without a body (submit, withdraw): the
+// move answers a move without a body (submit, withdraw, retire): the
 // revision at the If-Match version, moved by the store's method.
-func (k revisionAPI[T, A, B]) move(s *server, m func(Revisions[T, A], context.Context, spectra.Tenant, uuid.UUID, int) (T, error)) func(context.Context, *retireMethodInput) (*revisionOutput[T], error) {
-	return func(ctx context.Context, in *retireMethodInput) (*revisionOutput[T], error) {
+func (k revisionAPI[T, A, B]) move(s *server, m func(Revisions[T, A], context.Context, spectra.Tenant, uuid.UUID, int) (T, error)) func(context.Context, *revisionMoveInput) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *revisionMoveInput) (*revisionOutput[T], error) {
 		version, err := ifMatch(in.IfMatch)
 		if err != nil {
 			return nil, err

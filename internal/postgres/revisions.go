@@ -102,7 +102,8 @@ func (k *revisionKind[T, A]) lockDraft(ctx context.Context, tx pgx.Tx, org, id u
 const reviewColumns = `edited_by, submitted_at, submitted_by, rejected_at, rejected_by, review_note,
 	(SELECT o.require_independent_approval FROM organizations o WHERE o.id = organization_id)`
 
-// move changes a revision's review state in one transaction: locked, at
+// move changes a revision's state in one transaction (submit, withdraw,
+// reject, retire): locked, at
 // version ifMatch when > 0 (CodePrecondition otherwise), allowed by rule
 // (the life's, in spectra), then set (an assignment list over $3…) with
 // args.
@@ -208,25 +209,8 @@ func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, ve
 // Retire retires an approved revision (CodeConflict otherwise); runs that
 // used it keep pointing at it. ifMatch > 0 must be the row's version.
 func (r Revisions[T, A]) Retire(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
-	k := r.kind
-	var out T
-	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		cur, err := k.get(ctx, tx, t.OrgID, id, true)
-		if err != nil {
-			return err
-		}
-		h := spectra.Head(cur)
-		if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, 0); err != nil {
-			return err
-		}
-		if err := h.Status.CanRetire(); err != nil {
-			return err
-		}
-		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = $3, retired_at = now()
-			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id, spectra.MethodStatusRetired))
-		return mapError(err, k.what)
-	})
-	return out, err
+	return r.move(ctx, t, id, ifMatch, func(h spectra.RevisionHead) error { return h.Status.CanRetire() },
+		`status = $3, retired_at = now()`, spectra.MethodStatusRetired)
 }
 
 // NewVersion starts a new draft from an approved or retired revision:
