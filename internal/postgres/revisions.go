@@ -391,7 +391,7 @@ func (db *DB) SOPs() Revisions[spectra.SOP, spectra.SOPApproval] {
 // ReviewQueue lists what awaits review in the organization — recipe and
 // SOP drafts submitted and not withdrawn, rejected or approved — oldest
 // first, at most MaxLimit: a queue to work through, not an archive.
-// kinds says which kinds the caller may review ("recipe", "sop").
+// recipes and sops say which kinds the caller may review.
 func (db *DB) ReviewQueue(ctx context.Context, t Tenant, recipes, sops bool) ([]spectra.ReviewItem, error) {
 	var out []spectra.ReviewItem
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
