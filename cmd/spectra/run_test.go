@@ -68,6 +68,15 @@ func runCmd(t *testing.T, vars map[string]string, stdin string, args ...string) 
 	var out, errOut syncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	if vars["SPECTRA_DATA_DIR"] == "" && vars["SPECTRA_FILES_DIR"] == "" && vars["SPECTRA_S3_BUCKET"] == "" {
+		// Uploaded and demo files go to the test's own directory, never to
+		// .spectra under the package.
+		vars = maps.Clone(vars)
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		vars["SPECTRA_FILES_DIR"] = t.TempDir()
+	}
 	err := run(ctx, args, envOf(vars), strings.NewReader(stdin), &out, &errOut)
 	if testing.Verbose() && errOut.String() != "" {
 		t.Logf("stderr of %v:\n%s", args, errOut.String())
