@@ -152,77 +152,91 @@ func (db *DB) MarkRead(ctx context.Context, t Tenant, id uuid.UUID) (spectra.Not
 	})
 }
 
-// MarkAllRead marks every unread notification of t's user read and says
-// how many it marked.
-func (db *DB) MarkAllRead(ctx context.Context, t Tenant) (int64, error) {
+// MarkAllRead marks every unread notification of t's user up to upTo
+// (the newest the user has seen: one that arrived since stays unread)
+// read and says how many it marked.
+func (db *DB) MarkAllRead(ctx context.Context, t Tenant, upTo uuid.UUID) (int64, error) {
 	return inTenant(ctx, db, t, func(tx pgx.Tx) (int64, error) {
-		tag, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE organization_id = $1 AND user_id = $2 AND inbox AND read_at IS NULL`,
-			t.OrgID, t.UserID)
+		tag, err := tx.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE organization_id = $1 AND user_id = $2 AND inbox AND read_at IS NULL AND id <= $3`,
+			t.OrgID, t.UserID, upTo)
 		return tag.RowsAffected(), err
 	})
 }
 
 // NotificationPreferences are t's user's channels for every kind, the
 // default where they chose none.
-func (db *DB) NotificationPreferences(ctx context.Context, t Tenant) ([]spectra.NotificationPreference, error) {
-	return inTenant(ctx, db, t, func(tx pgx.Tx) ([]spectra.NotificationPreference, error) {
+func (db *DB) NotificationPreferences(ctx context.Context, t Tenant) (spectra.NotificationPreferences, error) {
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.NotificationPreferences, error) {
 		return preferences(ctx, tx, t)
 	})
 }
 
-func preferences(ctx context.Context, tx pgx.Tx, t Tenant) ([]spectra.NotificationPreference, error) {
-	r, err := tx.Query(ctx, `SELECT kind, inbox, email, webhook, daily_digest FROM notification_preferences WHERE organization_id = $1 AND user_id = $2`,
+var preferencesWording = staleWording{what: "notification preferences", field: true}
+
+func preferences(ctx context.Context, tx pgx.Tx, t Tenant) (spectra.NotificationPreferences, error) {
+	out := spectra.NotificationPreferences{Version: 1, Items: make([]spectra.NotificationPreference, len(spectra.NotificationKinds))}
+	for i, k := range spectra.NotificationKinds {
+		out.Items[i] = spectra.DefaultNotificationPreference(k)
+	}
+	r, err := tx.Query(ctx, `SELECT kind, inbox, email, webhook, daily_digest, version FROM notification_preferences WHERE organization_id = $1 AND user_id = $2`,
 		t.OrgID, t.UserID)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	set, err := pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.NotificationPreference, error) {
-		var p spectra.NotificationPreference
-		err := r.Scan(&p.Kind, &p.Inbox, &p.Email, &p.Webhook, &p.DailyDigest)
-		return p, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]spectra.NotificationPreference, len(spectra.NotificationKinds))
-	for i, k := range spectra.NotificationKinds {
-		out[i] = spectra.DefaultNotificationPreference(k)
-		for _, p := range set {
-			if p.Kind == k {
-				out[i] = p
+	var p spectra.NotificationPreference
+	var v int
+	_, err = pgx.ForEachRow(r, []any{&p.Kind, &p.Inbox, &p.Email, &p.Webhook, &p.DailyDigest, &v}, func() error {
+		out.Version += v
+		for i := range out.Items {
+			if out.Items[i].Kind == p.Kind {
+				out.Items[i] = p
 			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // SetNotificationPreferences stores t's user's choice for the kinds in
-// ps (the others keep theirs) and answers the whole set. An unknown or
-// repeated kind is CodeInvalid naming its index; nothing is written.
-func (db *DB) SetNotificationPreferences(ctx context.Context, t Tenant, ps []spectra.NotificationPreference) ([]spectra.NotificationPreference, error) {
+// ps (the others keep theirs) and answers the whole set, if the set is
+// still at version (CodeConflict otherwise). An unknown or repeated kind
+// is CodeInvalid naming its index; nothing is written.
+func (db *DB) SetNotificationPreferences(ctx context.Context, t Tenant, ps []spectra.NotificationPreference, version int) (spectra.NotificationPreferences, error) {
 	seen := map[spectra.NotificationKind]bool{}
 	for i, p := range ps {
 		field := fmt.Sprintf("items[%d].kind", i)
 		switch {
 		case !p.Kind.Valid():
-			return nil, &spectra.Error{Code: spectra.CodeInvalid, Message: "unknown notification kind",
+			return spectra.NotificationPreferences{}, &spectra.Error{Code: spectra.CodeInvalid, Message: "unknown notification kind",
 				Fields: []spectra.FieldError{{Field: field, Message: fmt.Sprintf("unknown kind %q", p.Kind)}}}
 		case seen[p.Kind]:
-			return nil, &spectra.Error{Code: spectra.CodeInvalid, Message: "a kind is given twice",
+			return spectra.NotificationPreferences{}, &spectra.Error{Code: spectra.CodeInvalid, Message: "a kind is given twice",
 				Fields: []spectra.FieldError{{Field: field, Message: fmt.Sprintf("%q is given twice", p.Kind)}}}
 		}
 		seen[p.Kind] = true
 	}
 	if t.UserID == uuid.Nil {
-		return nil, spectra.Errorf(spectra.CodeForbidden, "only a person has notification preferences")
+		return spectra.NotificationPreferences{}, spectra.Errorf(spectra.CodeForbidden, "only a person has notification preferences")
 	}
-	return inTenant(ctx, db, t, func(tx pgx.Tx) ([]spectra.NotificationPreference, error) {
+	return inTenant(ctx, db, t, func(tx pgx.Tx) (spectra.NotificationPreferences, error) {
+		// The membership row serializes one user's changes of the set.
+		if err := exists(ctx, tx, `SELECT FROM memberships WHERE organization_id = $1 AND user_id = $2 FOR NO KEY UPDATE`,
+			t.OrgID, t.UserID, "membership not found"); err != nil {
+			return spectra.NotificationPreferences{}, err
+		}
+		cur, err := preferences(ctx, tx, t)
+		if err != nil {
+			return cur, err
+		}
+		if err := checkVersion(preferencesWording, cur.Version, 0, version); err != nil {
+			return cur, err
+		}
 		for _, p := range ps {
 			if _, err := tx.Exec(ctx, `INSERT INTO notification_preferences (organization_id, user_id, kind, inbox, email, webhook, daily_digest)
 				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (organization_id, user_id, kind) DO UPDATE
-				SET inbox = excluded.inbox, email = excluded.email, webhook = excluded.webhook, daily_digest = excluded.daily_digest, updated_at = now()`,
+				SET inbox = excluded.inbox, email = excluded.email, webhook = excluded.webhook, daily_digest = excluded.daily_digest`,
 				t.OrgID, t.UserID, string(p.Kind), p.Inbox, p.Email, p.Webhook, p.DailyDigest); err != nil {
-				return nil, mapError(err, "notification preference")
+				return spectra.NotificationPreferences{}, mapError(err, "notification preference")
 			}
 		}
 		return preferences(ctx, tx, t)

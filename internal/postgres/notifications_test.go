@@ -103,7 +103,7 @@ func TestNotifyIdempotentPreferencesAndOwnership(t *testing.T) {
 		Object: spectra.ObjectRef{Kind: "instrument", ID: object}, DedupeKey: "calibration_warning:1"}
 	// The engineer wants no e-mail for the kind; a user of another
 	// organization is passed over.
-	if _, err := db.SetNotificationPreferences(ctx, eng, []spectra.NotificationPreference{{Kind: spectra.NotifyCalibrationWarning, Inbox: true}}); err != nil {
+	if _, err := db.SetNotificationPreferences(ctx, eng, []spectra.NotificationPreference{{Kind: spectra.NotifyCalibrationWarning, Inbox: true}}, 1); err != nil {
 		t.Fatal(err)
 	}
 	to := []uuid.UUID{pi.UserID, eng.UserID, other.UserID}
@@ -144,7 +144,7 @@ func TestNotifyIdempotentPreferencesAndOwnership(t *testing.T) {
 	// holds on a retry.
 	n2 := n
 	n2.Kind, n2.DedupeKey = spectra.NotifyRunBlocked, "run_blocked:1"
-	if _, err := db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{{Kind: spectra.NotifyRunBlocked, Email: true}}); err != nil {
+	if _, err := db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{{Kind: spectra.NotifyRunBlocked, Email: true}}, 1); err != nil {
 		t.Fatal(err)
 	}
 	mail, err = db.Notify(ctx, pi, []uuid.UUID{pi.UserID}, n2)
@@ -157,48 +157,67 @@ func TestNotifyIdempotentPreferencesAndOwnership(t *testing.T) {
 	if items, unread := inbox(t, db, pi); len(items) != 1 || unread != 0 {
 		t.Fatalf("inbox off: %d items, %d unread", len(items), unread)
 	}
-	// Mark all read answers how many it marked.
-	if n, err := db.MarkAllRead(ctx, eng); err != nil || n != 1 {
+	// Mark all read answers how many it marked, up to the newest seen.
+	engItems, _ := inbox(t, db, eng)
+	if n, err := db.MarkAllRead(ctx, eng, uuid.Nil); err != nil || n != 0 {
+		t.Fatalf("MarkAllRead up to nothing = %d, %v", n, err)
+	}
+	if n, err := db.MarkAllRead(ctx, eng, engItems[0].ID); err != nil || n != 1 {
 		t.Fatalf("MarkAllRead = %d, %v", n, err)
 	}
-	if n, err := db.MarkAllRead(ctx, eng); err != nil || n != 0 {
+	if n, err := db.MarkAllRead(ctx, eng, engItems[0].ID); err != nil || n != 0 {
 		t.Fatalf("MarkAllRead again = %d, %v", n, err)
 	}
 }
 
 // Preferences default to inbox and e-mail for every kind; a bad kind
-// writes nothing.
+// writes nothing; a stale version is refused.
 func TestNotificationPreferences(t *testing.T) {
 	db := pgtest.NewSeededDB(t)
 	ctx := context.Background()
 	pi := userTenant(t, db, "demo-lab", "pi@demo.lab", spectra.RolePI)
 	ps, err := db.NotificationPreferences(ctx, pi)
-	if err != nil || len(ps) != len(spectra.NotificationKinds) {
+	if err != nil || len(ps.Items) != len(spectra.NotificationKinds) || ps.Version != 1 {
 		t.Fatalf("defaults = %+v, %v", ps, err)
 	}
-	for i, p := range ps {
+	for i, p := range ps.Items {
 		if p != spectra.DefaultNotificationPreference(spectra.NotificationKinds[i]) || !p.Inbox || !p.Email || p.DailyDigest {
 			t.Fatalf("default %d = %+v", i, p)
 		}
 	}
 	_, err = db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{
-		{Kind: spectra.NotifySPCAlert, Inbox: true, DailyDigest: true}, {Kind: "nonsense"}})
+		{Kind: spectra.NotifySPCAlert, Inbox: true, DailyDigest: true}, {Kind: "nonsense"}}, 1)
 	wantCode(t, err, spectra.CodeInvalid)
 	var e *spectra.Error
 	if errors.As(err, &e); len(e.Fields) != 1 || e.Fields[0].Field != "items[1].kind" {
 		t.Fatalf("fields = %+v", e.Fields)
 	}
-	if after, _ := db.NotificationPreferences(ctx, pi); after[3] != ps[3] {
-		t.Fatalf("partial write: %+v", after[3])
+	if after, _ := db.NotificationPreferences(ctx, pi); after.Items[3] != ps.Items[3] || after.Version != 1 {
+		t.Fatalf("partial write: %+v", after)
 	}
-	got, err := db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{{Kind: spectra.NotifySPCAlert, Inbox: true, Email: true, DailyDigest: true}})
-	if err != nil || got[3] != (spectra.NotificationPreference{Kind: spectra.NotifySPCAlert, Inbox: true, Email: true, DailyDigest: true}) || got[0] != ps[0] {
+	digest := spectra.NotificationPreference{Kind: spectra.NotifySPCAlert, Inbox: true, Email: true, DailyDigest: true}
+	got, err := db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{digest}, 1)
+	if err != nil || got.Items[3] != digest || got.Items[0] != ps.Items[0] || got.Version != 2 {
 		t.Fatalf("set = %+v, %v", got, err)
+	}
+	// Changing a row raises the version too; the old one is stale.
+	digest.Inbox = false
+	if got, err = db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{digest}, 2); err != nil || got.Version != 3 {
+		t.Fatalf("second set = %+v, %v", got, err)
+	}
+	_, err = db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{digest}, 2)
+	wantCode(t, err, spectra.CodeConflict)
+	digest.Inbox = true
+	if _, err = db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{digest}, 3); err != nil {
+		t.Fatal(err)
 	}
 	// A digest user gets the inbox entry and no e-mail now.
 	mail, err := db.Notify(ctx, pi, []uuid.UUID{pi.UserID}, spectra.NewNotification{Kind: spectra.NotifySPCAlert, Subject: "s", Body: "b",
 		Link: "/spc/x", Object: spectra.ObjectRef{Kind: "spc_series", ID: uuid.New()}, DedupeKey: "k"})
 	if err != nil || len(mail) != 0 {
 		t.Fatalf("digest: %+v, %v", mail, err)
+	}
+	if items, unread := inbox(t, db, pi); len(items) != 1 || unread != 1 {
+		t.Fatalf("digest inbox: %d items, %d unread", len(items), unread)
 	}
 }

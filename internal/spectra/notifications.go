@@ -80,6 +80,13 @@ func DefaultNotificationPreference(k NotificationKind) NotificationPreference {
 	return NotificationPreference{Kind: k, Inbox: true, Email: true}
 }
 
+// NotificationPreferences is a user's whole choice, one per kind, and its
+// version (an update names the version it replaces).
+type NotificationPreferences struct {
+	Items   []NotificationPreference `json:"items" nullable:"false"`
+	Version int                      `json:"version" doc:"Send it back with a change; a stale one answers 409."`
+}
+
 // EmailRecipient is a user Notify says wants an e-mail now.
 type EmailRecipient struct {
 	UserID uuid.UUID

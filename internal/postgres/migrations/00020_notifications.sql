@@ -38,7 +38,11 @@ SELECT spectra_tenant_table('notifications', 'SELECT, INSERT, UPDATE (read_at)')
 DROP TRIGGER audit ON notifications;
 
 -- A missing row is the default of its kind: inbox and e-mail on, no
--- webhook, no digest (spectra.DefaultNotificationPreference).
+-- webhook, no digest (spectra.DefaultNotificationPreference). A user's
+-- set of preferences is versioned as a whole: 1 + the sum of its rows'
+-- versions, which every change raises (an insert adds a row at 1, the
+-- touch trigger raises an update's), so a change made from a stale form
+-- is refused like any update's.
 CREATE TABLE notification_preferences (
     organization_id uuid        NOT NULL REFERENCES organizations (id),
     user_id         uuid        NOT NULL REFERENCES users (id),
@@ -48,9 +52,10 @@ CREATE TABLE notification_preferences (
     webhook         boolean     NOT NULL,
     daily_digest    boolean     NOT NULL,
     updated_at      timestamptz NOT NULL DEFAULT now(),
+    version         integer     NOT NULL DEFAULT 1,
     PRIMARY KEY (organization_id, user_id, kind)
 );
-SELECT spectra_tenant_table('notification_preferences', 'SELECT, INSERT, UPDATE (inbox, email, webhook, daily_digest, updated_at)');
+SELECT spectra_tenant_table('notification_preferences', 'SELECT, INSERT, UPDATE (inbox, email, webhook, daily_digest)');
 
 -- +goose Down
 DROP TABLE notification_preferences;
