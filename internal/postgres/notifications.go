@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -24,10 +25,22 @@ func scanNotification(r pgx.Row) (spectra.Notification, error) {
 
 var errNotificationNotFound = spectra.Errorf(spectra.CodeNotFound, "notification not found")
 
+// pendingMail holds, per open tenant transaction (inTenant), the e-mails
+// its notifications ask for; inTenant hands them to OnEmail's function
+// once the transaction has committed, so a rolled-back change sends
+// nothing.
+var pendingMail sync.Map // pgx.Tx → *[]spectra.EmailDelivery
+
+// OnEmail sets the function that receives, after each commit, the e-mails
+// the transaction's notifications ask for (the server's in-process
+// sender; later a job). It is called once per transaction and must not
+// block. Set it before serving.
+func (db *DB) OnEmail(fn func(context.Context, []spectra.EmailDelivery)) { db.onEmail = fn }
+
 // Notify delivers n to the recipients who are active members of t's
 // organization (others are passed over): an inbox row each, unless they
 // turned the inbox off for n.Kind, and it returns those who want an
-// e-mail now (the caller sends it after the commit). Idempotent by
+// e-mail now (sent after the commit: OnEmail). Idempotent by
 // n.DedupeKey: a recipient who already has a notification with the key
 // gets nothing and is not returned.
 func (db *DB) Notify(ctx context.Context, t Tenant, recipients []uuid.UUID, n spectra.NewNotification) ([]spectra.EmailRecipient, error) {
@@ -66,7 +79,7 @@ func notify(ctx context.Context, tx pgx.Tx, org uuid.UUID, recipients []uuid.UUI
 	if err != nil {
 		return nil, mapError(err, "notification")
 	}
-	return pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.EmailRecipient, error) {
+	to, err := pgx.CollectRows(r, func(r pgx.CollectableRow) (spectra.EmailRecipient, error) {
 		var e spectra.EmailRecipient
 		var nid *uuid.UUID
 		err := r.Scan(&e.UserID, &e.Email, &e.Name, &nid)
@@ -75,6 +88,17 @@ func notify(ctx context.Context, tx pgx.Tx, org uuid.UUID, recipients []uuid.UUI
 		}
 		return e, err
 	})
+	if err != nil || len(to) == 0 {
+		return to, err
+	}
+	if p, ok := pendingMail.Load(tx); ok {
+		d := spectra.EmailDelivery{OrgID: org, Kind: n.Kind, ObjectName: n.ObjectName, Detail: n.Detail, Link: n.Link, To: to}
+		if err := tx.QueryRow(ctx, `SELECT name FROM organizations WHERE id = $1`, org).Scan(&d.Lab); err != nil {
+			return nil, err
+		}
+		*p.(*[]spectra.EmailDelivery) = append(*p.(*[]spectra.EmailDelivery), d)
+	}
+	return to, nil
 }
 
 // membersWithRoles are the active members of org with one of roles.
@@ -99,12 +123,13 @@ func notifySPCAlert(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SPC
 		return err
 	}
 	_, err = notify(ctx, tx, org, to, spectra.NewNotification{
-		Kind:      spectra.NotifySPCAlert,
-		Subject:   fmt.Sprintf("SPC alert on %s: %s", s.Name, a.Rule),
-		Body:      fmt.Sprintf("%s broke rule %s: %s", s.Name, a.Rule, a.Message),
-		Link:      "/spc/" + s.ID.String(),
-		Object:    spectra.ObjectRef{Kind: "spc_series", ID: s.ID},
-		DedupeKey: "spc_alert:" + a.ID.String(),
+		Kind:       spectra.NotifySPCAlert,
+		Subject:    fmt.Sprintf("SPC alert on %s: %s", s.Name, a.Rule),
+		Body:       fmt.Sprintf("%s broke rule %s: %s", s.Name, a.Rule, a.Message),
+		Link:       "/spc/" + s.ID.String(),
+		Object:     spectra.ObjectRef{Kind: "spc_series", ID: s.ID},
+		DedupeKey:  "spc_alert:" + a.ID.String(),
+		ObjectName: s.Name, Detail: a.Message,
 	})
 	return err
 }

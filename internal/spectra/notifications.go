@@ -63,6 +63,9 @@ type NewNotification struct {
 	// DedupeKey makes delivery idempotent: a recipient who already has a
 	// notification with this key gets nothing new (a retried job).
 	DedupeKey string
+	// ObjectName and Detail are what the e-mail names: the object by its
+	// name (never an id) and what happened to it.
+	ObjectName, Detail string
 }
 
 // NotificationPreference is one user's channels for one kind.
@@ -95,4 +98,16 @@ type EmailRecipient struct {
 	// NotificationID is the inbox entry this e-mail is about (uuid.Nil
 	// when the user turned the inbox off for the kind).
 	NotificationID uuid.UUID
+}
+
+// EmailDelivery is the e-mail a committed transaction's notification
+// asks for: to whom, about what, in which lab.
+type EmailDelivery struct {
+	OrgID      uuid.UUID
+	Lab        string // the organization's name
+	Kind       NotificationKind
+	ObjectName string
+	Detail     string
+	Link       string // relative, as the inbox's
+	To         []EmailRecipient
 }
