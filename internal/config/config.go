@@ -125,7 +125,7 @@ var Vars = []Var{
 	{"SPECTRA_METRICS_TOKEN", "", "Bearer token that opens `/metrics` on the API's own port; unset, `/metrics` is not served there. Also `SPECTRA_METRICS_TOKEN_FILE`."},
 	{"SPECTRA_SMTP_HOST", "", "Mail server that notification e-mails go through. Unset: no e-mail (the in-app inbox still works)."},
 	{"SPECTRA_SMTP_PORT", "587", "Port of the mail server: 587 for STARTTLS, 465 for implicit TLS."},
-	{"SPECTRA_SMTP_USERNAME", "", "User name for SMTP authentication (PLAIN, or LOGIN/CRAM-MD5 where the server offers them); unset: no authentication."},
+	{"SPECTRA_SMTP_USERNAME", "", "User name for SMTP authentication, with the strongest mechanism the server offers (SCRAM, CRAM-MD5; PLAIN or LOGIN only over TLS); unset: no authentication."},
 	{"SPECTRA_SMTP_PASSWORD", "", "Password of SPECTRA_SMTP_USERNAME. Also `SPECTRA_SMTP_PASSWORD_FILE`."},
 	{"SPECTRA_SMTP_FROM", "", "Sender address of the e-mails, e.g. `SPECTRA-Lab <lab@example.org>` (required with SPECTRA_SMTP_HOST)."},
 	{"SPECTRA_SMTP_TLS", "starttls", "`starttls` (required: a server that does not offer it is refused), `tls` (implicit TLS, port 465) or `none` (only for a server on localhost)."},

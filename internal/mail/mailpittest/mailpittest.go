@@ -18,20 +18,18 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spectra-lab/spectra/internal/testserver"
 )
 
 // EnvBinary names the mailpit binary to use, overriding the search.
@@ -56,43 +54,17 @@ type Server struct {
 	APIURL   string // http://127.0.0.1:port
 	// RootCAs trusts the server's certificate (with TLS).
 	RootCAs *x509.CertPool
-	dir     string
-	cmd     *exec.Cmd
-	exited  chan struct{}
+	proc    *testserver.Process
 }
 
 // Binary finds mailpit: $SPECTRA_TEST_MAILPIT, bin/tools/mailpit of the
 // module, or PATH.
 func Binary() (string, error) {
-	if p := os.Getenv(EnvBinary); p != "" {
-		return p, nil
-	}
-	if _, file, _, ok := runtime.Caller(0); ok {
-		// internal/mail/mailpittest/mailpittest.go → the module root.
-		root := filepath.Join(filepath.Dir(file), "..", "..", "..")
-		if p := filepath.Join(root, "bin", "tools", "mailpit"); isExecutable(p) {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p, nil
-	}
-	return "", errors.New("mailpittest: mailpit not found (run `make tools`, which builds it into bin/tools with " +
-		"`go install github.com/axllent/mailpit@" + Version + "`, or set " + EnvBinary + ")")
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := testserver.Find(EnvBinary, "mailpit", "go install github.com/axllent/mailpit@"+Version)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("mailpittest: %w", err)
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return p, nil
 }
 
 // Start runs mailpit with opts and stops it when tb ends.
@@ -115,16 +87,16 @@ func start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	smtpAddr, err := freeAddr()
+	smtpAddr, err := testserver.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	httpAddr, err := freeAddr()
+	httpAddr, err := testserver.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	host, port, _ := net.SplitHostPort(smtpAddr)
-	s := &Server{SMTPHost: host, APIURL: "http://" + httpAddr, dir: dir, exited: make(chan struct{})}
+	s := &Server{SMTPHost: host, APIURL: "http://" + httpAddr}
 	s.SMTPPort, _ = strconv.Atoi(port)
 	args := []string{"--smtp", smtpAddr, "--listen", httpAddr, "--database", filepath.Join(dir, "mailpit.db"),
 		"--disable-version-check", "--smtp-disable-rdns", "--quiet"}
@@ -156,56 +128,22 @@ func start(opts Options) (*Server, error) {
 		}
 		args = append(args, "--smtp-auth-file", f)
 	}
-	s.cmd = exec.Command(bin, args...)
-	logf, err := os.Create(filepath.Join(dir, "mailpit.log"))
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	// Its own process group, killed with the test binary's parent death.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("mailpittest: start %s: %w", bin, err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", smtpAddr, time.Second)
-		if err == nil {
-			c.Close()
-			if _, err := s.Messages(context.Background()); err == nil {
-				return s, nil
-			}
+	// Ready: the SMTP port accepts connections and the API answers.
+	ready := func() error {
+		if err := testserver.Listening(smtpAddr)(); err != nil {
+			return err
 		}
-		select {
-		case <-s.exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "mailpit.log"))
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("mailpittest: mailpit exited: %s", strings.TrimSpace(string(log)))
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, errors.New("mailpittest: mailpit did not answer within 30 s")
-		}
-		time.Sleep(50 * time.Millisecond)
+		_, err := s.Messages(context.Background())
+		return err
 	}
+	if s.proc, err = testserver.Start("mailpit", bin, args, dir, ready); err != nil {
+		return nil, fmt.Errorf("mailpittest: %w", err)
+	}
+	return s, nil
 }
 
 // Stop ends the server and removes its directory.
-func (s *Server) Stop() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
-	}
-	os.RemoveAll(s.dir)
-}
+func (s *Server) Stop() { s.proc.Stop() }
 
 // TLSConfig trusts the server's certificate.
 func (s *Server) TLSConfig() *tls.Config {
