@@ -40,7 +40,9 @@ func (db *DB) OnEmail(fn func(context.Context, []spectra.EmailDelivery)) { db.on
 // Notify delivers n to the recipients who are active members of t's
 // organization (others are passed over): an inbox row each, unless they
 // turned the inbox off for n.Kind, and it returns those who want an
-// e-mail now (sent after the commit: OnEmail). Idempotent by
+// e-mail now; the same are handed to OnEmail's function after the commit
+// (a caller that sends them itself, like the job queue will, leaves
+// OnEmail unset). Idempotent by
 // n.DedupeKey: a recipient who already has a notification with the key
 // gets nothing and is not returned.
 func (db *DB) Notify(ctx context.Context, t Tenant, recipients []uuid.UUID, n spectra.NewNotification) ([]spectra.EmailRecipient, error) {
