@@ -120,7 +120,7 @@ function PreferencesEditor({
 
   return (
     <form
-      className="card form"
+      className="card form inbox-prefs"
       data-testid="preferences-form"
       onSubmit={async (e) => {
         e.preventDefault();
