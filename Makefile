@@ -32,13 +32,17 @@ test: lint test-go test-pgbouncer test-nonsuper test-web test-e2e test-dist ## r
 
 # Third-party servers the tests start, built once from the Go module
 # proxy into bin/tools (pinned versions): versitygw, an S3-compatible
-# server over a directory, for the object storage tests.
+# server over a directory, for the object storage tests; mailpit, an SMTP
+# server with an HTTP API, for the e-mail tests.
 VERSITYGW_VERSION := v1.8.0
 bin/tools/versitygw:
 	GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+MAILPIT_VERSION := v1.33.1
+bin/tools/mailpit:
+	GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
 .PHONY: tools
-tools: bin/tools/versitygw ## build the test servers (versitygw) into bin/tools
+tools: bin/tools/versitygw bin/tools/mailpit ## build the test servers (versitygw, mailpit) into bin/tools
 
 .PHONY: test-go
 test-go: tools ## Go tests; each test package starts its own PostgreSQL cluster

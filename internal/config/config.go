@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -50,7 +51,21 @@ type Config struct {
 
 	MetricsAddr  string // a listen address of its own for /metrics; empty: none
 	MetricsToken string // bearer token for /metrics on the API's port; empty: not served there
+
+	SMTP SMTP // the mail server notifications are sent through (empty Host: no e-mail)
 }
+
+// SMTP names a mail server, its credentials and the sender address.
+type SMTP struct {
+	Host               string
+	Port               int
+	Username, Password string
+	From               string // the sender address, e.g. "SPECTRA-Lab <lab@example.org>"
+	TLS                string // starttls, tls (implicit, usually port 465) or none (localhost only)
+}
+
+// Enabled reports whether e-mail is sent.
+func (s SMTP) Enabled() bool { return s.Host != "" }
 
 // OIDC configures an external identity provider (empty Issuer: none).
 type OIDC struct {
@@ -108,6 +123,12 @@ var Vars = []Var{
 	{"SPECTRA_TLS_KEY_FILE", "", "PEM private key of SPECTRA_TLS_CERT_FILE."},
 	{"SPECTRA_METRICS_ADDR", "", "Listen address of its own for Prometheus metrics (`/metrics`, no token), e.g. `127.0.0.1:9090` or a private interface."},
 	{"SPECTRA_METRICS_TOKEN", "", "Bearer token that opens `/metrics` on the API's own port; unset, `/metrics` is not served there. Also `SPECTRA_METRICS_TOKEN_FILE`."},
+	{"SPECTRA_SMTP_HOST", "", "Mail server that notification e-mails go through. Unset: no e-mail (the in-app inbox still works)."},
+	{"SPECTRA_SMTP_PORT", "587", "Port of the mail server: 587 for STARTTLS, 465 for implicit TLS."},
+	{"SPECTRA_SMTP_USERNAME", "", "User name for SMTP authentication, with the strongest mechanism the server offers (SCRAM, CRAM-MD5; PLAIN or LOGIN only over TLS); unset: no authentication."},
+	{"SPECTRA_SMTP_PASSWORD", "", "Password of SPECTRA_SMTP_USERNAME. Also `SPECTRA_SMTP_PASSWORD_FILE`."},
+	{"SPECTRA_SMTP_FROM", "", "Sender address of the e-mails, e.g. `SPECTRA-Lab <lab@example.org>` (required with SPECTRA_SMTP_HOST)."},
+	{"SPECTRA_SMTP_TLS", "starttls", "`starttls` (required: a server that does not offer it is refused), `tls` (implicit TLS, port 465) or `none` (only for a server on localhost)."},
 	{"SPECTRA_OIDC_ISSUER", "", "Issuer URL of an OpenID Connect provider; its access tokens are then accepted and `/auth/oidc/login` signs users in."},
 	{"SPECTRA_OIDC_AUDIENCE", "", "The `aud` the provider's access tokens for this API carry (required with an issuer)."},
 	{"SPECTRA_OIDC_CLIENT_ID", "", "Client id of spectra at the provider, for the browser's sign-in (authorization code + PKCE)."},
@@ -173,6 +194,22 @@ func Load(getenv func(string) string) (Config, error) {
 		r.fail("SPECTRA_METRICS_TOKEN", fmt.Sprintf("must be at least 16 characters, is %d", n))
 	}
 	c.TrustedProxies = r.prefixes("SPECTRA_TRUSTED_PROXIES")
+	c.SMTP = SMTP{Host: r.str("SPECTRA_SMTP_HOST"), Port: int(r.integer("SPECTRA_SMTP_PORT", 1, 65535)),
+		Username: r.str("SPECTRA_SMTP_USERNAME"), Password: r.secret("SPECTRA_SMTP_PASSWORD"), From: r.str("SPECTRA_SMTP_FROM"),
+		TLS: r.oneOf("SPECTRA_SMTP_TLS", "starttls", "tls", "none")}
+	if c.SMTP.Host != "" {
+		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			r.fail("SPECTRA_SMTP_FROM", "must be an e-mail address (required with SPECTRA_SMTP_HOST)")
+		}
+		// A password sent in the clear could be read on the way: only a
+		// server on this machine may do without TLS.
+		if c.SMTP.TLS == "none" && !isLoopback(c.SMTP.Host) {
+			r.fail("SPECTRA_SMTP_TLS", "none is only for a mail server on localhost")
+		}
+		if c.SMTP.Password != "" && c.SMTP.Username == "" {
+			r.fail("SPECTRA_SMTP_USERNAME", "is required with SPECTRA_SMTP_PASSWORD")
+		}
+	}
 	c.OIDC = OIDC{
 		// The issuer is compared byte for byte with the tokens' iss: it is
 		// taken exactly as given (Auth0's ends in a slash).

@@ -230,3 +230,32 @@ func TestFileStorage(t *testing.T) {
 		}
 	}
 }
+
+func TestSMTPConfiguration(t *testing.T) {
+	load := func(env map[string]string) (Config, error) {
+		return Load(func(k string) string { return env[k] })
+	}
+	c, err := load(map[string]string{})
+	if err != nil || c.SMTP.Enabled() || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" {
+		t.Fatalf("defaults: %+v, %v", c.SMTP, err)
+	}
+	c, err = load(map[string]string{"SPECTRA_SMTP_HOST": "mail.example.org", "SPECTRA_SMTP_FROM": "SPECTRA-Lab <lab@example.org>",
+		"SPECTRA_SMTP_USERNAME": "lab", "SPECTRA_SMTP_PASSWORD": "secret", "SPECTRA_SMTP_PORT": "465", "SPECTRA_SMTP_TLS": "tls"})
+	if err != nil || !c.SMTP.Enabled() || c.SMTP.Port != 465 || c.SMTP.TLS != "tls" || c.SMTP.Password != "secret" {
+		t.Fatalf("set: %+v, %v", c.SMTP, err)
+	}
+	for name, env := range map[string]map[string]string{
+		"SPECTRA_SMTP_FROM":     {"SPECTRA_SMTP_HOST": "mail.example.org"},
+		"SPECTRA_SMTP_TLS":      {"SPECTRA_SMTP_HOST": "mail.example.org", "SPECTRA_SMTP_FROM": "lab@example.org", "SPECTRA_SMTP_TLS": "none"},
+		"SPECTRA_SMTP_USERNAME": {"SPECTRA_SMTP_HOST": "mail.example.org", "SPECTRA_SMTP_FROM": "lab@example.org", "SPECTRA_SMTP_PASSWORD": "x"},
+		"SPECTRA_SMTP_PORT":     {"SPECTRA_SMTP_PORT": "0"},
+	} {
+		if _, err := load(env); err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Without TLS only to this machine.
+	if _, err := load(map[string]string{"SPECTRA_SMTP_HOST": "127.0.0.1", "SPECTRA_SMTP_FROM": "lab@example.org", "SPECTRA_SMTP_TLS": "none"}); err != nil {
+		t.Fatal(err)
+	}
+}

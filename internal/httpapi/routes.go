@@ -91,6 +91,7 @@ func (s *server) addRoutes() {
 	s.addELNRoutes()
 	s.addAnalysisRoutes()
 	s.addFileRoutes()
+	s.addInboxRoutes()
 
 	// Administration (admin).
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/users", Permission: spectra.PermUserManage,
@@ -141,6 +142,8 @@ func tagOf(path string) string {
 		return parts[1] + ": " + parts[2]
 	case len(parts) >= 1 && parts[0] == "auth":
 		return "auth"
+	case len(parts) >= 2 && parts[0] == "api" && parts[1] == "inbox":
+		return "inbox"
 	default:
 		return "service"
 	}

@@ -199,7 +199,7 @@ func appendPoints(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SPCSe
 
 // evaluateRules applies the rules to the window of points ending at p
 // and records each violation as an alert, unless that rule was already
-// raised for p.
+// raised for p, notifying the organization's engineers and PIs of each.
 func evaluateRules(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SPCSeries, p spectra.SPCPoint) ([]spectra.SPCAlert, error) {
 	r, err := tx.Query(ctx, `SELECT id, value FROM spc_points p WHERE organization_id = $1 AND series_id = $2 AND (ts, id) <= ($3, $4)
 		AND `+currentPoint+` ORDER BY ts DESC, id DESC LIMIT $5`, org, s.ID, p.TS, p.ID, spectra.WEWindow)
@@ -237,6 +237,9 @@ func evaluateRules(ctx context.Context, tx pgx.Tx, org uuid.UUID, s spectra.SPCS
 			continue
 		}
 		if err != nil {
+			return nil, err
+		}
+		if err := notifySPCAlert(ctx, tx, org, s, a); err != nil {
 			return nil, err
 		}
 		alerts = append(alerts, a)

@@ -59,10 +59,19 @@ func (db *DB) inTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) err
 		return refused(err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // after Commit: a no-op
+	var mail []spectra.EmailDelivery
+	pendingMail.Store(tx, &mail)
+	defer pendingMail.Delete(tx)
 	if err := fn(tx); err != nil {
 		return mapError(err, "")
 	}
-	return tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	if len(mail) > 0 && db.onEmail != nil {
+		db.onEmail(context.WithoutCancel(ctx), mail)
+	}
+	return nil
 }
 
 // tenantSettings is what every tenant transaction sets, in this order,

@@ -35,6 +35,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/spc/:id', page: lazy(() => import('./pages/spc/SpcSeriesPage')), permission: 'spc.read' },
   { path: '/models', page: lazy(() => import('./pages/ml/ModelsPage')), permission: 'ml.read', navLabel: 'Models' },
   { path: '/models/:id', page: lazy(() => import('./pages/ml/ModelDetailPage')), permission: 'ml.read' },
+  { path: '/inbox', page: lazy(() => import('./pages/inbox/InboxPage')), permission: 'profile.read' },
   { path: '/account/password', page: lazy(() => import('./pages/account/PasswordPage')), permission: 'profile.read' },
   { path: '/admin/users', page: lazy(() => import('./pages/admin/UsersPage')), permission: 'user.manage', navLabel: 'Admin' },
   { path: '/admin/api-keys', page: lazy(() => import('./pages/admin/ApiKeysPage')), permission: 'apikey.manage' },

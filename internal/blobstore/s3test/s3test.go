@@ -9,22 +9,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/spectra-lab/spectra/internal/blobstore"
+	"github.com/spectra-lab/spectra/internal/testserver"
 )
 
 // EnvBinary names the versitygw binary to use, overriding the search.
@@ -41,33 +37,17 @@ const (
 type Server struct {
 	Endpoint string // http://127.0.0.1:port
 	dir      string
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	proc     *testserver.Process
 }
 
 // Binary finds versitygw: $SPECTRA_TEST_VERSITYGW, bin/tools/versitygw of
 // the module, or PATH.
 func Binary() (string, error) {
-	if p := os.Getenv(EnvBinary); p != "" {
-		return p, nil
+	p, err := testserver.Find(EnvBinary, "versitygw", "go install github.com/versity/versitygw/cmd/versitygw@v1.8.0")
+	if err != nil {
+		return "", fmt.Errorf("s3test: %w", err)
 	}
-	if _, file, _, ok := runtime.Caller(0); ok {
-		// internal/blobstore/s3test/s3test.go → the module root.
-		root := filepath.Join(filepath.Dir(file), "..", "..", "..")
-		if p := filepath.Join(root, "bin", "tools", "versitygw"); isExecutable(p) {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p, nil
-	}
-	return "", errors.New("s3test: versitygw not found (run `make tools`, which builds it into bin/tools with " +
-		"`go install github.com/versity/versitygw/cmd/versitygw@v1.8.0`, or set " + EnvBinary + ")")
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+	return p, nil
 }
 
 // Start runs versitygw on a free loopback port over a new temporary
@@ -81,63 +61,23 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testserver.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &Server{Endpoint: "http://" + addr, dir: dir, exited: make(chan struct{})}
-	s.cmd = exec.Command(bin, "--port", addr, "--access", AccessKey, "--secret", SecretKey, "--region", Region, "--quiet", "posix", "--sidecar", filepath.Join(dir, "meta"), filepath.Join(dir, "root"))
+	s := &Server{Endpoint: "http://" + addr, dir: dir}
 	if err := errors.Join(os.Mkdir(filepath.Join(dir, "root"), 0o700), os.Mkdir(filepath.Join(dir, "meta"), 0o700)); err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(filepath.Join(dir, "versitygw.log"))
-	if err != nil {
-		return nil, err
+	args := []string{"--port", addr, "--access", AccessKey, "--secret", SecretKey, "--region", Region, "--quiet", "posix", "--sidecar", filepath.Join(dir, "meta"), filepath.Join(dir, "root")}
+	if s.proc, err = testserver.Start("versitygw", bin, args, dir, testserver.Listening(addr)); err != nil {
+		return nil, fmt.Errorf("s3test: %w", err)
 	}
-	defer logf.Close()
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	// Its own process group, killed with the test binary's parent death.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("s3test: start %s: %w", bin, err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return s, nil
-		}
-		select {
-		case <-s.exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "versitygw.log"))
-			return nil, fmt.Errorf("s3test: versitygw exited: %s", strings.TrimSpace(string(log)))
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, errors.New("s3test: versitygw did not answer within 30 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return s, nil
 }
 
 // Stop ends the server and removes its directory.
-func (s *Server) Stop() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
-	}
-	os.RemoveAll(s.dir)
-}
+func (s *Server) Stop() { s.proc.Stop() }
 
 var bucketSeq struct {
 	sync.Mutex

@@ -44,6 +44,11 @@ export const instrumentQueries = {
   detail: () => key('/api/analysis/instruments/{id}'),
 };
 
+export const inboxQueries = {
+  all: () => key('/api/inbox'),
+  preferences: () => key('/api/inbox/preferences'),
+};
+
 export const spcQueries = {
   alerts: () => key('/api/analysis/spc/alerts'),
 };

@@ -819,6 +819,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications, newest first, and how many are unread */
+        get: operations["list-inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of my notifications read */
+        post: operations["mark-notification-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My channels for each kind of notification */
+        get: operations["get-notification-preferences"];
+        /** Choose my channels for some kinds of notification (the others keep theirs) */
+        put: operations["set-notification-preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inbox/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark my notifications read, up to the newest I have seen */
+        post: operations["mark-all-notifications-read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/lims/custody": {
         parameters: {
             query?: never;
@@ -2359,6 +2428,15 @@ export interface components {
         FileList: {
             items: components["schemas"]["File"][] | null;
         };
+        InboxOutputBody: {
+            items: components["schemas"]["Notification"][];
+            next_cursor: string | null;
+            /**
+             * Format: int64
+             * @description How many of all my notifications are unread.
+             */
+            unread: number;
+        };
         Instrument: {
             calibration_required: boolean;
             /** Format: date-time */
@@ -2719,6 +2797,45 @@ export interface components {
         MyInvitationsOutputBody: {
             items: components["schemas"]["PendingInvitation"][] | null;
         };
+        Notification: {
+            /** @description Plain text. */
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "calibration_warning" | "calibration_expired" | "review_submitted" | "spc_alert" | "run_blocked";
+            /** @description The object in the app, a path relative to the app's root. */
+            link: string;
+            object: components["schemas"]["ObjectRef"];
+            /** Format: date-time */
+            read_at: string | null;
+            subject: string;
+        };
+        NotificationPreference: {
+            /** @description E-mail once a day instead of at once. */
+            daily_digest: boolean;
+            email: boolean;
+            inbox: boolean;
+            /** @enum {string} */
+            kind: "calibration_warning" | "calibration_expired" | "review_submitted" | "spc_alert" | "run_blocked";
+            webhook: boolean;
+        };
+        NotificationPreferences: {
+            items: components["schemas"]["NotificationPreference"][];
+            /**
+             * Format: int64
+             * @description Send it back with a change; a stale one answers 409.
+             */
+            version: number;
+        };
+        ObjectRef: {
+            /** Format: uuid */
+            id: string;
+            /** @description e.g. spc_series, calibration, recipe, run. */
+            kind: string;
+        };
         OrgBody: {
             /** Format: uuid */
             id: string;
@@ -2830,6 +2947,20 @@ export interface components {
              * @enum {string}
              */
             status?: "active" | "archived";
+        };
+        ReadAllInputBody: {
+            /**
+             * Format: uuid
+             * @description The newest notification seen: those after it stay unread.
+             */
+            up_to: string;
+        };
+        ReadAllOutputBody: {
+            /**
+             * Format: int64
+             * @description How many notifications were marked read.
+             */
+            marked: number;
         };
         Recipe: {
             /** @description What the caller may do to the revision now, for their role and its status; a client offers exactly these. */
@@ -3259,6 +3390,15 @@ export interface components {
         };
         SetPasswordInputBody: {
             password: string;
+        };
+        SetPreferencesInputBody: {
+            /** @description The kinds to change; the others keep theirs. */
+            items: components["schemas"]["NotificationPreference"][];
+            /**
+             * Format: int32
+             * @description The version read (required: without it 428); a stale one answers 409.
+             */
+            version?: number;
         };
         SignELNInputBody: {
             /**
@@ -6047,6 +6187,177 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AddPointsOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-inbox": {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description At most 200. */
+                limit?: number;
+                /** @description Only the unread ones. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mark-notification-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "get-notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "set-notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetPreferencesInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Precondition Required: the update names no version; send If-Match with the ETag read (or version in the body). */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mark-all-notifications-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadAllInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAllOutputBody"];
                 };
             };
             /** @description Error */

@@ -1,9 +1,27 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { $api } from '../api/client';
 import { useAuth } from '../auth/context';
+import { badgeText, unreadLabel } from '../pages/inbox/inbox';
 import { ProblemMessage } from './ProblemMessage';
 
-/** Who is signed in (name, organization, role), switching organization, changing one's password, logout. */
+/** The inbox link with the count of unread notifications (polled every half minute). */
+function InboxLink() {
+  const q = $api.useQuery('get', '/api/inbox', { params: { query: { limit: 1 } } }, { refetchInterval: 30_000 });
+  const unread = q.data?.unread ?? 0;
+  return (
+    <Link to="/inbox" className="inbox-link" data-testid="inbox-link">
+      Inbox
+      {unread > 0 && (
+        <span className="inbox-badge" data-testid="inbox-badge" role="status" aria-label={unreadLabel(unread)}>
+          {badgeText(unread)}
+        </span>
+      )}
+    </Link>
+  );
+}
+
+/** Who is signed in (name, organization, role), the inbox, switching organization, changing one's password, logout. */
 export function UserMenu() {
   const { me, logout, switchOrg } = useAuth();
   const navigate = useNavigate();
@@ -30,6 +48,7 @@ export function UserMenu() {
 
   return (
     <div className="usermenu" ref={root}>
+      <InboxLink />
       <button
         type="button"
         className="usermenu-button"
