@@ -60,7 +60,7 @@ test-pgbouncer: tools ## the API tests through PgBouncer (transaction pooling, d
 # privilege fails, never skips. No -race: test-go ran the same code so.
 .PHONY: test-nonsuper
 test-nonsuper: tools ## the database, API and command tests with an owner that is only CREATEROLE
-	SPECTRA_TEST_OWNER=nonsuper $(GO) test -count=1 -timeout 15m ./internal/postgres/... ./internal/httpapi ./cmd/spectra
+	SPECTRA_TEST_OWNER=nonsuper $(GO) test -count=1 -timeout 15m ./internal/postgres/... ./internal/jobs ./internal/httpapi ./cmd/spectra
 
 # npm ci runs only when node_modules is missing or package-lock.json changed
 # (npm ci writes node_modules/.package-lock.json, the stamp).
