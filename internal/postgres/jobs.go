@@ -15,8 +15,8 @@ type Job struct {
 	State       string
 	Attempt     int
 	MaxAttempts int
-	LastError   *string // the last attempt's error; never a global job's
-	Global      bool    // housekeeping of every organization
+	LastError   *string    // the last attempt's error; never a global job's
+	Global      bool       // housekeeping of every organization
 	Org         *uuid.UUID // the organization a tenant job works for
 	CreatedAt   time.Time
 	ScheduledAt time.Time
