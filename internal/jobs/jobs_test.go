@@ -15,6 +15,7 @@ import (
 	"github.com/spectra-lab/spectra/internal/jobs"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -162,13 +163,14 @@ func TestFailingJobRetriedWithBackoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(list, func(j postgres.Job) bool { return j.Kind == "test_failing" })
+	i := slices.IndexFunc(list, func(j spectra.Job) bool { return j.Kind == "test_failing" })
 	if i < 0 {
 		t.Fatalf("demo-lab's jobs %+v lack the failing job", list)
 	}
 	if j := list[i]; j.State != "retryable" || j.Attempt < 1 || j.LastError == nil || !strings.Contains(*j.LastError, "instrument offline") {
 		t.Errorf("the failing job as listed: %+v (error %v)", j, j.LastError)
 	}
+	waitFor(t, "the housekeeping job", func() bool { return count(t, in, "prune", "") == 1 })
 	list, err = runtime.Jobs(context.Background(), other, jobs.GlobalKinds, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +183,7 @@ func TestFailingJobRetriedWithBackoff(t *testing.T) {
 			t.Errorf("test-org's list shows a global job's error: %+v", j)
 		}
 	}
-	if !slices.ContainsFunc(list, func(j postgres.Job) bool { return j.Kind == "prune" }) {
+	if !slices.ContainsFunc(list, func(j spectra.Job) bool { return j.Kind == "prune" }) {
 		t.Errorf("test-org's list lacks the housekeeping job: %+v", list)
 	}
 }

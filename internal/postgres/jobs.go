@@ -2,27 +2,12 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-)
 
-// Job is one row of River's queue as an organization's admin sees it.
-type Job struct {
-	ID          int64
-	Kind        string
-	State       string
-	Attempt     int
-	MaxAttempts int
-	LastError   *string    // the last attempt's error; never a global job's
-	Global      bool       // housekeeping of every organization
-	Org         *uuid.UUID // the organization a tenant job works for
-	CreatedAt   time.Time
-	ScheduledAt time.Time
-	AttemptedAt *time.Time
-	FinalizedAt *time.Time
-}
+	"github.com/spectra-lab/spectra/internal/spectra"
+)
 
 // Jobs lists, newest first, the jobs of org (their arguments carry its
 // organization_id) and the global jobs of globalKinds, which carry no
@@ -30,7 +15,7 @@ type Job struct {
 // them directly, not in a tenant transaction), so this filter is the
 // tenant boundary: another organization's job never matches, and a global
 // job's error, which may name another organization, is left out.
-func (db *DB) Jobs(ctx context.Context, org uuid.UUID, globalKinds []string, limit int) ([]Job, error) {
+func (db *DB) Jobs(ctx context.Context, org uuid.UUID, globalKinds []string, limit int) ([]spectra.Job, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT id, kind, state::text, attempt, max_attempts,
 		       CASE WHEN global THEN NULL ELSE errors[array_length(errors, 1)]->>'error' END,
@@ -39,7 +24,8 @@ func (db *DB) Jobs(ctx context.Context, org uuid.UUID, globalKinds []string, lim
 		         WHERE args->>'organization_id' = $1::text OR (kind = ANY($2::text[]) AND NOT args ? 'organization_id')) j
 		 ORDER BY id DESC LIMIT $3`, org.String(), globalKinds, limit)
 	if err != nil {
-		return nil, err
+		return nil, db.unavailable(ctx, err)
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Job])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[spectra.Job])
+	return out, db.unavailable(ctx, err)
 }
