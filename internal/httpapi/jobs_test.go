@@ -2,47 +2,22 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/riverqueue/river"
-
 	"github.com/spectra-lab/spectra/internal/jobs"
+	"github.com/spectra-lab/spectra/internal/jobs/jobstest"
 )
-
-type failingJobArgs struct {
-	OrganizationID uuid.UUID `json:"organization_id"`
-}
-
-func (failingJobArgs) Kind() string                 { return "test_failing" }
-func (a failingJobArgs) Organization() uuid.UUID    { return a.OrganizationID }
-func (failingJobArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
 
 // TestAdminJobs: demo-lab's admin sees its failing job with its error and
 // the housekeeping job; test-org's admin sees the housekeeping job (its
 // error hidden) and none of demo-lab's; an engineer may not list jobs.
 func TestAdminJobs(t *testing.T) {
 	e := newAPIEnv(t)
-	c, err := jobs.New(e.rt, nil, jobs.Options{Work: true, PollOnly: true, FetchPollInterval: 200 * time.Millisecond,
-		Extra: func(w *river.Workers) {
-			jobs.AddTenantWorker(w, func(context.Context, uuid.UUID, failingJobArgs) error { return errors.New("balance not levelled") })
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = c.Stop(ctx)
-	})
+	c := jobstest.Start(t, e.rt, jobs.Options{Extra: jobstest.Failing(nil)})
 	demo := e.orgID("demo-lab")
-	if err := c.Insert(context.Background(), failingJobArgs{OrganizationID: demo}, nil); err != nil {
+	if err := c.Insert(context.Background(), jobstest.FailingArgs{OrganizationID: demo, Message: "balance not levelled"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)

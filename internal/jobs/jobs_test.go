@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -10,38 +9,15 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/spectra-lab/spectra/internal/jobs"
+	"github.com/spectra-lab/spectra/internal/jobs/jobstest"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// start runs a working client on db until the test ends.
-func start(t *testing.T, db *postgres.DB, o jobs.Options) *jobs.Client {
-	t.Helper()
-	o.Work = true
-	o.PollOnly = true // the same whether or not the pool goes through PgBouncer
-	o.FetchPollInterval = 200 * time.Millisecond
-	c, err := jobs.New(db, nil, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := c.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
-	return c
-}
 
 // count is the number of river_job rows of kind in state ("" any).
 func count(t *testing.T, in *postgres.DB, kind, state string) int {
@@ -81,9 +57,9 @@ func orgID(t *testing.T, in *postgres.DB, slug string) uuid.UUID {
 func TestPeriodicJobsRunOnceAcrossInstances(t *testing.T) {
 	owner, runtime := pgtest.NewSeededDBs(t)
 	in := pgtest.Inspector(t, owner)
-	second := pgtest.Reopen(t, runtime, false)
-	start(t, runtime, jobs.Options{ID: "instance-a"})
-	start(t, second, jobs.Options{ID: "instance-b"})
+	second := pgtest.Reopen(t, runtime, jobstest.Pooled)
+	jobstest.Start(t, runtime, jobs.Options{ID: "instance-a"})
+	jobstest.Start(t, second, jobs.Options{ID: "instance-b"})
 	orgs, err := runtime.OrganizationIDs(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +71,7 @@ func TestPeriodicJobsRunOnceAcrossInstances(t *testing.T) {
 		return count(t, in, "prune", "completed") == 1 && count(t, in, "calibration_sweep", "completed") == 1 &&
 			count(t, in, "calibration_notices", "completed") == len(orgs)
 	})
-	start(t, pgtest.Reopen(t, runtime, false), jobs.Options{ID: "instance-c"})
+	jobstest.Start(t, pgtest.Reopen(t, runtime, jobstest.Pooled), jobs.Options{ID: "instance-c"})
 	time.Sleep(2 * time.Second) // every instance has polled many times over
 	for kind, want := range map[string]int{"prune": 1, "calibration_sweep": 1, "calibration_notices": len(orgs)} {
 		if n := count(t, in, kind, ""); n != want {
@@ -114,14 +90,6 @@ func TestPeriodicJobsRunOnceAcrossInstances(t *testing.T) {
 	}
 }
 
-type failingArgs struct {
-	OrganizationID uuid.UUID `json:"organization_id"`
-}
-
-func (failingArgs) Kind() string                 { return "test_failing" }
-func (a failingArgs) Organization() uuid.UUID    { return a.OrganizationID }
-func (failingArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
-
 // TestFailingJobRetriedWithBackoff: a tenant job that fails is retried
 // later (River's backoff), its error shows in its organization's list and
 // in no other organization's.
@@ -131,15 +99,12 @@ func TestFailingJobRetriedWithBackoff(t *testing.T) {
 	demo, other := orgID(t, in, "demo-lab"), orgID(t, in, "test-org")
 	var mu sync.Mutex
 	var ran []uuid.UUID
-	c := start(t, runtime, jobs.Options{Extra: func(w *river.Workers) {
-		jobs.AddTenantWorker(w, func(ctx context.Context, org uuid.UUID, _ failingArgs) error {
-			mu.Lock()
-			ran = append(ran, org)
-			mu.Unlock()
-			return errors.New("instrument offline")
-		})
-	}})
-	if err := c.Insert(context.Background(), failingArgs{OrganizationID: demo}, nil); err != nil {
+	c := jobstest.Start(t, runtime, jobs.Options{Extra: jobstest.Failing(func(org uuid.UUID) {
+		mu.Lock()
+		ran = append(ran, org)
+		mu.Unlock()
+	})})
+	if err := c.Insert(context.Background(), jobstest.FailingArgs{OrganizationID: demo, Message: "instrument offline"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "a failed attempt", func() bool { return count(t, in, "test_failing", "retryable") == 1 })
