@@ -193,12 +193,12 @@ func New(db *postgres.DB, logger *slog.Logger, o Options) (*Client, error) {
 		if o.Extra != nil {
 			o.Extra(workers)
 		}
-		max := o.MaxWorkers
-		if max == 0 {
-			max = 4
+		n := o.MaxWorkers
+		if n == 0 {
+			n = 4
 		}
 		cfg.Workers = workers
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max}}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
 		cfg.PeriodicJobs = periodic()
 	}
 	c, err := river.NewClient(riverpgxv5.New(db.Pool()), cfg)
@@ -235,6 +235,3 @@ func (c *Client) Insert(ctx context.Context, args river.JobArgs, opts *river.Ins
 	_, err := c.river.Insert(ctx, args, opts)
 	return err
 }
-
-// River is the underlying client (tests wait on its events).
-func (c *Client) River() *river.Client[pgx.Tx] { return c.river }

@@ -10,7 +10,8 @@ import (
 
 // RecordCalibrationNotices records, in org's tenant transaction (labelled
 // "system" in the audit log), a notice for each instrument's current
-// calibration (the latest-expiring one not revoked) that at now has
+// calibration (the latest-expiring one not revoked, of an instrument
+// neither deleted nor retired) that at now has
 // entered the organization's warning window (calibration_warning_days
 // before it expires: kind warning) or has expired (kind expired). A
 // calibration gets each kind once, however often and however concurrently
@@ -27,6 +28,8 @@ func (db *DB) RecordCalibrationNotices(ctx context.Context, org uuid.UUID, now t
 			  JOIN organizations o ON o.id = c.organization_id
 			 WHERE c.organization_id = $1
 			   AND c.revoked_at IS NULL
+			   AND EXISTS (SELECT FROM instruments i WHERE i.organization_id = c.organization_id AND i.id = c.instrument_id
+			                AND i.deleted_at IS NULL AND i.status <> 'retired')
 			   AND c.expires_at <= $2::timestamptz + make_interval(days => o.calibration_warning_days)
 			   AND NOT EXISTS (SELECT FROM calibrations n WHERE n.organization_id = c.organization_id
 			                    AND n.instrument_id = c.instrument_id AND n.revoked_at IS NULL AND n.expires_at > c.expires_at)

@@ -27,7 +27,21 @@ func TestCalibrationNoticesOncePerCalibration(t *testing.T) {
 	// its window is before every later one's.
 	if err := in.Pool().QueryRow(ctx, `SELECT c.organization_id, c.id, c.expires_at, o.calibration_warning_days
 		FROM calibrations c JOIN organizations o ON o.id = c.organization_id
-		WHERE o.slug = 'demo-lab' AND c.revoked_at IS NULL ORDER BY c.expires_at DESC LIMIT 1`).Scan(&org, &cal, &expires, &days); err != nil {
+		JOIN instruments i ON i.organization_id = c.organization_id AND i.id = c.instrument_id
+		WHERE o.slug = 'demo-lab' AND c.revoked_at IS NULL AND i.deleted_at IS NULL AND i.status <> 'retired'
+		ORDER BY c.expires_at DESC LIMIT 1`).Scan(&org, &cal, &expires, &days); err != nil {
+		t.Fatal(err)
+	}
+	// Another instrument, retired: its calibrations, all expired by the
+	// end, get no notice.
+	var retired uuid.UUID
+	if err := in.Pool().QueryRow(ctx, `SELECT i.id FROM instruments i WHERE i.organization_id = $1 AND i.deleted_at IS NULL
+		AND i.id <> (SELECT instrument_id FROM calibrations WHERE organization_id = $1 AND id = $2)
+		AND EXISTS (SELECT FROM calibrations c WHERE c.organization_id = i.organization_id AND c.instrument_id = i.id AND c.revoked_at IS NULL)
+		ORDER BY i.id LIMIT 1`, org, cal).Scan(&retired); err != nil {
+		t.Fatal(err)
+	}
+	if err := pgtest.OwnerExec(ctx, owner, org, `UPDATE instruments SET status = 'retired' WHERE organization_id = $1 AND id = $2`, org, retired); err != nil {
 		t.Fatal(err)
 	}
 	warn := expires.Add(-time.Duration(days)*24*time.Hour + time.Hour)
@@ -86,6 +100,14 @@ func TestCalibrationNoticesOncePerCalibration(t *testing.T) {
 	}
 	if kinds["warning"] != 1 || kinds["expired"] != 1 || len(kinds) != 2 {
 		t.Errorf("notices of calibration %s: %v, want one warning and one expired", cal, kinds)
+	}
+	var ofRetired int
+	if err := in.Pool().QueryRow(ctx, `SELECT count(*) FROM calibration_notices n JOIN calibrations c
+		ON c.organization_id = n.organization_id AND c.id = n.calibration_id WHERE c.instrument_id = $1`, retired).Scan(&ofRetired); err != nil {
+		t.Fatal(err)
+	}
+	if ofRetired != 0 {
+		t.Errorf("the retired instrument's calibrations got %d notices, want none", ofRetired)
 	}
 	// Another organization sees none of them.
 	var otherOrg uuid.UUID
