@@ -29,3 +29,20 @@ func (db *DB) Jobs(ctx context.Context, org uuid.UUID, globalKinds []string, lim
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[spectra.Job])
 	return out, db.unavailable(ctx, err)
 }
+
+// JobCount is how many jobs of a kind are in a state.
+type JobCount struct {
+	Kind, State string
+	N           int
+}
+
+// JobCounts counts the queue's jobs by kind and state, for monitoring
+// (no organization: the operator's view).
+func (db *DB) JobCounts(ctx context.Context) ([]JobCount, error) {
+	rows, err := db.pool.Query(ctx, `SELECT kind, state::text, count(*)::int FROM river_job GROUP BY 1, 2 ORDER BY 1, 2`)
+	if err != nil {
+		return nil, db.unavailable(ctx, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[JobCount])
+	return out, db.unavailable(ctx, err)
+}
