@@ -208,3 +208,29 @@ func TestOIDCScopes(t *testing.T) {
 		}
 	}
 }
+
+func TestFileStorage(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.S3.Bucket != "" || c.FilesDir != "" {
+		t.Fatalf("default: %+v %v", c.S3, err)
+	}
+	secret := filepath.Join(t.TempDir(), "s3-secret")
+	if err := os.WriteFile(secret, []byte("s3cret-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(env(map[string]string{"SPECTRA_S3_BUCKET": "lab-files", "SPECTRA_S3_ENDPOINT": "http://127.0.0.1:7070",
+		"SPECTRA_S3_ACCESS_KEY_ID": "lab", "SPECTRA_S3_SECRET_ACCESS_KEY_FILE": secret, "SPECTRA_S3_PATH_STYLE": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3 != (S3{Bucket: "lab-files", Endpoint: "http://127.0.0.1:7070", Region: "us-east-1", AccessKeyID: "lab", SecretAccessKey: "s3cret-key", PathStyle: true}) {
+		t.Fatalf("S3 = %+v", c.S3)
+	}
+	_, err = Load(env(map[string]string{"SPECTRA_S3_BUCKET": "b", "SPECTRA_S3_ENDPOINT": "ftp://x/path",
+		"SPECTRA_S3_ACCESS_KEY_ID": "only-the-id", "SPECTRA_FILES_DIR": "/srv/files"}))
+	for _, name := range []string{"SPECTRA_S3_ENDPOINT", "SPECTRA_S3_ACCESS_KEY_ID", "SPECTRA_FILES_DIR"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}

@@ -182,11 +182,12 @@ type settingsOutput struct {
 
 type updateSettingsInput struct {
 	Body struct {
-		Name                   string `json:"name" minLength:"1" maxLength:"200"`
-		CalibrationWarningDays int    `json:"calibration_warning_days" minimum:"0" maximum:"365" doc:"An instrument whose calibration expires within this many days is 'expiring'."`
-		AccessTokenTTLSeconds  int    `json:"access_token_ttl_seconds" minimum:"60" maximum:"86400"`
-		RefreshTokenTTLSeconds int    `json:"refresh_token_ttl_seconds" minimum:"300" maximum:"7776000"`
-		Version                int    `json:"version,omitempty" minimum:"1" doc:"The version read (required: without it 428); a stale one answers 409."`
+		Name                       string `json:"name" minLength:"1" maxLength:"200"`
+		CalibrationWarningDays     int    `json:"calibration_warning_days" minimum:"0" maximum:"365" doc:"An instrument whose calibration expires within this many days is 'expiring'."`
+		AccessTokenTTLSeconds      int    `json:"access_token_ttl_seconds" minimum:"60" maximum:"86400"`
+		RefreshTokenTTLSeconds     int    `json:"refresh_token_ttl_seconds" minimum:"300" maximum:"7776000"`
+		RequireIndependentApproval *bool  `json:"require_independent_approval,omitempty" doc:"An author of a recipe or SOP revision may not approve it; omitted keeps the setting as it is."`
+		Version                    int    `json:"version,omitempty" minimum:"1" doc:"The version read (required: without it 428); a stale one answers 409."`
 	}
 }
 
@@ -204,7 +205,7 @@ func (s *server) updateSettings(ctx context.Context, in *updateSettingsInput) (*
 		return nil, err
 	}
 	st, err := s.store.UpdateOrgSettings(ctx, s.tenant(ctx), spectra.OrgSettings{Name: b.Name, CalibrationWarningDays: b.CalibrationWarningDays,
-		AccessTokenTTLSeconds: b.AccessTokenTTLSeconds, RefreshTokenTTLSeconds: b.RefreshTokenTTLSeconds, Version: b.Version})
+		AccessTokenTTLSeconds: b.AccessTokenTTLSeconds, RefreshTokenTTLSeconds: b.RefreshTokenTTLSeconds, Version: b.Version}, b.RequireIndependentApproval)
 	if err != nil {
 		return nil, err
 	}

@@ -352,7 +352,7 @@ func (s *server) downloadFile(ctx context.Context, kind spectra.FileOwnerKind, i
 		tail := make([]byte, held+1)
 		m, rerr := io.ReadFull(src, tail)
 		n += int64(m)
-		if err == nil && (rerr == nil || errors.Is(rerr, io.ErrUnexpectedEOF)) && n == d.Size && bytes.Equal(h.Sum(nil), sum) {
+		if err == nil && (rerr == nil || errors.Is(rerr, io.ErrUnexpectedEOF) || errors.Is(rerr, io.EOF)) && n == d.Size && bytes.Equal(h.Sum(nil), sum) {
 			_, _ = hc.BodyWriter().Write(tail[:m])
 			return
 		}

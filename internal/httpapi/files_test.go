@@ -321,6 +321,13 @@ func TestFileOwners(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK || string(got) != cert {
 			t.Errorf("%s: download %v %v", path, resp.StatusCode, err)
 		}
+		// An empty file is a file too.
+		empty := e.uploadFile(path, eng, "empty.txt", "")
+		if empty.Status != http.StatusCreated || empty.Body["size"] != 0.0 {
+			t.Errorf("%s: an empty file: %d %s", path, empty.Status, empty.Raw)
+		} else if resp, got, err := e.download(path+"/files/"+empty.str("id"), viewer); err != nil || resp.StatusCode != http.StatusOK || len(got) != 0 {
+			t.Errorf("%s: download an empty file: %v %v", path, resp, err)
+		}
 		// A file is found only under its own owner.
 		if r2 := e.call(http.MethodGet, "/api/analysis/runs/"+anRun+"/files/"+r.str("id"), viewer, nil); r2.Status != http.StatusNotFound {
 			t.Errorf("%s's file under another owner: %d", path, r2.Status)

@@ -24,6 +24,9 @@ func init() {
 		return map[string]crossOrgCase{
 			"GET /api/lims/recipes/{id}":           {ids: approved},
 			"PUT /api/lims/recipes/{id}":           {ids: draft, body: map[string]any{"name": "Taken over", "version": 1}},
+			"POST /api/lims/recipes/{id}/submit":   {ids: draft},
+			"POST /api/lims/recipes/{id}/withdraw": {ids: draft},
+			"POST /api/lims/recipes/{id}/reject":   {ids: draft, body: map[string]any{"reason": "not yours"}},
 			"POST /api/lims/recipes/{id}/approve":  {ids: draft, body: sign},
 			"POST /api/lims/recipes/{id}/retire":   {ids: approved},
 			"POST /api/lims/recipes/{id}/versions": {ids: approved},
@@ -109,6 +112,15 @@ func TestRecipeLifecycle(t *testing.T) {
 		t.Fatalf("a refused update changed the recipe")
 	}
 
+	// Review: the engineer submits the draft; from then on it cannot change.
+	if r := e.call(http.MethodPost, path+"/submit", eng, nil, "If-Match", `"2"`); r.Status != http.StatusOK || r.Header.Get("ETag") != `"3"` ||
+		r.str("submitted_by") != e.userID("engineer@demo.lab") || r.Body["submitted_at"] == nil {
+		t.Fatalf("submit: %d %s", r.Status, r.Raw)
+	}
+	if r := e.call(http.MethodPut, path, eng, edit, "If-Match", `"3"`); r.Status != http.StatusConflict {
+		t.Errorf("edit a submitted draft: %d %s", r.Status, r.Raw)
+	}
+
 	// Approval: an engineer may not; a wrong password is 401 and counted;
 	// the PI's approval writes the signature, the approval and the status.
 	sign := map[string]any{"comment": "Checked against SOP-IV-001.", "password": "pi123"}
@@ -128,7 +140,7 @@ func TestRecipeLifecycle(t *testing.T) {
 	if r := e.call(http.MethodPost, path+"/approve", pi, sign, "If-Match", `"1"`); r.Status != http.StatusPreconditionFailed {
 		t.Errorf("approve a stale version: %d %s", r.Status, r.Raw)
 	}
-	approved := e.call(http.MethodPost, path+"/approve", pi, sign, "If-Match", `"2"`)
+	approved := e.call(http.MethodPost, path+"/approve", pi, sign, "If-Match", `"3"`)
 	if approved.Status != http.StatusOK {
 		t.Fatalf("approve: %d %s", approved.Status, approved.Raw)
 	}
@@ -168,7 +180,7 @@ func TestRecipeLifecycle(t *testing.T) {
 	if r := e.call(http.MethodPost, path+"/approve", pi, sign); r.Status != http.StatusConflict {
 		t.Errorf("approve twice: %d %s", r.Status, r.Raw)
 	}
-	if r := e.call(http.MethodPut, path, eng, map[string]any{"name": "Changed", "version": 3}); r.Status != http.StatusConflict {
+	if r := e.call(http.MethodPut, path, eng, map[string]any{"name": "Changed", "version": 4}); r.Status != http.StatusConflict {
 		t.Errorf("edit an approved recipe: %d %s", r.Status, r.Raw)
 	}
 
@@ -266,9 +278,13 @@ func TestRecipeSeededStates(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM recipes WHERE id = $1 AND status = 'retired' AND version = 1`, legacy); n != 1 {
 		t.Errorf("the retired source changed")
 	}
-	// The seeded draft approves and its signature covers its seeded
-	// parameters, byte for byte after a round trip through jsonb.
+	// The seeded draft (the engineer's), once submitted, approves and its
+	// signature covers its seeded parameters, byte for byte after a round
+	// trip through jsonb.
 	optical := e.recipeID("demo-lab", "Optical Transmission Spectrum")
+	if r := e.call(http.MethodPost, "/api/lims/recipes/"+optical+"/submit", e.token("engineer@demo.lab", "eng123"), nil); r.Status != http.StatusOK {
+		t.Fatalf("submit the seeded draft: %d %s", r.Status, r.Raw)
+	}
 	r := e.call(http.MethodPost, "/api/lims/recipes/"+optical+"/approve", pi, map[string]any{"password": "pi123"})
 	if r.Status != http.StatusOK || !strings.Contains(string(r.Raw), `"matches":true`) {
 		t.Errorf("approve the seeded draft: %d %s", r.Status, r.Raw)
@@ -302,7 +318,7 @@ func TestRecipeRoles(t *testing.T) {
 	}
 	viewer := e.token("viewer@demo.lab", "view123")
 	draft := e.recipeID("demo-lab", "Optical Transmission Spectrum")
-	for _, path := range []string{"/versions", "/retire", "/approve"} {
+	for _, path := range []string{"/versions", "/retire", "/approve", "/submit", "/withdraw", "/reject"} {
 		if r := e.call(http.MethodPost, "/api/lims/recipes/"+draft+path, viewer, map[string]any{"password": "view123"}); r.Status != http.StatusForbidden {
 			t.Errorf("viewer POST %s: %d %s", path, r.Status, r.Raw)
 		}

@@ -46,10 +46,16 @@ func addRevisionRoutes[T spectra.Revisioned, A, B, LI, CI, UI any](s *server, k 
 		OperationID: "get-" + k.slug, Summary: "One " + k.what + " revision"}, k.get(s))
 	register(s, Route{Method: http.MethodPut, Path: one, Permission: draft,
 		OperationID: "update-" + k.slug, Summary: "Edit a draft " + k.what + " (approved and retired revisions are immutable)"}, update)
+	register(s, Route{Method: http.MethodPost, Path: one + "/submit", Permission: draft,
+		OperationID: "submit-" + k.slug, Summary: "Submit a draft " + k.what + " for review (it cannot change until withdrawn or rejected)"}, k.move(s, Revisions[T, A].Submit))
+	register(s, Route{Method: http.MethodPost, Path: one + "/withdraw", Permission: draft,
+		OperationID: "withdraw-" + k.slug, Summary: "Take a submitted " + k.what + " back from review (the submitter only)"}, k.move(s, Revisions[T, A].Withdraw))
+	register(s, Route{Method: http.MethodPost, Path: one + "/reject", Permission: approve,
+		OperationID: "reject-" + k.slug, Summary: "Send a submitted " + k.what + " back to draft with a reason"}, k.reject(s))
 	register(s, Route{Method: http.MethodPost, Path: one + "/approve", Permission: approve,
-		OperationID: "approve-" + k.slug, Summary: "Approve a draft " + k.what + " with an e-signature (password re-entered)"}, k.approve(s))
+		OperationID: "approve-" + k.slug, Summary: "Approve a " + k.what + " submitted for review with an e-signature (password re-entered; not by its own author when the organization requires independent approval)"}, k.approve(s))
 	register(s, Route{Method: http.MethodPost, Path: one + "/retire", Permission: approve,
-		OperationID: "retire-" + k.slug, Summary: "Retire an approved " + k.what + " revision"}, k.retire(s))
+		OperationID: "retire-" + k.slug, Summary: "Retire an approved " + k.what + " revision"}, k.move(s, Revisions[T, A].Retire))
 	register(s, Route{Method: http.MethodPost, Path: one + "/versions", Permission: draft,
 		OperationID: "new-" + k.slug + "-version", Summary: "Start the next revision, a draft copied from an approved or retired one", Status: http.StatusCreated}, k.newVersion(s))
 	register(s, Route{Method: http.MethodGet, Path: one + "/approvals", Permission: read,
@@ -135,7 +141,8 @@ type approveMethodInput struct {
 	}
 }
 
-type retireMethodInput struct {
+// revisionMoveInput moves a revision (submit, withdraw, retire) at the version read.
+type revisionMoveInput struct {
 	ID      uuid.UUID `path:"id"`
 	IfMatch string    `header:"If-Match" doc:"The ETag of the revision as last read; a stale one answers 412."`
 }
@@ -157,7 +164,8 @@ func (k revisionAPI[T, A, B]) get(s *server) func(context.Context, *revisionPath
 }
 
 // approve is an e-signature (esign): the revision is looked up and must be
-// a draft at the If-Match version, the approver re-enters their password,
+// a draft awaiting review, at the If-Match version, that the caller may
+// approve (separation of duties), the approver re-enters their password,
 // and the store approves it at the version the approver reviewed,
 // re-checked under a lock.
 func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveMethodInput) (*approvedOutput[B], error) {
@@ -175,7 +183,7 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 					return 0, err
 				}
 				h := spectra.Head(cur)
-				if err := h.Status.CanApprove(); err != nil {
+				if err := h.CanApprove(t.UserID); err != nil {
 					return 0, err
 				}
 				if want > 0 && want != h.Version {
@@ -198,13 +206,41 @@ func (k revisionAPI[T, A, B]) approve(s *server) func(context.Context, *approveM
 	}
 }
 
-func (k revisionAPI[T, A, B]) retire(s *server) func(context.Context, *retireMethodInput) (*revisionOutput[T], error) {
-	return func(ctx context.Context, in *retireMethodInput) (*revisionOutput[T], error) {
+// Revisions is the store's life of a kind, for method expressions.
+type Revisions[T spectra.Revisioned, A any] = postgres.Revisions[T, A]
+
+// move answers a move without a body (submit, withdraw, retire): the
+// revision at the If-Match version, moved by the store's method.
+func (k revisionAPI[T, A, B]) move(s *server, m func(Revisions[T, A], context.Context, spectra.Tenant, uuid.UUID, int) (T, error)) func(context.Context, *revisionMoveInput) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *revisionMoveInput) (*revisionOutput[T], error) {
 		version, err := ifMatch(in.IfMatch)
 		if err != nil {
 			return nil, err
 		}
-		x, err := k.store(s.store).Retire(ctx, s.tenant(ctx), in.ID, version)
+		x, err := m(k.store(s.store), ctx, s.tenant(ctx), in.ID, version)
+		if err != nil {
+			return nil, err
+		}
+		return outRevision(ctx, x), nil
+	}
+}
+
+// rejectMethodInput sends a submitted draft back with a reason.
+type rejectMethodInput struct {
+	ID      uuid.UUID `path:"id"`
+	IfMatch string    `header:"If-Match" doc:"The ETag of the revision as last read; a stale one answers 412."`
+	Body    struct {
+		Reason string `json:"reason" minLength:"1" maxLength:"2000" doc:"Why it goes back to draft; shown on the revision until the next rejection."`
+	}
+}
+
+func (k revisionAPI[T, A, B]) reject(s *server) func(context.Context, *rejectMethodInput) (*revisionOutput[T], error) {
+	return func(ctx context.Context, in *rejectMethodInput) (*revisionOutput[T], error) {
+		version, err := ifMatch(in.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+		x, err := k.store(s.store).Reject(ctx, s.tenant(ctx), in.ID, version, in.Body.Reason)
 		if err != nil {
 			return nil, err
 		}

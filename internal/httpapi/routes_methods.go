@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"context"
+	"net/http"
+
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
 )
@@ -13,6 +16,36 @@ func (s *server) addMethodRoutes() {
 	addRevisionRoutes(s, recipeAPI, s.listRecipes, s.createRecipe, s.updateRecipe)
 	// SOPs: the same life as recipes.
 	addRevisionRoutes(s, sopAPI, s.listSOPs, s.createSOP, s.updateSOP)
+	// The review queue of both kinds: for those who approve.
+	register(s, Route{Method: http.MethodGet, Path: "/api/lims/review", Permission: spectra.RecipeKind.Approve,
+		OperationID: "list-review", Summary: "Recipes and SOPs awaiting review, oldest first"}, s.listReview)
+}
+
+type reviewOutput struct {
+	Body struct {
+		Items []spectra.ReviewItem `json:"items" nullable:"false" doc:"Oldest submitted first; at most 200."`
+	}
+}
+
+// listReview answers the review queue: the kinds the caller may approve,
+// each item saying whether they may approve it themselves.
+func (s *server) listReview(ctx context.Context, _ *struct{}) (*reviewOutput, error) {
+	p, _ := PrincipalFrom(ctx)
+	items, err := s.store.ReviewQueue(ctx, s.tenant(ctx), p.Can(spectra.RecipeKind.Approve), p.Can(spectra.SOPKind.Approve))
+	if err != nil {
+		return nil, err
+	}
+	out := &reviewOutput{}
+	out.Body.Items = make([]spectra.ReviewItem, len(items))
+	for i, x := range items {
+		kind := spectra.RecipeKind
+		if x.Kind == "sop" {
+			kind = spectra.SOPKind
+		}
+		x.CanApprove = kind.Check(p, x.Head, spectra.RevisionApprove) == nil
+		out.Body.Items[i] = x
+	}
+	return out, nil
 }
 
 // The two kinds, as the shared life serves them: their names, paths,

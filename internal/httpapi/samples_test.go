@@ -654,8 +654,8 @@ func TestRevisionActionsFollowRoleAndStatus(t *testing.T) {
 	draft := "/api/lims/recipes/" + e.limsID(`SELECT id FROM recipes WHERE name = 'Optical Transmission Spectrum' AND organization_id = $1`)
 	approved := "/api/lims/sops/" + e.limsID(`SELECT id FROM sops WHERE code = 'SOP-IV-001' AND organization_id = $1`)
 	e.runLims([]limsCase{
-		{name: "a PI approves a draft", method: http.MethodGet, path: draft, token: u.pi, status: http.StatusOK, check: actionsAre("edit", "approve")},
-		{name: "an engineer edits it", method: http.MethodGet, path: draft, token: u.eng, status: http.StatusOK, check: actionsAre("edit")},
+		{name: "a PI edits or submits a draft", method: http.MethodGet, path: draft, token: u.pi, status: http.StatusOK, check: actionsAre("edit", "submit")},
+		{name: "an engineer too", method: http.MethodGet, path: draft, token: u.eng, status: http.StatusOK, check: actionsAre("edit", "submit")},
 		{name: "a technician reads it", method: http.MethodGet, path: draft, token: u.tech, status: http.StatusOK, check: actionsAre()},
 		{name: "a PI retires an approved SOP", method: http.MethodGet, path: approved, token: u.pi, status: http.StatusOK,
 			check: actionsAre("retire", "new_version")},

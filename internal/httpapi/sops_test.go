@@ -24,6 +24,9 @@ func init() {
 		return map[string]crossOrgCase{
 			"GET /api/lims/sops/{id}":           {ids: approved},
 			"PUT /api/lims/sops/{id}":           {ids: draft, body: map[string]any{"code": "SOP-CROSS-001", "title": "Taken over", "version": 1}},
+			"POST /api/lims/sops/{id}/submit":   {ids: draft},
+			"POST /api/lims/sops/{id}/withdraw": {ids: draft},
+			"POST /api/lims/sops/{id}/reject":   {ids: draft, body: map[string]any{"reason": "not yours"}},
 			"POST /api/lims/sops/{id}/approve":  {ids: draft, body: map[string]any{"comment": "fine", "password": "admin123"}},
 			"POST /api/lims/sops/{id}/retire":   {ids: approved},
 			"POST /api/lims/sops/{id}/versions": {ids: approved},
@@ -74,6 +77,11 @@ func TestSOPLifecycle(t *testing.T) {
 		t.Errorf("rename to a taken code: %d %s", r.Status, r.Raw)
 	}
 
+	// The engineer submits it for review.
+	if r := e.call(http.MethodPost, path+"/submit", eng, nil, "If-Match", `"2"`); r.Status != http.StatusOK || r.str("submitted_by") != e.userID("engineer@demo.lab") {
+		t.Fatalf("submit: %d %s", r.Status, r.Raw)
+	}
+
 	// Approval: engineers may not; a wrong password is 401 and counted.
 	if r := e.call(http.MethodPost, path+"/approve", eng, map[string]any{"password": "eng123"}); r.Status != http.StatusForbidden {
 		t.Errorf("engineer approves: %d %s", r.Status, r.Raw)
@@ -113,7 +121,7 @@ func TestSOPLifecycle(t *testing.T) {
 	if r := e.call(http.MethodPost, path+"/approve", pi, map[string]any{"password": "pi123"}); r.Status != http.StatusConflict {
 		t.Errorf("approve twice: %d %s", r.Status, r.Raw)
 	}
-	if r := e.call(http.MethodPut, path, eng, map[string]any{"code": "SOP-SEM-001", "title": "Changed", "version": 3}); r.Status != http.StatusConflict {
+	if r := e.call(http.MethodPut, path, eng, map[string]any{"code": "SOP-SEM-001", "title": "Changed", "version": 4}); r.Status != http.StatusConflict {
 		t.Errorf("edit an approved SOP: %d %s", r.Status, r.Raw)
 	}
 

@@ -263,24 +263,28 @@ func (db *DB) SetMemberPassword(ctx context.Context, t Tenant, user uuid.UUID, p
 func (db *DB) OrgSettings(ctx context.Context, t Tenant) (spectra.OrgSettings, error) {
 	var s spectra.OrgSettings
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT name, calibration_warning_days, access_token_ttl_seconds, refresh_token_ttl_seconds, version
+		return tx.QueryRow(ctx, `SELECT name, calibration_warning_days, access_token_ttl_seconds, refresh_token_ttl_seconds,
+				require_independent_approval, version
 			FROM organizations WHERE id = $1`, t.OrgID).
-			Scan(&s.Name, &s.CalibrationWarningDays, &s.AccessTokenTTLSeconds, &s.RefreshTokenTTLSeconds, &s.Version)
+			Scan(&s.Name, &s.CalibrationWarningDays, &s.AccessTokenTTLSeconds, &s.RefreshTokenTTLSeconds, &s.RequireIndependentApproval, &s.Version)
 	})
 	return s, err
 }
 
 // UpdateOrgSettings stores s if the organization is still at s.Version
 // (CodeConflict otherwise); out-of-range values are CodeInvalid.
-func (db *DB) UpdateOrgSettings(ctx context.Context, t Tenant, s spectra.OrgSettings) (spectra.OrgSettings, error) {
+// independent nil keeps require_independent_approval as it is (a client
+// that does not know the setting never turns it off).
+func (db *DB) UpdateOrgSettings(ctx context.Context, t Tenant, s spectra.OrgSettings, independent *bool) (spectra.OrgSettings, error) {
 	var out spectra.OrgSettings
 	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE organizations SET name = $3, calibration_warning_days = $4,
-				access_token_ttl_seconds = $5, refresh_token_ttl_seconds = $6
+				access_token_ttl_seconds = $5, refresh_token_ttl_seconds = $6,
+				require_independent_approval = coalesce($7, require_independent_approval)
 			WHERE id = $1 AND version = $2
-			RETURNING name, calibration_warning_days, access_token_ttl_seconds, refresh_token_ttl_seconds, version`,
-			t.OrgID, s.Version, s.Name, s.CalibrationWarningDays, s.AccessTokenTTLSeconds, s.RefreshTokenTTLSeconds).
-			Scan(&out.Name, &out.CalibrationWarningDays, &out.AccessTokenTTLSeconds, &out.RefreshTokenTTLSeconds, &out.Version)
+			RETURNING name, calibration_warning_days, access_token_ttl_seconds, refresh_token_ttl_seconds, require_independent_approval, version`,
+			t.OrgID, s.Version, s.Name, s.CalibrationWarningDays, s.AccessTokenTTLSeconds, s.RefreshTokenTTLSeconds, independent).
+			Scan(&out.Name, &out.CalibrationWarningDays, &out.AccessTokenTTLSeconds, &out.RefreshTokenTTLSeconds, &out.RequireIndependentApproval, &out.Version)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return spectra.Errorf(spectra.CodeConflict, "the settings changed since version %d; reload them", s.Version)
 		}

@@ -14,12 +14,13 @@ import (
 // organization, or a soft-deleted one, is CodeNotFound.
 
 const recipeColumns = `id, lineage_id, revision, name, description, parameters, instrument_kinds, extractions, status,
-	approved_at, approved_by, retired_at, created_by, created_at, updated_at, version`
+	approved_at, approved_by, retired_at, created_by, ` + reviewColumns + `, created_at, updated_at, version`
 
 func scanRecipe(r pgx.Row) (spectra.Recipe, error) {
 	var x spectra.Recipe
 	err := r.Scan(&x.ID, &x.LineageID, &x.Revision, &x.Name, &x.Description, &x.Parameters, &x.InstrumentKinds, &x.Extractions, &x.Status,
-		&x.ApprovedAt, &x.ApprovedBy, &x.RetiredAt, &x.CreatedBy, &x.CreatedAt, &x.UpdatedAt, &x.Version)
+		&x.ApprovedAt, &x.ApprovedBy, &x.RetiredAt, &x.CreatedBy, &x.EditedBy, &x.SubmittedAt, &x.SubmittedBy, &x.RejectedAt, &x.RejectedBy,
+		&x.ReviewNote, &x.IndependentApproval, &x.CreatedAt, &x.UpdatedAt, &x.Version)
 	if x.Parameters == nil {
 		x.Parameters = []spectra.RecipeParam{}
 	}
@@ -69,9 +70,9 @@ func (db *DB) UpdateRecipe(ctx context.Context, t Tenant, id uuid.UUID, d spectr
 			return err
 		}
 		var err error
-		out, err = scanRecipe(tx.QueryRow(ctx, `UPDATE recipes SET name = $3, description = $4, parameters = $5, instrument_kinds = $6, extractions = $7
+		out, err = scanRecipe(tx.QueryRow(ctx, `UPDATE recipes SET name = $3, description = $4, parameters = $5, instrument_kinds = $6, extractions = $7, edited_by = $8
 			WHERE organization_id = $1 AND id = $2 RETURNING `+recipeColumns,
-			t.OrgID, id, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds, jsonb(d.Extractions)))
+			t.OrgID, id, d.Name, d.Description, jsonb(d.Parameters), d.InstrumentKinds, jsonb(d.Extractions), t.UserID))
 		return mapError(err, "recipe")
 	})
 	return out, err

@@ -92,15 +92,79 @@ func (k *revisionKind[T, A]) lockDraft(ctx context.Context, tx pgx.Tx, org, id u
 	if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, version); err != nil {
 		return cur, err
 	}
-	return cur, h.Status.CanEdit()
+	return cur, h.CanEdit()
 }
 
-// Approve approves a draft, in one transaction: an e-signature over the
+// reviewColumns are the columns of a revision's review, in the order the
+// kinds' scans read them after created_by: the marks of review and the
+// organization's rule on independent approval (read with the row, so a
+// revision's actions need nothing else).
+const reviewColumns = `edited_by, submitted_at, submitted_by, rejected_at, rejected_by, review_note,
+	(SELECT o.require_independent_approval FROM organizations o WHERE o.id = organization_id)`
+
+// move changes a revision's state in one transaction (submit, withdraw,
+// reject, retire): locked, at
+// version ifMatch when > 0 (CodePrecondition otherwise), allowed by rule
+// (the life's, in spectra), then set (an assignment list over $3…) with
+// args.
+func (r Revisions[T, A]) move(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int, rule func(spectra.RevisionHead) error, set string, args ...any) (T, error) {
+	k := r.kind
+	var out T
+	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		cur, err := k.get(ctx, tx, t.OrgID, id, true)
+		if err != nil {
+			return err
+		}
+		h := spectra.Head(cur)
+		if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, 0); err != nil {
+			return err
+		}
+		if err := rule(h); err != nil {
+			return err
+		}
+		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET `+set+`
+			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, append([]any{t.OrgID, id}, args...)...))
+		return mapError(err, k.what)
+	})
+	return out, err
+}
+
+// Submit submits a draft for review (CodeConflict unless it is a draft not
+// yet submitted); from then on it cannot change until it is withdrawn or
+// rejected, and it is in the review queue.
+func (r Revisions[T, A]) Submit(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
+	return r.move(ctx, t, id, ifMatch, spectra.RevisionHead.CanSubmit,
+		`submitted_at = now(), submitted_by = $3`, t.UserID)
+}
+
+// Withdraw takes a submitted draft back from review: the submitter's
+// (CodeForbidden for anyone else, CodeConflict unless it awaits review).
+func (r Revisions[T, A]) Withdraw(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
+	return r.move(ctx, t, id, ifMatch, func(h spectra.RevisionHead) error { return h.CanWithdraw(t.UserID) },
+		`submitted_at = NULL, submitted_by = NULL`)
+}
+
+// Reject sends a submitted draft back to its authors with a reason,
+// recorded on the revision (and in the audit log) until the next
+// rejection. CodeConflict unless it awaits review; an empty reason is
+// CodeInvalid.
+func (r Revisions[T, A]) Reject(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int, reason string) (T, error) {
+	if strings.TrimSpace(reason) == "" {
+		return *new(T), &spectra.Error{Code: spectra.CodeInvalid, Message: "a rejection needs a reason",
+			Fields: []spectra.FieldError{{Field: "reason", Message: "must not be empty"}}}
+	}
+	return r.move(ctx, t, id, ifMatch, spectra.RevisionHead.CanReject,
+		`submitted_at = NULL, submitted_by = NULL, rejected_at = now(), rejected_by = $3, review_note = $4`, t.UserID, reason)
+}
+
+// Approve approves a draft awaiting review, in one transaction: an e-signature over the
 // revision's signed content (under CurrentScheme), the approval row, and
 // the revision set to approved. version is the version the approver
 // reviewed (and re-entered their password for): if the revision changed
 // since, CodeConflict, since the signature must cover what they saw. A
-// revision that is not a draft is CodeConflict.
+// revision that is not a draft awaiting review is CodeConflict; one of
+// its authors, when the organization requires independent approval,
+// CodeForbidden (spectra.RevisionHead.CanApprove).
 func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, version int, a spectra.Approval) (T, A, error) {
 	k := r.kind
 	var out T
@@ -111,7 +175,7 @@ func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, ve
 			return err
 		}
 		h := spectra.Head(cur)
-		if err := h.Status.CanApprove(); err != nil {
+		if err := h.CanApprove(t.UserID); err != nil {
 			return err
 		}
 		if h.Version != version {
@@ -145,25 +209,8 @@ func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, ve
 // Retire retires an approved revision (CodeConflict otherwise); runs that
 // used it keep pointing at it. ifMatch > 0 must be the row's version.
 func (r Revisions[T, A]) Retire(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
-	k := r.kind
-	var out T
-	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		cur, err := k.get(ctx, tx, t.OrgID, id, true)
-		if err != nil {
-			return err
-		}
-		h := spectra.Head(cur)
-		if err := checkVersion(staleWording{what: k.what}, h.Version, ifMatch, 0); err != nil {
-			return err
-		}
-		if err := h.Status.CanRetire(); err != nil {
-			return err
-		}
-		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET status = $3, retired_at = now()
-			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, t.OrgID, id, spectra.MethodStatusRetired))
-		return mapError(err, k.what)
-	})
-	return out, err
+	return r.move(ctx, t, id, ifMatch, func(h spectra.RevisionHead) error { return h.Status.CanRetire() },
+		`status = $3, retired_at = now()`, spectra.MethodStatusRetired)
 }
 
 // NewVersion starts a new draft from an approved or retired revision:
@@ -339,4 +386,44 @@ func (db *DB) Recipes() Revisions[spectra.Recipe, spectra.RecipeApproval] {
 // approvals.
 func (db *DB) SOPs() Revisions[spectra.SOP, spectra.SOPApproval] {
 	return Revisions[spectra.SOP, spectra.SOPApproval]{db: db, kind: sopKind}
+}
+
+// ReviewQueue lists what awaits review in the organization — recipe and
+// SOP drafts submitted and not withdrawn, rejected or approved — oldest
+// first, at most MaxLimit: a queue to work through, not an archive.
+// recipes and sops say which kinds the caller may review.
+func (db *DB) ReviewQueue(ctx context.Context, t Tenant, recipes, sops bool) ([]spectra.ReviewItem, error) {
+	var out []spectra.ReviewItem
+	err := db.InTenant(ctx, t, func(tx pgx.Tx) error {
+		// users is visible to the organization through its members; a
+		// submitter who has since left keeps their id, without a name.
+		rows, err := tx.Query(ctx, `SELECT q.kind, q.id, q.lineage_id, q.revision, q.title, q.submitted_by, coalesce(u.display_name, ''),
+				q.submitted_at, q.created_by, q.edited_by,
+				(SELECT o.require_independent_approval FROM organizations o WHERE o.id = $1)
+			FROM (
+				SELECT 'recipe' AS kind, id, lineage_id, revision, name AS title, submitted_by, submitted_at, created_by, edited_by
+				FROM recipes WHERE $2 AND organization_id = $1 AND status = 'draft' AND submitted_at IS NOT NULL AND deleted_at IS NULL
+				UNION ALL
+				SELECT 'sop', id, lineage_id, revision, code || ' ' || title, submitted_by, submitted_at, created_by, edited_by
+				FROM sops WHERE $3 AND organization_id = $1 AND status = 'draft' AND submitted_at IS NOT NULL AND deleted_at IS NULL
+			) q LEFT JOIN users u ON u.id = q.submitted_by
+			ORDER BY q.submitted_at, q.id LIMIT $4`, t.OrgID, recipes, sops, MaxLimit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (spectra.ReviewItem, error) {
+			var x spectra.ReviewItem
+			k := spectra.RevisionKey{}
+			st := spectra.RevisionState{Status: spectra.MethodStatusDraft}
+			err := row.Scan(&x.Kind, &k.ID, &k.LineageID, &k.Revision, &x.Title, &st.SubmittedBy, &x.AuthorName,
+				&st.SubmittedAt, &st.CreatedBy, &st.EditedBy, &st.IndependentApproval)
+			if err != nil {
+				return x, err
+			}
+			x.ID, x.LineageID, x.Revision, x.AuthorID, x.SubmittedAt, x.Head = k.ID, k.LineageID, k.Revision, *st.SubmittedBy, *st.SubmittedAt, st.Head(k)
+			return x, err
+		})
+		return err
+	})
+	return out, err
 }

@@ -15,12 +15,13 @@ import (
 // soft-deleted one, is CodeNotFound.
 
 const sopColumns = `id, lineage_id, revision, code, title, body_markdown, status,
-	approved_at, approved_by, retired_at, created_by, created_at, updated_at, version`
+	approved_at, approved_by, retired_at, created_by, ` + reviewColumns + `, created_at, updated_at, version`
 
 func scanSOP(r pgx.Row) (spectra.SOP, error) {
 	var x spectra.SOP
 	err := r.Scan(&x.ID, &x.LineageID, &x.Revision, &x.Code, &x.Title, &x.BodyMarkdown, &x.Status,
-		&x.ApprovedAt, &x.ApprovedBy, &x.RetiredAt, &x.CreatedBy, &x.CreatedAt, &x.UpdatedAt, &x.Version)
+		&x.ApprovedAt, &x.ApprovedBy, &x.RetiredAt, &x.CreatedBy, &x.EditedBy, &x.SubmittedAt, &x.SubmittedBy, &x.RejectedAt, &x.RejectedBy,
+		&x.ReviewNote, &x.IndependentApproval, &x.CreatedAt, &x.UpdatedAt, &x.Version)
 	return x, err
 }
 
@@ -102,9 +103,9 @@ func (db *DB) UpdateSOP(ctx context.Context, t Tenant, id uuid.UUID, d spectra.S
 				return err
 			}
 		}
-		out, err = scanSOP(tx.QueryRow(ctx, `UPDATE sops SET code = $3, title = $4, body_markdown = $5
+		out, err = scanSOP(tx.QueryRow(ctx, `UPDATE sops SET code = $3, title = $4, body_markdown = $5, edited_by = $6
 			WHERE organization_id = $1 AND id = $2 RETURNING `+sopColumns,
-			t.OrgID, id, d.Code, d.Title, d.BodyMarkdown))
+			t.OrgID, id, d.Code, d.Title, d.BodyMarkdown, t.UserID))
 		if isUniqueViolation(err) { // the code: the revision is computed, the id generated
 			return sopCodeTaken(d.Code, err)
 		}

@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 )
 
 func f(v float64) *float64 { return &v }
@@ -51,24 +55,81 @@ func TestValidateParamDecls(t *testing.T) {
 
 func TestMethodStatusTransitions(t *testing.T) {
 	for _, tc := range []struct {
-		s                                 MethodStatus
-		edit, approve, retire, newVersion bool
+		s                  MethodStatus
+		edit, retire, vers bool
 	}{
-		{MethodStatusDraft, true, true, false, false},
-		{MethodStatusApproved, false, false, true, true},
-		{MethodStatusRetired, false, false, false, true},
+		{MethodStatusDraft, true, false, false},
+		{MethodStatusApproved, false, true, true},
+		{MethodStatusRetired, false, false, true},
 	} {
 		for name, c := range map[string]struct {
 			err  error
 			want bool
 		}{
-			"edit": {tc.s.CanEdit(), tc.edit}, "approve": {tc.s.CanApprove(), tc.approve},
-			"retire": {tc.s.CanRetire(), tc.retire}, "version": {tc.s.CanVersion(), tc.newVersion},
+			"edit": {tc.s.CanEdit(), tc.edit}, "retire": {tc.s.CanRetire(), tc.retire}, "version": {tc.s.CanVersion(), tc.vers},
 		} {
 			if (c.err == nil) != c.want || (c.err != nil && ErrorCode(c.err) != CodeConflict) {
 				t.Errorf("%s: %s: %v", tc.s, name, c.err)
 			}
 		}
+	}
+}
+
+// The review life: submit, withdraw (the submitter's), reject, approve
+// (only from review; not by an author while the organization requires
+// independent approval).
+func TestRevisionReview(t *testing.T) {
+	author, other := uuid.New(), uuid.New()
+	draft := RevisionHead{Status: MethodStatusDraft, Authors: []uuid.UUID{author}, IndependentApproval: true}
+	submitted := draft
+	submitted.Submitted, submitted.Submitter, submitted.Authors = true, author, []uuid.UUID{author, author}
+	for _, c := range []struct {
+		name string
+		err  error
+		want Code
+	}{
+		{"edit a draft", draft.CanEdit(), ""},
+		{"submit a draft", draft.CanSubmit(), ""},
+		{"approve a plain draft", draft.CanApprove(other), CodeConflict},
+		{"reject a plain draft", draft.CanReject(), CodeConflict},
+		{"withdraw a plain draft", draft.CanWithdraw(author), CodeConflict},
+		{"edit a submitted draft", submitted.CanEdit(), CodeConflict},
+		{"submit twice", submitted.CanSubmit(), CodeConflict},
+		{"withdraw own", submitted.CanWithdraw(author), ""},
+		{"withdraw another's", submitted.CanWithdraw(other), CodeForbidden},
+		{"reject", submitted.CanReject(), ""},
+		{"approve another's", submitted.CanApprove(other), ""},
+		{"approve own", submitted.CanApprove(author), CodeForbidden},
+		{"approve an approved one", RevisionHead{Status: MethodStatusApproved, Submitted: true}.CanApprove(other), CodeConflict},
+	} {
+		got := Code("")
+		if c.err != nil {
+			got = ErrorCode(c.err)
+		}
+		if got != c.want {
+			t.Errorf("%s: %q (%v), want %q", c.name, got, c.err, c.want)
+		}
+	}
+	if err := submitted.CanApprove(author); err == nil || !strings.Contains(err.Error(), "require_independent_approval") {
+		t.Errorf("the refusal names the rule: %v", err)
+	}
+	loose := submitted
+	loose.IndependentApproval = false
+	if err := loose.CanApprove(author); err != nil {
+		t.Errorf("self-approval with the rule off: %v", err)
+	}
+	// Head reads the authors from the state: creator, editor, submitter.
+	creator, editor := uuid.New(), uuid.New()
+	now := time.Now()
+	h := RevisionState{Status: MethodStatusDraft, CreatedBy: &creator, EditedBy: &editor, SubmittedBy: &other, SubmittedAt: &now,
+		IndependentApproval: true}.Head(RevisionKey{})
+	for _, who := range []uuid.UUID{creator, editor, other} {
+		if ErrorCode(h.CanApprove(who)) != CodeForbidden {
+			t.Errorf("an author (%v of %v) approves", who, h.Authors)
+		}
+	}
+	if h.CanApprove(uuid.New()) != nil || h.Submitter != other {
+		t.Errorf("head %+v", h)
 	}
 }
 
@@ -89,6 +150,10 @@ func TestRecipeDraftValidate(t *testing.T) {
 }
 
 func TestRevisionActions(t *testing.T) {
+	me := uuid.New()
+	inReview := RevisionHead{Status: MethodStatusDraft, Submitted: true, Submitter: me, Authors: []uuid.UUID{me}, IndependentApproval: true}
+	theirs := inReview
+	theirs.Submitter, theirs.Authors = uuid.New(), nil
 	cases := []struct {
 		kind   RevisionKind
 		role   Role
@@ -96,29 +161,43 @@ func TestRevisionActions(t *testing.T) {
 		want   []RevisionAction
 	}{
 		{RecipeKind, RoleViewer, MethodStatusDraft, []RevisionAction{}},
-		{RecipeKind, RoleEngineer, MethodStatusDraft, []RevisionAction{RevisionEdit}},
-		{RecipeKind, RolePI, MethodStatusDraft, []RevisionAction{RevisionEdit, RevisionApprove}},
+		{RecipeKind, RoleEngineer, MethodStatusDraft, []RevisionAction{RevisionEdit, RevisionSubmit}},
+		{RecipeKind, RolePI, MethodStatusDraft, []RevisionAction{RevisionEdit, RevisionSubmit}},
 		{RecipeKind, RoleEngineer, MethodStatusApproved, []RevisionAction{RevisionNewVersion}},
 		{SOPKind, RolePI, MethodStatusApproved, []RevisionAction{RevisionRetire, RevisionNewVersion}},
 		{SOPKind, RoleAdmin, MethodStatusRetired, []RevisionAction{RevisionNewVersion}},
 		{SOPKind, RoleTechnician, MethodStatusRetired, []RevisionAction{}},
 	}
 	for _, c := range cases {
-		got := c.kind.Actions(Principal{Role: c.role}, c.status)
+		got := c.kind.Actions(Principal{Role: c.role}, RevisionHead{Status: c.status})
 		if fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("%s on a %s %v: %v, want %v", c.role, c.status, c.kind, got, c.want)
 		}
 	}
-	if code := ErrorCode(RecipeKind.Check(Principal{Role: RoleEngineer}, MethodStatusDraft, RevisionApprove)); code != CodeForbidden {
+	for _, c := range []struct {
+		role Role
+		h    RevisionHead
+		want string
+	}{
+		{RoleEngineer, inReview, "[withdraw]"},
+		{RolePI, inReview, "[withdraw reject]"},
+		{RolePI, theirs, "[reject approve]"},
+		{RoleEngineer, theirs, "[]"},
+	} {
+		if got := fmt.Sprint(SOPKind.Actions(Principal{UserID: me, Role: c.role}, c.h)); got != c.want {
+			t.Errorf("%s, submitter %v: %v, want %v", c.role, c.h.Submitter == me, got, c.want)
+		}
+	}
+	if code := ErrorCode(RecipeKind.Check(Principal{Role: RoleEngineer}, theirs, RevisionApprove)); code != CodeForbidden {
 		t.Errorf("engineer approves: %q, want forbidden", code)
 	}
-	if code := ErrorCode(RecipeKind.Check(Principal{Role: RolePI}, MethodStatusRetired, RevisionRetire)); code != CodeConflict {
+	if code := ErrorCode(RecipeKind.Check(Principal{Role: RolePI}, RevisionHead{Status: MethodStatusRetired}, RevisionRetire)); code != CodeConflict {
 		t.Errorf("retire a retired revision: %q, want conflict", code)
 	}
 	// Every answer carries its actions, whatever the kind.
 	r := WithActions(Recipe{RevisionState: RevisionState{Status: MethodStatusDraft}}, Principal{Role: RolePI})
 	s := WithActions(SOP{RevisionState: RevisionState{Status: MethodStatusApproved}}, Principal{Role: RoleViewer})
-	if fmt.Sprint(r.AllowedActions) != "[edit approve]" || s.AllowedActions == nil || len(s.AllowedActions) != 0 {
+	if fmt.Sprint(r.AllowedActions) != "[edit submit]" || s.AllowedActions == nil || len(s.AllowedActions) != 0 {
 		t.Errorf("WithActions: recipe %v, SOP %v", r.AllowedActions, s.AllowedActions)
 	}
 }

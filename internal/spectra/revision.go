@@ -7,9 +7,20 @@ import (
 )
 
 // Revisioned documents — recipes and SOPs — share one life: revisions of
-// a lineage, draft → approved → retired, approved with an e-signature
-// over the revision's signed content; a change to an approved revision is
-// a new revision.
+// a lineage, draft → (submitted for review) → approved → retired,
+// approved with an e-signature over the revision's signed content; a
+// change to an approved revision is a new revision.
+//
+// Review: a draft is submitted for review (submit) before it can be
+// approved; while submitted it cannot be edited (withdraw it first, or a
+// reviewer rejects it with a reason), so what the reviewer sees is what
+// they sign. Withdraw is the submitter's; reject and approve are the
+// approvers'. Separation of duties: when the organization requires
+// independent approval (on by default), an author of the revision — whoever
+// created it, last edited it or submitted it — may not approve it.
+// Submitted is a mark on a draft, not a status of its own: the status
+// stays draft (one open draft per lineage, the status filters) and
+// ReviewState says where in review it is.
 
 // Revisioned is a revision of a revisioned document: Recipe, SOP. A type
 // is one by embedding RevisionKey and RevisionState (whose methods it then
@@ -21,16 +32,28 @@ type Revisioned interface {
 }
 
 // Head is what the shared life reads of revision x.
-func Head(x Revisioned) RevisionHead {
-	k, s := x.revisionKey(), x.revisionState()
-	return RevisionHead{ID: k.ID, LineageID: k.LineageID, Status: s.Status, Version: s.Version}
+func Head(x Revisioned) RevisionHead { return x.revisionState().Head(x.revisionKey()) }
+
+// Head is what the shared life reads of the revision k in state s.
+func (s RevisionState) Head(k RevisionKey) RevisionHead {
+	h := RevisionHead{ID: k.ID, LineageID: k.LineageID, Status: s.Status, Version: s.Version,
+		Submitted: s.SubmittedAt != nil, IndependentApproval: s.IndependentApproval}
+	if s.SubmittedBy != nil {
+		h.Submitter = *s.SubmittedBy
+	}
+	for _, a := range []*uuid.UUID{s.CreatedBy, s.EditedBy, s.SubmittedBy} {
+		if a != nil {
+			h.Authors = append(h.Authors, *a)
+		}
+	}
+	return h
 }
 
 // WithActions is x with the actions principal p may take on it filled in
 // (RevisionKind.Actions); every answer of a revision carries them.
 func WithActions[T Revisioned](x T, p Principal) T {
 	// Every Revisioned embeds RevisionState, whose SetActions *T promotes.
-	any(&x).(interface{ SetActions([]RevisionAction) }).SetActions(x.Kind().Actions(p, Head(x).Status))
+	any(&x).(interface{ SetActions([]RevisionAction) }).SetActions(x.Kind().Actions(p, Head(x)))
 	return x
 }
 
@@ -53,12 +76,23 @@ type RevisionState struct {
 	ApprovedBy *uuid.UUID   `json:"approved_by" nullable:"true"`
 	RetiredAt  *time.Time   `json:"retired_at"`
 	CreatedBy  *uuid.UUID   `json:"created_by" nullable:"true"`
-	CreatedAt  time.Time    `json:"created_at"`
-	UpdatedAt  time.Time    `json:"updated_at"`
-	Version    int          `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+	EditedBy   *uuid.UUID   `json:"edited_by" nullable:"true" doc:"Who last edited the draft (null if nobody has since it was created)."`
+	// Review: set while a draft awaits review; a rejection clears them
+	// and records who, when and why.
+	SubmittedAt *time.Time `json:"submitted_at" doc:"When the draft was submitted for review; null unless it awaits review."`
+	SubmittedBy *uuid.UUID `json:"submitted_by" nullable:"true"`
+	RejectedAt  *time.Time `json:"rejected_at" doc:"When a reviewer last sent the draft back; null if never."`
+	RejectedBy  *uuid.UUID `json:"rejected_by" nullable:"true"`
+	ReviewNote  string     `json:"review_note" doc:"The reason of the last rejection (empty if none)."`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	Version     int        `json:"version" doc:"The row's version, for If-Match (not the revision)."`
+	// IndependentApproval is the organization's rule, read with the row:
+	// an author may not approve their own revision.
+	IndependentApproval bool `json:"-"`
 	// AllowedActions is what the caller may do to the revision now
 	// (RevisionKind.Actions), filled in for each answer.
-	AllowedActions []RevisionAction `json:"actions" nullable:"false" enum:"edit,approve,retire,new_version" doc:"What the caller may do to the revision now, for their role and its status; a client offers exactly these."`
+	AllowedActions []RevisionAction `json:"actions" nullable:"false" enum:"edit,submit,withdraw,reject,approve,retire,new_version" doc:"What the caller may do to the revision now, for their role and its status; a client offers exactly these."`
 }
 
 func (s RevisionState) revisionState() RevisionState { return s }
@@ -72,6 +106,86 @@ type RevisionHead struct {
 	LineageID uuid.UUID
 	Status    MethodStatus
 	Version   int // the row's version, for If-Match (not the revision)
+	// Submitted says a draft awaits review, Submitter who submitted it.
+	Submitted bool
+	Submitter uuid.UUID
+	// Authors are who created, last edited and submitted the revision;
+	// IndependentApproval whether the organization bars them from
+	// approving it.
+	Authors             []uuid.UUID
+	IndependentApproval bool
+}
+
+// CanEdit fails with CodeConflict unless the revision is a draft that is
+// not awaiting review: a submitted draft is withdrawn (or rejected)
+// before it changes, so a reviewer signs what they reviewed.
+func (h RevisionHead) CanEdit() error {
+	if err := h.Status.CanEdit(); err != nil {
+		return err
+	}
+	if h.Submitted {
+		return Errorf(CodeConflict, "this draft is submitted for review and cannot change; withdraw it first")
+	}
+	return nil
+}
+
+// CanSubmit fails with CodeConflict unless the revision is a draft not yet
+// submitted.
+func (h RevisionHead) CanSubmit() error {
+	if err := h.Status.CanEdit(); err != nil {
+		return err
+	}
+	if h.Submitted {
+		return Errorf(CodeConflict, "this draft is already submitted for review")
+	}
+	return nil
+}
+
+// inReview fails with CodeConflict unless the revision is a draft
+// awaiting review; what names the move in the message.
+func (h RevisionHead) inReview(what string) error {
+	if h.Status != MethodStatusDraft {
+		return Errorf(CodeConflict, "only a draft submitted for review can be %s; this revision is %s", what, h.Status)
+	}
+	if !h.Submitted {
+		return Errorf(CodeConflict, "only a draft submitted for review can be %s; submit this draft first", what)
+	}
+	return nil
+}
+
+// CanWithdraw fails unless user may take the draft back from review: it
+// must await review (CodeConflict) and they must have submitted it
+// (CodeForbidden; a reviewer rejects instead).
+func (h RevisionHead) CanWithdraw(user uuid.UUID) error {
+	if err := h.inReview("withdrawn"); err != nil {
+		return err
+	}
+	if h.Submitter != user {
+		return Errorf(CodeForbidden, "only the submitter may withdraw this draft from review; a reviewer rejects it instead")
+	}
+	return nil
+}
+
+// CanReject fails with CodeConflict unless the draft awaits review.
+func (h RevisionHead) CanReject() error { return h.inReview("rejected") }
+
+// CanApprove fails unless user may approve the revision: it must be a
+// draft awaiting review (CodeConflict; a revision is approved once, and
+// what was approved stays as it was) and, when the organization requires
+// independent approval, user must not be one of its authors
+// (CodeForbidden, naming the rule).
+func (h RevisionHead) CanApprove(user uuid.UUID) error {
+	if err := h.inReview("approved"); err != nil {
+		return err
+	}
+	if h.IndependentApproval {
+		for _, a := range h.Authors {
+			if a == user {
+				return Errorf(CodeForbidden, "separation of duties: you created, edited or submitted this revision, and the organization requires independent approval (require_independent_approval); another approver must approve it")
+			}
+		}
+	}
+	return nil
 }
 
 // MethodStatus is where a recipe or SOP revision is in its life:
@@ -90,15 +204,6 @@ const (
 func (s MethodStatus) CanEdit() error {
 	if s != MethodStatusDraft {
 		return Errorf(CodeConflict, "this revision is %s and cannot change; start a new version instead", s)
-	}
-	return nil
-}
-
-// CanApprove fails with CodeConflict unless the revision is a draft: a
-// revision is approved once, and what was approved stays as it was.
-func (s MethodStatus) CanApprove() error {
-	if s != MethodStatusDraft {
-		return Errorf(CodeConflict, "only a draft can be approved; this revision is %s", s)
 	}
 	return nil
 }
@@ -126,18 +231,21 @@ type RevisionAction string
 // The revision actions, in the order clients show them.
 const (
 	RevisionEdit       RevisionAction = "edit"
+	RevisionSubmit     RevisionAction = "submit"
+	RevisionWithdraw   RevisionAction = "withdraw"
+	RevisionReject     RevisionAction = "reject"
 	RevisionApprove    RevisionAction = "approve"
 	RevisionRetire     RevisionAction = "retire"
 	RevisionNewVersion RevisionAction = "new_version"
 )
 
 // RevisionActions lists every revision action in order.
-var RevisionActions = []RevisionAction{RevisionEdit, RevisionApprove, RevisionRetire, RevisionNewVersion}
+var RevisionActions = []RevisionAction{RevisionEdit, RevisionSubmit, RevisionWithdraw, RevisionReject, RevisionApprove, RevisionRetire, RevisionNewVersion}
 
 // RevisionKind is what differs between the kinds of revisioned document
 // in their shared life: the permissions to read, to draft (edit, start
-// versions) and to approve (approve, retire). The routes and the actions
-// both read them.
+// versions, submit and withdraw) and to approve (reject, approve, retire).
+// The routes and the actions both read them.
 type RevisionKind struct {
 	Read, Draft, Approve Permission
 }
@@ -148,19 +256,26 @@ var (
 	SOPKind    = RevisionKind{Read: PermSOPRead, Draft: PermSOPDraft, Approve: PermSOPApprove}
 )
 
-// Check says whether principal p may do a to a revision in status s:
-// CodeForbidden below the action's permission, CodeConflict when the
-// status does not allow it (MethodStatus.CanEdit and the others).
-func (k RevisionKind) Check(p Principal, s MethodStatus, a RevisionAction) error {
-	perm, rule := k.Draft, s.CanEdit
+// Check says whether principal p may do a to revision h: CodeForbidden
+// below the action's permission (or, for approve and withdraw, when who p
+// is rules it out), CodeConflict when the revision's state does not allow
+// it (RevisionHead.CanEdit and the others).
+func (k RevisionKind) Check(p Principal, h RevisionHead, a RevisionAction) error {
+	perm, rule := k.Draft, h.CanEdit
 	switch a {
 	case RevisionEdit:
+	case RevisionSubmit:
+		rule = h.CanSubmit
+	case RevisionWithdraw:
+		rule = func() error { return h.CanWithdraw(p.UserID) }
+	case RevisionReject:
+		perm, rule = k.Approve, h.CanReject
 	case RevisionApprove:
-		perm, rule = k.Approve, s.CanApprove
+		perm, rule = k.Approve, func() error { return h.CanApprove(p.UserID) }
 	case RevisionRetire:
-		perm, rule = k.Approve, s.CanRetire
+		perm, rule = k.Approve, h.Status.CanRetire
 	case RevisionNewVersion:
-		rule = s.CanVersion
+		rule = h.Status.CanVersion
 	default:
 		return Errorf(CodeInvalid, "unknown revision action %q", a)
 	}
@@ -170,10 +285,26 @@ func (k RevisionKind) Check(p Principal, s MethodStatus, a RevisionAction) error
 	return rule()
 }
 
-// Actions lists, in RevisionActions order, what p may do to a revision in
-// status s: exactly the actions Check allows.
-func (k RevisionKind) Actions(p Principal, s MethodStatus) []RevisionAction {
-	return allowed(RevisionActions, func(a RevisionAction) error { return k.Check(p, s, a) })
+// Actions lists, in RevisionActions order, what p may do to revision h:
+// exactly the actions Check allows.
+func (k RevisionKind) Actions(p Principal, h RevisionHead) []RevisionAction {
+	return allowed(RevisionActions, func(a RevisionAction) error { return k.Check(p, h, a) })
+}
+
+// ReviewItem is one revision awaiting review, as the review queue lists
+// it: its kind, id, title, author and when it was submitted.
+type ReviewItem struct {
+	Kind        string    `json:"kind" enum:"recipe,sop"`
+	ID          uuid.UUID `json:"id"`
+	LineageID   uuid.UUID `json:"lineage_id"`
+	Revision    int       `json:"revision"`
+	Title       string    `json:"title" doc:"The recipe's name, or the SOP's code and title."`
+	AuthorID    uuid.UUID `json:"author_id" doc:"Who submitted it."`
+	AuthorName  string    `json:"author_name"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	CanApprove  bool      `json:"can_approve" doc:"Whether the caller may approve it (false for its own authors when the organization requires independent approval)."`
+	// Head is the revision's life, for CanApprove.
+	Head RevisionHead `json:"-"`
 }
 
 // MethodSignature is the e-signature behind an approval: what the signer

@@ -64,7 +64,10 @@ type OrgSettings struct {
 	CalibrationWarningDays int    `json:"calibration_warning_days"`
 	AccessTokenTTLSeconds  int    `json:"access_token_ttl_seconds"`
 	RefreshTokenTTLSeconds int    `json:"refresh_token_ttl_seconds"`
-	Version                int    `json:"version"`
+	// RequireIndependentApproval bars the authors of a recipe or SOP
+	// revision from approving it (RevisionHead.CanApprove).
+	RequireIndependentApproval bool `json:"require_independent_approval" doc:"An author (creator, last editor or submitter) of a recipe or SOP revision may not approve it. On by default."`
+	Version                    int  `json:"version"`
 }
 
 // AuditEntry is one line of the audit log.

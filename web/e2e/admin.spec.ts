@@ -122,6 +122,8 @@ test('admin sees the settings’ 422s at the fields, and finds the audit entries
   await loginAs(page, 'admin');
   await page.goto('/admin/settings');
   await expect(page.getByTestId('settings-warning-days')).toHaveValue(/\d+/);
+  // Independent approval of recipes and SOPs is on unless an admin turns it off.
+  await expect(page.getByTestId('settings-independent-approval')).toBeChecked();
   await page.getByTestId('settings-access-ttl').fill('5');
   await page.getByTestId('save-settings').click();
   await expect(page.getByTestId('settings-access-ttl')).toHaveAttribute('aria-invalid', 'true');

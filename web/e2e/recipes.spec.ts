@@ -23,11 +23,9 @@ test('the engineer sees no Approve button on the draft recipe', async ({ page },
   await shot(page, info, 'recipe-draft');
 });
 
-test('the PI sees Approve on the draft recipe, approves one with the password, then starts a new version', async ({
-  page,
-  request,
-}, info) => {
-  // The PI's own draft to approve (the demo's draft stays as it is for other tests).
+test('the PI approves a submitted recipe with the password, then starts a new version', async ({ page, request }, info) => {
+  // The engineer's draft, submitted for review, for the PI to approve (the
+  // demo's draft stays as it is for other tests).
   const name = `E2E approve ${Date.now()}`;
   const token = await apiToken(request, 'engineer');
   const res = await request.post('/api/lims/recipes', {
@@ -35,10 +33,16 @@ test('the PI sees Approve on the draft recipe, approves one with the password, t
     data: { name, description: 'Made by the browser tests.', instrument_kinds: ['SMU'], parameters: [{ name: 'v_max', unit: 'V', min: 0, max: 10, default: 5 }] },
   });
   expect(res.status(), await res.text()).toBe(201);
+  const submitted = await request.post(`/api/lims/recipes/${((await res.json()) as { id: string }).id}/submit`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(submitted.status(), await submitted.text()).toBe(200);
 
+  // A draft not submitted for review is not approved yet: it is submitted first.
   await loginAs(page, 'pi');
   await openRecipe(page, 'Optical Transmission Spectrum');
-  await expect(page.getByTestId('approve-button')).toBeVisible();
+  await expect(page.getByTestId('submit-review')).toBeVisible();
+  await expect(page.getByTestId('approve-button')).toHaveCount(0);
 
   // Approved and retired revisions show no Approve.
   await openRecipe(page, 'IV Sweep');
@@ -48,6 +52,8 @@ test('the PI sees Approve on the draft recipe, approves one with the password, t
 
   await openRecipe(page, name);
   await expect(page.getByTestId('recipe-detail-status')).toHaveText('draft');
+  await expect(page.getByTestId('recipe-in-review')).toBeVisible();
+  await expect(page.getByTestId('edit-recipe')).toHaveCount(0); // a submitted draft does not change
   await page.getByTestId('approve-button').click();
   const dialog = page.getByTestId('approve-dialog');
   await expect(dialog).toBeVisible();

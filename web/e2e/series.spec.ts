@@ -153,8 +153,9 @@ test('engineer uploads an IV export and sees the curve, zooms and overlays an ea
 async function runningXRDRun(request: APIRequestContext): Promise<string> {
   const pi = { Authorization: `Bearer ${await apiToken(request, 'pi')}` };
   const eng = { Authorization: `Bearer ${await apiToken(request, 'engineer')}` };
+  // The engineer drafts and submits it; the PI approves (an author may not).
   const recipe = await request.post('/api/lims/recipes', {
-    headers: pi,
+    headers: eng,
     data: {
       name: `E2E XRD scan ${Date.now()}`,
       description: 'θ–2θ scan of a powder.',
@@ -167,6 +168,8 @@ async function runningXRDRun(request: APIRequestContext): Promise<string> {
   });
   expect(recipe.status(), await recipe.text()).toBe(201);
   const r = (await recipe.json()) as { id: string };
+  const submitted = await request.post(`/api/lims/recipes/${r.id}/submit`, { headers: eng });
+  expect(submitted.status(), await submitted.text()).toBe(200);
   const approved = await request.post(`/api/lims/recipes/${r.id}/approve`, { headers: pi, data: { password: 'pi123', comment: 'E2E' } });
   expect(approved.status(), await approved.text()).toBe(200);
   const samples = (await (await request.get('/api/lims/samples?limit=1', { headers: eng })).json()) as { items: { id: string }[] };

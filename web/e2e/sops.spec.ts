@@ -1,6 +1,6 @@
 import { expect, loginAs, shot, test } from './fixtures';
 
-test('an engineer drafts an SOP in Markdown, the PI approves it, nobody can edit it then', async ({ browser }, info) => {
+test('an engineer drafts an SOP in Markdown and submits it, the PI approves it, nobody can edit it then', async ({ browser }, info) => {
   const code = `SOP-E2E-${Date.now().toString(36).toUpperCase()}`;
   const eng = await browser.newPage();
   await loginAs(eng, 'engineer');
@@ -19,6 +19,12 @@ test('an engineer drafts an SOP in Markdown, the PI approves it, nobody can edit
   await expect(eng.getByTestId('sop-detail-code')).toHaveText(code);
   await expect(eng.getByTestId('sop-body-rendered').locator('h2')).toHaveText('Steps');
   await expect(eng.getByTestId('sop-body-rendered').locator('li')).toHaveCount(2);
+  await expect(eng.getByTestId('approve-button')).toHaveCount(0);
+  // Submitted for review, it cannot change; the engineer may take it back.
+  await eng.getByTestId('submit-review').click();
+  await expect(eng.getByTestId('sop-in-review')).toBeVisible();
+  await expect(eng.getByTestId('edit-sop')).toHaveCount(0);
+  await expect(eng.getByTestId('withdraw-review')).toBeVisible();
   await expect(eng.getByTestId('approve-button')).toHaveCount(0);
   const url = eng.url();
   await eng.close();

@@ -27,6 +27,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/recipes/:id', page: lazy(() => import('./pages/recipes/RecipeDetailPage')), permission: 'recipe.read' },
   { path: '/sops', page: lazy(() => import('./pages/sops/SopsPage')), permission: 'sop.read', navLabel: 'SOPs' },
   { path: '/sops/:id', page: lazy(() => import('./pages/sops/SopDetailPage')), permission: 'sop.read' },
+  { path: '/review', page: lazy(() => import('./pages/review/ReviewPage')), permission: 'recipe.approve', navLabel: 'Review' },
   { path: '/eln', page: lazy(() => import('./pages/eln/ElnPage')), permission: 'eln.read', navLabel: 'Notebook' },
   { path: '/eln/new', page: lazy(() => import('./pages/eln/ElnNewPage')), permission: 'eln.write' },
   { path: '/eln/:id', page: lazy(() => import('./pages/eln/ElnDetailPage')), permission: 'eln.read' },

@@ -86,6 +86,11 @@ export const elnQueries = {
 };
 
 /** Recipes and SOPs: one factory for either kind, given its collection path. */
+/** The review queue (recipes and SOPs awaiting review). */
+export const reviewQueries = {
+  queue: () => key('/api/lims/review'),
+};
+
 export const methodQueries = (base: '/api/lims/recipes' | '/api/lims/sops') => ({
   all: () => key(base),
   detail: () => key(`${base}/{id}`),

@@ -1113,8 +1113,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a draft recipe with an e-signature (password re-entered) */
+        /** Approve a recipe submitted for review with an e-signature (password re-entered; not by its own author when the organization requires independent approval) */
         post: operations["approve-recipe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lims/recipes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a submitted recipe back to draft with a reason */
+        post: operations["reject-recipe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1138,6 +1155,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lims/recipes/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a draft recipe for review (it cannot change until withdrawn or rejected) */
+        post: operations["submit-recipe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/lims/recipes/{id}/versions": {
         parameters: {
             query?: never;
@@ -1149,6 +1183,40 @@ export interface paths {
         put?: never;
         /** Start the next revision, a draft copied from an approved or retired one */
         post: operations["new-recipe-version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lims/recipes/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a submitted recipe back from review (the submitter only) */
+        post: operations["withdraw-recipe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lims/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recipes and SOPs awaiting review, oldest first */
+        get: operations["list-review"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1290,7 +1358,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a draft SOP with an e-signature (password re-entered) */
+        /** Approve a SOP submitted for review with an e-signature (password re-entered; not by its own author when the organization requires independent approval) */
         post: operations["approve-sop"];
         delete?: never;
         options?: never;
@@ -1334,6 +1402,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lims/sops/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a submitted SOP back to draft with a reason */
+        post: operations["reject-sop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/lims/sops/{id}/retire": {
         parameters: {
             query?: never;
@@ -1351,6 +1436,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lims/sops/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a draft SOP for review (it cannot change until withdrawn or rejected) */
+        post: operations["submit-sop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/lims/sops/{id}/versions": {
         parameters: {
             query?: never;
@@ -1362,6 +1464,23 @@ export interface paths {
         put?: never;
         /** Start the next revision, a draft copied from an approved or retired one */
         post: operations["new-sop-version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lims/sops/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a submitted SOP back from review (the submitter only) */
+        post: operations["withdraw-sop"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2672,6 +2791,8 @@ export interface components {
             name: string;
             /** Format: int64 */
             refresh_token_ttl_seconds: number;
+            /** @description An author (creator, last editor or submitter) of a recipe or SOP revision may not approve it. On by default. */
+            require_independent_approval: boolean;
             /** Format: int64 */
             version: number;
         };
@@ -2770,7 +2891,7 @@ export interface components {
         };
         Recipe: {
             /** @description What the caller may do to the revision now, for their role and its status; a client offers exactly these. */
-            actions: ("edit" | "approve" | "retire" | "new_version")[];
+            actions: ("edit" | "submit" | "withdraw" | "reject" | "approve" | "retire" | "new_version")[];
             /** Format: date-time */
             approved_at: string | null;
             /** Format: uuid */
@@ -2780,6 +2901,11 @@ export interface components {
             /** Format: uuid */
             created_by: string | null;
             description: string;
+            /**
+             * Format: uuid
+             * @description Who last edited the draft (null if nobody has since it was created).
+             */
+            edited_by: string | null;
             /** @description The results derived from each data series uploaded to a run (threshold voltage, a value at an x, a peak's position or width); each is stored as a result with its method and inputs, and feeds the SPC series of its metric. */
             extractions: components["schemas"]["Extraction"][] | null;
             /** Format: uuid */
@@ -2794,8 +2920,17 @@ export interface components {
             name: string;
             /** @description The parameters a run of this recipe takes, with their units and ranges. */
             parameters: components["schemas"]["RecipeParam"][] | null;
+            /**
+             * Format: date-time
+             * @description When a reviewer last sent the draft back; null if never.
+             */
+            rejected_at: string | null;
+            /** Format: uuid */
+            rejected_by: string | null;
             /** Format: date-time */
             retired_at: string | null;
+            /** @description The reason of the last rejection (empty if none). */
+            review_note: string;
             /**
              * Format: int64
              * @description The revision number, 1 for the first; unique within the lineage (and, for an SOP, its code).
@@ -2803,6 +2938,13 @@ export interface components {
             revision: number;
             /** @enum {string} */
             status: "draft" | "approved" | "retired";
+            /**
+             * Format: date-time
+             * @description When the draft was submitted for review; null unless it awaits review.
+             */
+            submitted_at: string | null;
+            /** Format: uuid */
+            submitted_by: string | null;
             /** Format: date-time */
             updated_at: string;
             /**
@@ -2890,6 +3032,10 @@ export interface components {
         RefreshInputBody: {
             refresh_token?: string;
         };
+        RejectMethodInputBody: {
+            /** @description Why it goes back to draft; shown on the revision until the next rejection. */
+            reason: string;
+        };
         Result: {
             /**
              * Format: uuid
@@ -2935,6 +3081,32 @@ export interface components {
         };
         ResultsUpload: {
             results: components["schemas"]["ResultIn"][] | null;
+        };
+        ReviewItem: {
+            /**
+             * Format: uuid
+             * @description Who submitted it.
+             */
+            author_id: string;
+            author_name: string;
+            /** @description Whether the caller may approve it (false for its own authors when the organization requires independent approval). */
+            can_approve: boolean;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "recipe" | "sop";
+            /** Format: uuid */
+            lineage_id: string;
+            /** Format: int64 */
+            revision: number;
+            /** Format: date-time */
+            submitted_at: string;
+            /** @description The recipe's name, or the SOP's code and title. */
+            title: string;
+        };
+        ReviewOutputBody: {
+            /** @description Oldest submitted first; at most 200. */
+            items: components["schemas"]["ReviewItem"][];
         };
         RevokeCalibrationInputBody: {
             /** @description Why the certificate no longer counts. */
@@ -3162,7 +3334,7 @@ export interface components {
         };
         SOP: {
             /** @description What the caller may do to the revision now, for their role and its status; a client offers exactly these. */
-            actions: ("edit" | "approve" | "retire" | "new_version")[];
+            actions: ("edit" | "submit" | "withdraw" | "reject" | "approve" | "retire" | "new_version")[];
             /** Format: date-time */
             approved_at: string | null;
             /** Format: uuid */
@@ -3174,6 +3346,11 @@ export interface components {
             created_at: string;
             /** Format: uuid */
             created_by: string | null;
+            /**
+             * Format: uuid
+             * @description Who last edited the draft (null if nobody has since it was created).
+             */
+            edited_by: string | null;
             /** Format: uuid */
             id: string;
             /**
@@ -3181,8 +3358,17 @@ export interface components {
              * @description Shared by every revision of the same recipe or SOP.
              */
             lineage_id: string;
+            /**
+             * Format: date-time
+             * @description When a reviewer last sent the draft back; null if never.
+             */
+            rejected_at: string | null;
+            /** Format: uuid */
+            rejected_by: string | null;
             /** Format: date-time */
             retired_at: string | null;
+            /** @description The reason of the last rejection (empty if none). */
+            review_note: string;
             /**
              * Format: int64
              * @description The revision number, 1 for the first; unique within the lineage (and, for an SOP, its code).
@@ -3190,6 +3376,13 @@ export interface components {
             revision: number;
             /** @enum {string} */
             status: "draft" | "approved" | "retired";
+            /**
+             * Format: date-time
+             * @description When the draft was submitted for review; null unless it awaits review.
+             */
+            submitted_at: string | null;
+            /** Format: uuid */
+            submitted_by: string | null;
             title: string;
             /** Format: date-time */
             updated_at: string;
@@ -3461,6 +3654,8 @@ export interface components {
             name: string;
             /** Format: int32 */
             refresh_token_ttl_seconds: number;
+            /** @description An author of a recipe or SOP revision may not approve it; omitted keeps the setting as it is. */
+            require_independent_approval?: boolean;
             /**
              * Format: int32
              * @description The version read (required: without it 428); a stale one answers 409.
@@ -7057,7 +7252,81 @@ export interface operations {
             };
         };
     };
+    "reject-recipe": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectMethodInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recipe"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "retire-recipe": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recipe"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "submit-recipe": {
         parameters: {
             query?: never;
             header?: {
@@ -7112,6 +7381,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Recipe"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "withdraw-recipe": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recipe"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewOutputBody"];
                 };
             };
             /** @description Error */
@@ -7874,7 +8207,81 @@ export interface operations {
             };
         };
     };
+    "reject-sop": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectMethodInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SOP"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "retire-sop": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SOP"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "submit-sop": {
         parameters: {
             query?: never;
             header?: {
@@ -7923,6 +8330,41 @@ export interface operations {
         responses: {
             /** @description Created */
             201: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SOP"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "withdraw-sop": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the revision as last read; a stale one answers 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
                 headers: {
                     ETag?: string;
                     [name: string]: unknown;

@@ -24,6 +24,7 @@ export type RecipeApproval = S['RecipeApproval'];
 export type SOP = S['SOP'];
 export type SOPApproval = S['SOPApproval'];
 export type SopFields = S['SopFields'];
+export type ReviewItem = S['ReviewItem'];
 export type MethodSignature = S['MethodSignature'];
 export type MethodStatus = S['Recipe']['status'];
 export type ELNEntry = S['ELNEntry'];

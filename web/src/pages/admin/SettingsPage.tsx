@@ -18,8 +18,15 @@ interface SettingsValues {
   calibration_warning_days: number;
   access_token_ttl_seconds: number;
   refresh_token_ttl_seconds: number;
+  require_independent_approval: boolean;
 }
-const fields = ['name', 'calibration_warning_days', 'access_token_ttl_seconds', 'refresh_token_ttl_seconds'] as const;
+const fields = [
+  'name',
+  'calibration_warning_days',
+  'access_token_ttl_seconds',
+  'refresh_token_ttl_seconds',
+  'require_independent_approval',
+] as const;
 
 /** "15 min", "14 days" for a number of seconds. */
 export function durationText(seconds: number): string {
@@ -73,6 +80,10 @@ function SettingsForm({ settings }: { settings: Settings }) {
           <input type="number" min={300} data-testid="settings-refresh-ttl" {...form.register('refresh_token_ttl_seconds', num)} />
         </Field>
       </div>
+      <label className="check">
+        <input type="checkbox" data-testid="settings-independent-approval" {...form.register('require_independent_approval')} /> Require
+        independent approval: whoever created, edited or submitted a recipe or SOP revision may not approve it
+      </label>
       <FormError errors={errors} />
       {saved && !isDirty && (
         <div className="alert alert-info" role="status" data-testid="settings-saved">

@@ -3,14 +3,15 @@ import { FilesCard } from '../../components/FilesCard';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { $api, api } from '../../api/client';
-import { methodQueries } from '../../api/queries';
+import { methodQueries, reviewQueries } from '../../api/queries';
 import { unwrap } from '../../api/problem';
 import type { MethodStatus, RevisionAction } from '../../api/types';
 import { Loading } from '../../components/Loading';
 import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import type { MethodBase, MethodFields, MethodKind, MethodRevision } from './kind';
-import { ApproveDialog, Approvals, ConfirmDialog, StatusBadge } from './methodParts';
+import { reviewNotice } from '../review/review';
+import { ApproveDialog, Approvals, ConfirmDialog, RejectDialog, StatusBadge } from './methodParts';
 
 function Revisions<T extends MethodRevision, F extends MethodFields>({ kind, current }: { kind: MethodKind<T, F>; current: T }) {
   const q = $api.useQuery('get', kind.base, { params: { query: { lineage_id: current.lineage_id, limit: 50 } } });
@@ -42,15 +43,17 @@ function RevisionApprovals({ base, id, status }: { base: MethodBase; id: string;
 
 /**
  * The detail page of a revision of a revisioned document: its content (or
- * the form, editing a draft), approve (an e-signature), retire, new
- * version, its approvals and the lineage's revisions.
+ * the form, editing a draft), submit for review and withdraw, reject with
+ * a reason, approve (an e-signature), retire, new version, its approvals
+ * and the lineage's revisions. The buttons are the revision's actions, as
+ * the server answers them.
  */
 export function MethodDetail<T extends MethodRevision, F extends MethodFields>({ kind }: { kind: MethodKind<T, F> }) {
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
-  const [dialog, setDialog] = useState<'approve' | 'retire' | null>(null);
+  const [dialog, setDialog] = useState<'approve' | 'retire' | 'reject' | null>(null);
   const { base, key } = kind;
   const keys = methodQueries(base);
   const q = $api.useQuery('get', `${base}/{id}`, { params: { path: { id } } });
@@ -60,6 +63,7 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
       queryClient.invalidateQueries({ queryKey: keys.detail() }),
       queryClient.invalidateQueries({ queryKey: keys.approvals() }),
       queryClient.invalidateQueries({ queryKey: keys.all() }),
+      queryClient.invalidateQueries({ queryKey: reviewQueries.queue() }),
     ]);
 
   const newVersionMutation = useMutation({
@@ -76,6 +80,23 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
       await refresh();
       setDialog(null);
     },
+  });
+  // Submit for review and withdraw from it: no body, at the version shown.
+  const reviewMove = useMutation({
+    mutationFn: async ({ move, version }: { move: 'submit' | 'withdraw'; version: number }) =>
+      move === 'submit'
+        ? unwrap(await api.POST(`${base}/{id}/submit`, { params: { path: { id }, header: { 'If-Match': `"${version}"` } } }))
+        : unwrap(await api.POST(`${base}/{id}/withdraw`, { params: { path: { id }, header: { 'If-Match': `"${version}"` } } })),
+    onSuccess: refresh,
+  });
+  const reject = useMutation({
+    mutationFn: async ({ reason, version }: { reason: string; version: number }) =>
+      unwrap(
+        await api.POST(`${base}/{id}/reject`, {
+          params: { path: { id }, header: { 'If-Match': `"${version}"` } },
+          body: { reason },
+        }),
+      ),
   });
   const save = useMutation({
     mutationFn: async ({ fields, version }: { fields: F; version: number }) =>
@@ -96,11 +117,12 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
       ),
   });
   // New version and retire share one busy flag and one message, as one action at a time.
-  const busy = newVersionMutation.isPending || retireMutation.isPending;
-  const actionError: unknown = newVersionMutation.error ?? retireMutation.error;
+  const busy = newVersionMutation.isPending || retireMutation.isPending || reviewMove.isPending;
+  const actionError: unknown = newVersionMutation.error ?? retireMutation.error ?? reviewMove.error;
   const clearActionError = () => {
     newVersionMutation.reset();
     retireMutation.reset();
+    reviewMove.reset();
   };
 
   const back = (
@@ -121,9 +143,14 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
   const may = (a: RevisionAction) => x.actions.includes(a);
 
   const newVersion = () => {
-    retireMutation.reset();
+    clearActionError();
     newVersionMutation.mutate();
   };
+  const move = (m: 'submit' | 'withdraw') => {
+    clearActionError();
+    reviewMove.mutate({ move: m, version: x.version });
+  };
+  const notice = reviewNotice(x);
 
   return (
     <section className="page">
@@ -137,6 +164,21 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
           {may('edit') && !editing && (
             <button type="button" className="secondary" data-testid={`edit-${key}`} onClick={() => setEditing(true)}>
               Edit
+            </button>
+          )}
+          {may('submit') && !editing && (
+            <button type="button" data-testid="submit-review" disabled={busy} onClick={() => move('submit')}>
+              Submit for review
+            </button>
+          )}
+          {may('withdraw') && (
+            <button type="button" className="secondary" data-testid="withdraw-review" disabled={busy} onClick={() => move('withdraw')}>
+              Withdraw
+            </button>
+          )}
+          {may('reject') && (
+            <button type="button" className="secondary" data-testid="reject-button" onClick={() => setDialog('reject')}>
+              Reject
             </button>
           )}
           {may('approve') && (
@@ -158,6 +200,17 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
       </div>
 
       {actionError !== null && <ProblemMessage error={actionError} />}
+      {notice?.kind === 'submitted' && (
+        <p className="alert alert-info" data-testid={`${key}-in-review`}>
+          Submitted for review {formatTime(notice.at)} — it cannot change until it is approved, withdrawn or sent back.
+          {!may('approve') && may('reject') && ' You are one of its authors: another approver must approve it.'}
+        </p>
+      )}
+      {notice?.kind === 'rejected' && (
+        <p className="alert alert-error" data-testid={`${key}-rejected`}>
+          Sent back {formatTime(notice.at)}: <span data-testid={`${key}-review-note`}>{notice.reason}</span>
+        </p>
+      )}
       {x.status !== 'draft' && (
         <p className="muted small" data-testid={`${key}-immutable`}>
           {x.status === 'approved' ? `Approved ${formatTime(x.approved_at)}` : `Retired ${formatTime(x.retired_at)}`}{' '}
@@ -197,6 +250,16 @@ export function MethodDetail<T extends MethodRevision, F extends MethodFields>({
         onClose={() => setDialog(null)}
         onApprove={async (v) => {
           await approve.mutateAsync({ v, version: x.version });
+          await refresh();
+          setDialog(null);
+        }}
+      />
+      <RejectDialog
+        open={dialog === 'reject'}
+        what={kind.label(x)}
+        onClose={() => setDialog(null)}
+        onReject={async (reason) => {
+          await reject.mutateAsync({ reason, version: x.version });
           await refresh();
           setDialog(null);
         }}

@@ -1,10 +1,12 @@
 // What recipes and SOPs share: their draft → approved → retired status,
-// the approval dialog (an e-signature: the password again, and a comment)
-// and the list of approvals with their signatures.
-import type { ReactNode } from 'react';
+// the approval dialog (an e-signature: the password again, and a comment),
+// the rejection dialog (a reason) and the list of approvals with their
+// signatures.
+import { useState, type ReactNode } from 'react';
 import type { MethodSignature, MethodStatus } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { Field } from '../../components/Field';
+import { ProblemMessage } from '../../components/ProblemMessage';
 import { formatTime } from '../../components/time';
 import { SignatureDialog } from '../../forms/SignatureDialog';
 import './methods.css';
@@ -63,6 +65,59 @@ export function ApproveDialog({
       onClose={onClose}
       onSign={onApprove}
     />
+  );
+}
+
+/**
+ * Sending a submitted draft back to its authors: a reason is required, and
+ * is shown on the revision until it is submitted again.
+ */
+export function RejectDialog({
+  open,
+  what,
+  onClose,
+  onReject,
+}: {
+  open: boolean;
+  what: string;
+  onClose: () => void;
+  onReject: (reason: string) => Promise<unknown>;
+}) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const close = () => {
+    setReason('');
+    setError(null);
+    onClose();
+  };
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await onReject(reason.trim());
+      setReason('');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog open={open} title={`Send back ${what}`} onClose={close} testId="reject-dialog">
+      <Field label="Reason" hint="Shown on the revision to its authors.">
+        <textarea rows={3} data-testid="reject-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+      </Field>
+      {error !== null && <ProblemMessage error={error} />}
+      <div className="actions">
+        <button type="button" data-testid="reject-confirm" disabled={busy || reason.trim() === ''} onClick={() => void submit()}>
+          Send back
+        </button>
+        <button type="button" className="secondary" onClick={close}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
   );
 }
 
