@@ -19,9 +19,10 @@ const jobsMigrationVersion = 18
 
 // jobsMigration is migration 00018, a goose Go migration, so that `spectra
 // migrate up/down` stays one command: River's migrator applies River's
-// schema of the pinned release (go.mod) in goose's transaction, and records
-// its own versions in river_migration, where a later release's migrator
-// finds them. Down removes River's schema whole. River's steps run each in
+// schema of the pinned release (go.mod), under goose's session lock, and
+// records its own versions in river_migration, where a later release's
+// migrator finds them; our part follows in one transaction. Down removes
+// our part and then River's schema whole. River's steps run each in
 // a transaction of their own (one adds an enum value a later one uses,
 // which PostgreSQL allows only once the first has committed), so this
 // migration is not one transaction: an interrupted one is resumed by the
