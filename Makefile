@@ -53,8 +53,8 @@ test-go: tools ## Go tests; each test package starts its own PostgreSQL cluster
 # /usr/sbin/pgbouncer; without it they fail). No -race: test-go has run
 # the same code under the race detector.
 .PHONY: test-pgbouncer
-test-pgbouncer: tools ## the API tests through PgBouncer (transaction pooling, default_query_exec_mode=exec)
-	SPECTRA_TEST_PGBOUNCER=1 $(GO) test -count=1 -timeout 15m ./internal/httpapi
+test-pgbouncer: tools ## the API and job queue tests through PgBouncer (transaction pooling, default_query_exec_mode=exec; the queue poll-only)
+	SPECTRA_TEST_PGBOUNCER=1 $(GO) test -count=1 -timeout 15m ./internal/httpapi ./internal/jobs
 
 # PRODUCT.md §15: a managed database (RDS, Cloud SQL) whose owner is no
 # superuser. The harness owns every test database by a CREATEROLE-only
@@ -64,7 +64,7 @@ test-pgbouncer: tools ## the API tests through PgBouncer (transaction pooling, d
 # privilege fails, never skips. No -race: test-go ran the same code so.
 .PHONY: test-nonsuper
 test-nonsuper: tools ## the database, API and command tests with an owner that is only CREATEROLE
-	SPECTRA_TEST_OWNER=nonsuper $(GO) test -count=1 -timeout 15m ./internal/postgres/... ./internal/httpapi ./cmd/spectra
+	SPECTRA_TEST_OWNER=nonsuper $(GO) test -count=1 -timeout 15m ./internal/postgres/... ./internal/jobs ./internal/httpapi ./cmd/spectra
 
 # npm ci runs only when node_modules is missing or package-lock.json changed
 # (npm ci writes node_modules/.package-lock.json, the stamp).

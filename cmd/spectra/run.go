@@ -50,6 +50,7 @@ func exitCode(err error) int {
 func commands() []*command {
 	return []*command{
 		{name: "serve", summary: "run the HTTP server (migrating first unless SPECTRA_MIGRATE=false)", setup: cmdServe},
+		{name: "worker", summary: "work the background job queue, without serving HTTP (scale-out; SPECTRA_JOBS=off on the servers)", setup: cmdWorker},
 		{name: "demo", summary: "everything a newcomer needs: database, migrations, demo data, server", setup: cmdDemo},
 		{name: "migrate", summary: "apply or roll back schema migrations", sub: []*command{
 			{name: "up", summary: "apply every pending migration", setup: cmdMigrateUp},

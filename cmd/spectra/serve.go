@@ -203,12 +203,12 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 		go out.Run(ctx)
 		e.logger.Info("notification e-mail enabled", "smtp", net.JoinHostPort(e.cfg.SMTP.Host, strconv.Itoa(e.cfg.SMTP.Port)), "tls", e.cfg.SMTP.TLS)
 	}
-	pruned := make(chan struct{})
-	pruneCtx, stopPruning := context.WithCancel(ctx)
-	go func() { defer close(pruned); e.prune(pruneCtx, db, time.Hour) }()
+	work, err := e.startJobs(ctx, db, e.cfg.Jobs == "serve")
+	if err != nil {
+		return err
+	}
 	err = httpapi.Serve(ctx, srv, ln, e.cfg.ShutdownTimeout)
-	stopPruning()
-	<-pruned
+	e.stopJobs(work)
 	e.logger.Info("server stopped")
 	select {
 	case <-failed:
@@ -294,6 +294,12 @@ func (e *env) runtimeDB(ctx context.Context, ownerURL string, owner *postgres.DB
 		db.Close()
 		return nil, fmt.Errorf("%w\nUse a login role that is neither superuser nor owner (docs/operations.md, \"Database roles\")", err)
 	}
+	// The job queue's tables (migration 00018) are worked by the login
+	// role itself: the owner grants them (idempotent).
+	if err := e.grantJobs(ctx, owner, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -312,32 +318,6 @@ func withUser(raw, user string) (string, error) {
 	}
 	u.User = neturl.User(user)
 	return u.String(), nil
-}
-
-// pruneKeep is how long login attempts and expired refresh tokens are kept.
-const pruneKeep = 30 * 24 * time.Hour
-
-// prune removes stale credentials rows (postgres.Prune) at start and then
-// every interval until ctx ends. Several instances may prune at once: the
-// deletes are idempotent.
-func (e *env) prune(ctx context.Context, db *postgres.DB, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		res, err := db.Prune(ctx, time.Now(), pruneKeep)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			e.logger.Warn("pruning stale credentials failed", "err", err)
-		case err == nil && res != (postgres.PruneResult{}):
-			e.logger.Info("pruned stale credentials", "login_attempts", res.LoginAttempts,
-				"denied_tokens", res.DeniedTokens, "refresh_tokens", res.RefreshTokens)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 func (e *env) printDemoBanner(addr string) {

@@ -30,6 +30,8 @@ type Config struct {
 	Addr               string        // HTTP listen address
 	PublicURL          string        // how users reach the server (printed, used for redirects)
 	Migrate            bool          // serve migrates on start
+	Jobs               string        // serve: serve works the job queue; off: only workers do
+	JobsPollOnly       bool          // the job queue polls instead of LISTEN/NOTIFY (PgBouncer)
 	DBMaxConns         int32         // connection pool size
 	DBStatementTimeout time.Duration // statement_timeout of a request's transaction
 	DBLockTimeout      time.Duration // lock_timeout of a request's transaction
@@ -100,6 +102,8 @@ var Vars = []Var{
 	{"SPECTRA_ADDR", ":8080", "HTTP listen address."},
 	{"SPECTRA_PUBLIC_URL", "", "The URL users reach the server at (the tokens' issuer, the single sign-on redirect). Unset: `http://localhost:PORT` (https with TLS) with the port actually bound."},
 	{"SPECTRA_MIGRATE", "true", "`serve` applies pending migrations on start (under an advisory lock)."},
+	{"SPECTRA_JOBS", "serve", "Where background jobs (housekeeping, calibration notices) run: `serve` works them inside `spectra serve`; `off` leaves them to `spectra worker` processes (docs/operations.md, \"Workers and scaling\")."},
+	{"SPECTRA_JOBS_POLL_ONLY", "false", "The job queue polls for new jobs (every second) instead of listening for them: set true when SPECTRA_APP_DATABASE_URL goes through a transaction pooler such as PgBouncer, which does not carry LISTEN/NOTIFY."},
 	{"SPECTRA_DB_MAX_CONNS", "20", "Maximum connections in the pool."},
 	{"SPECTRA_DB_STATEMENT_TIMEOUT", "30s", "Longest a statement of a request may run (`statement_timeout`, set per transaction); over it the request answers 503 with Retry-After."},
 	{"SPECTRA_DB_LOCK_TIMEOUT", "5s", "Longest a request waits for a row or lock (`lock_timeout`, set per transaction); over it the request answers 503 with Retry-After."},
@@ -152,6 +156,8 @@ func Load(getenv func(string) string) (Config, error) {
 		Addr:               r.str("SPECTRA_ADDR"),
 		PublicURL:          strings.TrimRight(r.str("SPECTRA_PUBLIC_URL"), "/"),
 		Migrate:            r.boolean("SPECTRA_MIGRATE"),
+		Jobs:               r.oneOf("SPECTRA_JOBS", "serve", "off"),
+		JobsPollOnly:       r.boolean("SPECTRA_JOBS_POLL_ONLY"),
 		DBMaxConns:         int32(r.integer("SPECTRA_DB_MAX_CONNS", 1, 1000)),
 		DBStatementTimeout: r.duration("SPECTRA_DB_STATEMENT_TIMEOUT"),
 		DBLockTimeout:      r.duration("SPECTRA_DB_LOCK_TIMEOUT"),

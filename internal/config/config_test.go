@@ -19,7 +19,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !c.Managed() || c.DataDir != ".spectra" || c.Addr != ":8080" || !c.Migrate ||
-		c.MaxBodyBytes != 1<<20 || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 20 || c.LogFormat != "text" {
+		c.MaxBodyBytes != 1<<20 || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 20 || c.LogFormat != "text" ||
+		c.Jobs != "serve" || c.JobsPollOnly {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -32,11 +33,14 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 		"SPECTRA_SHUTDOWN_TIMEOUT": "soon",
 		"SPECTRA_LOG_FORMAT":       "xml",
 		"SPECTRA_DATABASE_URL":     "mysql://x",
+		"SPECTRA_JOBS":             "sometimes",
+		"SPECTRA_JOBS_POLL_ONLY":   "maybe",
 	}))
 	if err == nil {
 		t.Fatal("invalid configuration accepted")
 	}
-	for _, name := range []string{"SPECTRA_ADDR", "SPECTRA_MIGRATE", "SPECTRA_DB_MAX_CONNS", "SPECTRA_SHUTDOWN_TIMEOUT", "SPECTRA_LOG_FORMAT", "SPECTRA_DATABASE_URL"} {
+	for _, name := range []string{"SPECTRA_ADDR", "SPECTRA_MIGRATE", "SPECTRA_DB_MAX_CONNS", "SPECTRA_SHUTDOWN_TIMEOUT", "SPECTRA_LOG_FORMAT", "SPECTRA_DATABASE_URL",
+		"SPECTRA_JOBS", "SPECTRA_JOBS_POLL_ONLY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -161,6 +161,7 @@ type labCollector struct {
 	mu     sync.Mutex
 	at     time.Time
 	cached []postgres.LabGauges
+	jobs   []postgres.JobCount
 	err    error
 }
 
@@ -169,13 +170,16 @@ var (
 		[]string{"organization", "calibration_state"}, nil)
 	labAlerts = prometheus.NewDesc("spectra_spc_alerts_open", "SPC alerts not yet acknowledged, per organization.",
 		[]string{"organization"}, nil)
-	labUp = prometheus.NewDesc("spectra_lab_gauges_up", "1 if the lab gauges could be read at the last refresh.", nil, nil)
+	labUp   = prometheus.NewDesc("spectra_lab_gauges_up", "1 if the lab gauges could be read at the last refresh.", nil, nil)
+	labJobs = prometheus.NewDesc("spectra_jobs", "Jobs in the background queue by kind and state (River keeps finished ones for a day, discarded ones for a week).",
+		[]string{"kind", "state"}, nil)
 )
 
 func (c *labCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- labInstruments
 	ch <- labAlerts
 	ch <- labUp
+	ch <- labJobs
 }
 
 func (c *labCollector) Collect(ch chan<- prometheus.Metric) {
@@ -183,10 +187,13 @@ func (c *labCollector) Collect(ch chan<- prometheus.Metric) {
 	if time.Since(c.at) > c.ttl {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		c.cached, c.err = c.store.Gauges(ctx, time.Now())
+		if c.err == nil {
+			c.jobs, c.err = c.store.JobCounts(ctx)
+		}
 		cancel()
 		c.at = time.Now()
 	}
-	gauges, err := c.cached, c.err
+	gauges, jobs, err := c.cached, c.jobs, c.err
 	c.mu.Unlock()
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(labUp, prometheus.GaugeValue, 0)
@@ -198,5 +205,8 @@ func (c *labCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(labInstruments, prometheus.GaugeValue, float64(g.Calibrations[st]), g.Org, string(st))
 		}
 		ch <- prometheus.MustNewConstMetric(labAlerts, prometheus.GaugeValue, float64(g.OpenSPCAlerts), g.Org)
+	}
+	for _, j := range jobs {
+		ch <- prometheus.MustNewConstMetric(labJobs, prometheus.GaugeValue, float64(j.N), j.Kind, j.State)
 	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/spectra-lab/spectra/internal/jobs"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
 )
 
@@ -70,6 +72,14 @@ func TestMetrics(t *testing.T) {
 		e.call(http.MethodGet, "/api/lims/samples/"+id, tok, nil)
 	}
 	e.call(http.MethodGet, "/api/lims/samples/"+id+"x", tok, nil) // a 422
+	// A job in the queue (an insert-only client: nothing works it).
+	q, err := jobs.New(e.rt, nil, jobs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Insert(context.Background(), jobs.PruneArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
 	f := e.scrape(t)
 
 	requests := f["spectra_http_requests_total"]
@@ -112,6 +122,13 @@ func TestMetrics(t *testing.T) {
 		if labels(m)["organization"] == "demo-lab" && int(m.GetGauge().GetValue()) != want {
 			t.Errorf("demo-lab open alerts = %v, the database has %d", m.GetGauge().GetValue(), want)
 		}
+	}
+	queued := map[string]float64{}
+	for _, m := range f["spectra_jobs"].GetMetric() {
+		queued[labels(m)["kind"]+"/"+labels(m)["state"]] = m.GetGauge().GetValue()
+	}
+	if queued["prune/available"] != 1 || len(queued) != 1 {
+		t.Errorf("spectra_jobs: %v, want the one available prune job", queued)
 	}
 	if up := f["spectra_lab_gauges_up"]; up == nil || up.GetMetric()[0].GetGauge().GetValue() != 1 {
 		t.Errorf("lab gauges not up")

@@ -116,6 +116,8 @@ func (s *server) addRoutes() {
 		OperationID: "update-settings", Summary: "Change the organization's settings"}, s.updateSettings)
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/audit", Permission: spectra.PermAuditRead,
 		OperationID: "list-audit", Summary: "The audit log, newest first, filtered"}, s.listAudit)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/jobs", Permission: spectra.PermJobRead,
+		OperationID: "list-jobs", Summary: "The background jobs of the organization and the global housekeeping jobs, newest first"}, s.listJobs)
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/deleted", Permission: spectra.PermDeletedManage,
 		OperationID: "list-deleted", Summary: "Soft-deleted rows of a table"}, s.listDeleted)
 	register(s, Route{Method: http.MethodPost, Path: "/api/admin/deleted/{table}/{id}/restore", Permission: spectra.PermDeletedManage,

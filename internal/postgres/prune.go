@@ -36,11 +36,7 @@ func (db *DB) Prune(ctx context.Context, now time.Time, keep time.Duration) (Pru
 			return fmt.Errorf("prune login attempts: %w", err)
 		}
 		res.LoginAttempts = tag.RowsAffected()
-		rows, err := tx.Query(ctx, `SELECT id FROM organizations`)
-		if err != nil {
-			return err
-		}
-		orgs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		orgs, err = organizationIDs(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -65,4 +61,24 @@ func (db *DB) Prune(ctx context.Context, now time.Time, keep time.Duration) (Pru
 		}
 	}
 	return res, nil
+}
+
+// OrganizationIDs lists every organization, for the jobs that do work in
+// each one's tenant transaction.
+func (db *DB) OrganizationIDs(ctx context.Context) ([]uuid.UUID, error) {
+	var orgs []uuid.UUID
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		orgs, err = organizationIDs(ctx, tx)
+		return err
+	})
+	return orgs, err
+}
+
+func organizationIDs(ctx context.Context, tx pgx.Tx) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM organizations ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }

@@ -44,8 +44,29 @@ func EnsureRuntimeRole(ctx context.Context, owner *DB, name, password string) er
 		if _, err := tx.Exec(ctx, `GRANT spectra_app, spectra_auth TO `+role); err != nil {
 			return fmt.Errorf("postgres: grant the application roles to %s: %w", name, err)
 		}
-		return nil
+		return grantJobs(ctx, tx, name)
 	})
+}
+
+// GrantJobs gives the login role name what River's client needs on the
+// job queue's tables (spectra_grant_jobs, migration 00018), on a database
+// migrated that far. The owner grants it; granting twice changes nothing.
+func GrantJobs(ctx context.Context, owner *DB, name string) error {
+	return pgx.BeginFunc(ctx, owner.pool, func(tx pgx.Tx) error { return grantJobs(ctx, tx, name) })
+}
+
+func grantJobs(ctx context.Context, tx pgx.Tx, name string) error {
+	var migrated bool
+	if err := tx.QueryRow(ctx, `SELECT to_regproc('spectra_grant_jobs') IS NOT NULL`).Scan(&migrated); err != nil {
+		return err
+	}
+	if !migrated {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT spectra_grant_jobs($1::text::regrole)`, pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("postgres: grant the job queue to %s: %w", name, err)
+	}
+	return nil
 }
 
 // CheckRuntimeRole reports, as an error, whatever makes the pool's login

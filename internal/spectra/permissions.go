@@ -61,12 +61,13 @@ const (
 	PermProjectManage Permission = "project.manage"
 
 	// admin: users and memberships, organization settings, API keys, the
-	// audit log, deleted rows.
+	// audit log, deleted rows, the background jobs.
 	PermUserManage    Permission = "user.manage"
 	PermOrgSettings   Permission = "org.settings"
 	PermAPIKeyManage  Permission = "apikey.manage"
 	PermAuditRead     Permission = "audit.read"
 	PermDeletedManage Permission = "deleted.manage"
+	PermJobRead       Permission = "job.read"
 )
 
 // Matrix maps every permission to the lowest role that holds it.
@@ -89,7 +90,7 @@ var Matrix = map[Permission]Role{
 	PermRecipeApprove: RolePI, PermSOPApprove: RolePI, PermProjectManage: RolePI,
 
 	PermUserManage: RoleAdmin, PermOrgSettings: RoleAdmin, PermAPIKeyManage: RoleAdmin,
-	PermAuditRead: RoleAdmin, PermDeletedManage: RoleAdmin,
+	PermAuditRead: RoleAdmin, PermDeletedManage: RoleAdmin, PermJobRead: RoleAdmin,
 }
 
 // Can reports whether role r holds permission p. An unknown permission is

@@ -122,6 +122,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The background jobs of the organization and the global housekeeping jobs, newest first */
+        get: operations["list-jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/organization": {
         parameters: {
             query?: never;
@@ -2527,6 +2544,47 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "pi" | "engineer" | "technician" | "viewer";
         };
+        Job: {
+            /**
+             * Format: int64
+             * @description Attempts so far.
+             */
+            attempt: number;
+            /** Format: date-time */
+            attempted_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it completed, was cancelled or discarded.
+             */
+            finalized_at: string | null;
+            /** @description Housekeeping of every organization, not of this one alone. */
+            global: boolean;
+            /** Format: int64 */
+            id: number;
+            /** @description prune, calibration_sweep, calibration_notices, … */
+            kind: string;
+            /** @description The last failed attempt's error; never shown for a global job (it may name another organization). */
+            last_error: string | null;
+            /** Format: int64 */
+            max_attempts: number;
+            /**
+             * Format: uuid
+             * @description The organization a tenant job works for (this one); none for a global job.
+             */
+            organization_id: string | null;
+            /**
+             * Format: date-time
+             * @description When it runs (next).
+             */
+            scheduled_at: string;
+            /** @description available, scheduled, running, retryable, completed, cancelled, discarded, pending */
+            state: string;
+        };
+        JobsOutputBody: {
+            items: components["schemas"]["Job"][] | null;
+        };
         LapsedInstrument: {
             certificate_number?: string;
             /** Format: date-time */
@@ -4079,6 +4137,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-jobs": {
+        parameters: {
+            query?: {
+                /** @description At most 200: the newest jobs. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobsOutputBody"];
+                };
             };
             /** @description Error */
             default: {

@@ -35,6 +35,7 @@ export type Invitation = S['Invitation'];
 export type InvitationCreated = S['InvitationCreated'];
 export type PendingInvitation = S['PendingInvitation'];
 export type APIKey = S['APIKey'];
+export type Job = S['Job'];
 export type ApiKeyCreated = S['ApiKeyCreated'];
 export type AuditEntry = S['AuditEntry'];
 export type CreateRunInputBody = S['CreateRunInputBody'];

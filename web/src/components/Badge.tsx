@@ -12,6 +12,11 @@ const tones: Record<string, string> = {
   not_required: 'muted',
   deployed: 'ok',
   validated: 'info',
+  retryable: 'warn',
+  discarded: 'bad',
+  cancelled: 'muted',
+  scheduled: 'info',
+  available: 'info',
 };
 
 /** A status word in a coloured pill; the colour follows the word. */

@@ -7,6 +7,7 @@ const tabs = [
   { to: '/admin/api-keys', label: 'API keys', permission: 'apikey.manage' },
   { to: '/admin/settings', label: 'Organization settings', permission: 'org.settings' },
   { to: '/admin/audit', label: 'Audit log', permission: 'audit.read' },
+  { to: '/admin/jobs', label: 'Background jobs', permission: 'job.read' },
 ];
 
 /** The administration pages' own tabs (the main navigation shows "Admin" once). */

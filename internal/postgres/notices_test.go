@@ -1,0 +1,126 @@
+package postgres_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+)
+
+// TestCalibrationNoticesOncePerCalibration moves the clock into one
+// instrument's warning window and past its expiry: the sweep records one
+// warning and then one expired notice for its current calibration, none
+// for a calibration still outside its window, and nothing more however
+// often and however concurrently it runs.
+func TestCalibrationNoticesOncePerCalibration(t *testing.T) {
+	ctx := context.Background()
+	owner, runtime := pgtest.NewSeededDBs(t)
+	in := pgtest.Inspector(t, owner)
+	var org, cal uuid.UUID
+	var expires time.Time
+	var days int
+	// The calibration of demo-lab that expires last: the clock moved into
+	// its window is before every later one's.
+	if err := in.Pool().QueryRow(ctx, `SELECT c.organization_id, c.id, c.expires_at, o.calibration_warning_days
+		FROM calibrations c JOIN organizations o ON o.id = c.organization_id
+		JOIN instruments i ON i.organization_id = c.organization_id AND i.id = c.instrument_id
+		WHERE o.slug = 'demo-lab' AND c.revoked_at IS NULL AND i.deleted_at IS NULL AND i.status <> 'retired'
+		ORDER BY c.expires_at DESC LIMIT 1`).Scan(&org, &cal, &expires, &days); err != nil {
+		t.Fatal(err)
+	}
+	// Another instrument, retired: its calibrations, all expired by the
+	// end, get no notice.
+	var retired uuid.UUID
+	if err := in.Pool().QueryRow(ctx, `SELECT i.id FROM instruments i WHERE i.organization_id = $1 AND i.deleted_at IS NULL
+		AND i.id <> (SELECT instrument_id FROM calibrations WHERE organization_id = $1 AND id = $2)
+		AND EXISTS (SELECT FROM calibrations c WHERE c.organization_id = i.organization_id AND c.instrument_id = i.id AND c.revoked_at IS NULL)
+		ORDER BY i.id LIMIT 1`, org, cal).Scan(&retired); err != nil {
+		t.Fatal(err)
+	}
+	if err := pgtest.OwnerExec(ctx, owner, org, `UPDATE instruments SET status = 'retired' WHERE organization_id = $1 AND id = $2`, org, retired); err != nil {
+		t.Fatal(err)
+	}
+	warn := expires.Add(-time.Duration(days)*24*time.Hour + time.Hour)
+	if _, err := runtime.RecordCalibrationNotices(ctx, org, warn.Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	notices, err := runtime.CalibrationNotices(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range notices {
+		if n.CalibrationID == cal {
+			t.Errorf("notice %+v before the calibration's warning window (it opens %v)", n, warn.Add(-time.Hour))
+		}
+	}
+	run := func(now time.Time, times int) int64 {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var total int64
+		for range times {
+			wg.Go(func() {
+				n, err := runtime.RecordCalibrationNotices(ctx, org, now)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		return total
+	}
+	added := run(warn, 4)
+	if added < 1 {
+		t.Fatalf("in the warning window: %d notices added, want at least the calibration's", added)
+	}
+	if again := run(warn, 3); again != 0 {
+		t.Errorf("the sweep again: %d notices added, want 0", again)
+	}
+	if expired := run(expires.Add(time.Hour), 4); expired < 1 {
+		t.Errorf("past the expiry: %d notices added, want at least the calibration's", expired)
+	}
+	if again := run(expires.Add(2*time.Hour), 2); again != 0 {
+		t.Errorf("past the expiry again: %d notices added, want 0", again)
+	}
+	notices, err = runtime.CalibrationNotices(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, n := range notices {
+		if n.CalibrationID == cal {
+			kinds[n.Kind]++
+		}
+	}
+	if kinds["warning"] != 1 || kinds["expired"] != 1 || len(kinds) != 2 {
+		t.Errorf("notices of calibration %s: %v, want one warning and one expired", cal, kinds)
+	}
+	var ofRetired int
+	if err := in.Pool().QueryRow(ctx, `SELECT count(*) FROM calibration_notices n JOIN calibrations c
+		ON c.organization_id = n.organization_id AND c.id = n.calibration_id WHERE c.instrument_id = $1`, retired).Scan(&ofRetired); err != nil {
+		t.Fatal(err)
+	}
+	if ofRetired != 0 {
+		t.Errorf("the retired instrument's calibrations got %d notices, want none", ofRetired)
+	}
+	// Another organization sees none of them.
+	var otherOrg uuid.UUID
+	if err := in.Pool().QueryRow(ctx, `SELECT id FROM organizations WHERE id <> $1 LIMIT 1`, org).Scan(&otherOrg); err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := runtime.CalibrationNotices(ctx, otherOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range theirs {
+		if n.CalibrationID == cal {
+			t.Errorf("another organization sees demo-lab's notice %+v", n)
+		}
+	}
+}
