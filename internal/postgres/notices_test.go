@@ -101,6 +101,24 @@ func TestCalibrationNoticesOncePerCalibration(t *testing.T) {
 	if kinds["warning"] != 1 || kinds["expired"] != 1 || len(kinds) != 2 {
 		t.Errorf("notices of calibration %s: %v, want one warning and one expired", cal, kinds)
 	}
+	// Each notice told the engineers and PIs once, in their inbox, naming
+	// the instrument; the concurrent and repeated sweeps told nobody twice.
+	var instrument uuid.UUID
+	if err := in.Pool().QueryRow(ctx, `SELECT instrument_id FROM calibrations WHERE id = $1`, cal).Scan(&instrument); err != nil {
+		t.Fatal(err)
+	}
+	for kind, subject := range map[string]string{"calibration_warning": "Calibration of % expires %", "calibration_expired": "Calibration of % has expired"} {
+		var n, people, roles int
+		if err := in.Pool().QueryRow(ctx, `SELECT count(*), count(DISTINCT user_id),
+				(SELECT count(*) FROM memberships m WHERE m.organization_id = $1 AND m.active AND m.deleted_at IS NULL AND m.role IN ('engineer', 'pi'))
+			FROM notifications WHERE organization_id = $1 AND kind = $2 AND object_id = $3 AND subject LIKE $4`,
+			org, kind, instrument, subject).Scan(&n, &people, &roles); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 || n != people || n != roles {
+			t.Errorf("%s: %d notifications to %d people, want one to each of the %d engineers and PIs", kind, n, people, roles)
+		}
+	}
 	var ofRetired int
 	if err := in.Pool().QueryRow(ctx, `SELECT count(*) FROM calibration_notices n JOIN calibrations c
 		ON c.organization_id = n.organization_id AND c.id = n.calibration_id WHERE c.instrument_id = $1`, retired).Scan(&ofRetired); err != nil {

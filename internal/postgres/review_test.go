@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -58,6 +59,26 @@ func TestReviewLife(t *testing.T) {
 	}
 	if _, err := db.Recipes().Submit(ctx, eng, optical, 0); spectra.ErrorCode(err) != spectra.CodeConflict {
 		t.Errorf("submit twice: %v", err)
+	}
+	// The reviewers hear of each submission, the authors do not: the PI and
+	// the admin of the engineer's recipe, only the admin of the PI's SOP.
+	inbox := func(who postgres.Tenant) (kinds []string) {
+		items, _, _, err := db.Inbox(ctx, who, false, postgres.Page{Limit: 50})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, n := range items {
+			if n.Kind == spectra.NotifyReviewSubmitted {
+				kinds = append(kinds, n.Object.Kind)
+			}
+		}
+		slices.Sort(kinds)
+		return kinds
+	}
+	for who, want := range map[postgres.Tenant][]string{pi: {"recipes"}, admin: {"recipes", "sops"}, eng: nil} {
+		if got := inbox(who); !slices.Equal(got, want) {
+			t.Errorf("%s's review notifications: %v, want %v", who.Role, got, want)
+		}
 	}
 	if _, err := db.UpdateRecipe(ctx, eng, optical, spectra.RecipeDraft{Name: "Changed"}, 0, 2); spectra.ErrorCode(err) != spectra.CodeConflict {
 		t.Errorf("edit a submitted draft: %v", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,11 +28,13 @@ import (
 
 // revisionKind describes one kind of revisioned document.
 type revisionKind[T spectra.Revisioned, A any] struct {
-	what      string // the kind in messages: "recipe", "SOP"
-	table     string // "recipes"
-	approvals string // the approvals table, "recipe_approvals"
-	ref       string // the column naming the revision in approvals and signatures, "recipe_id"
-	columns   string // the columns scan reads, in its order
+	what      string         // the kind in messages: "recipe", "SOP"
+	route     string         // the UI's page of the kind: "/recipes"
+	label     func(T) string // how people name a revision: "IV Sweep, revision 2"
+	table     string         // "recipes"
+	approvals string         // the approvals table, "recipe_approvals"
+	ref       string         // the column naming the revision in approvals and signatures, "recipe_id"
+	columns   string         // the columns scan reads, in its order
 	scan      func(pgx.Row) (T, error)
 	// copied lists the content columns a new version copies, and
 	// copyArgs their values from the source revision, in that order.
@@ -107,7 +110,8 @@ const reviewColumns = `edited_by, submitted_at, submitted_by, rejected_at, rejec
 // version ifMatch when > 0 (CodePrecondition otherwise), allowed by rule
 // (the life's, in spectra), then set (an assignment list over $3…) with
 // args.
-func (r Revisions[T, A]) move(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int, rule func(spectra.RevisionHead) error, set string, args ...any) (T, error) {
+func (r Revisions[T, A]) move(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int, rule func(spectra.RevisionHead) error,
+	after func(pgx.Tx, T) error, set string, args ...any) (T, error) {
 	k := r.kind
 	var out T
 	err := r.db.InTenant(ctx, t, func(tx pgx.Tx) error {
@@ -124,7 +128,10 @@ func (r Revisions[T, A]) move(ctx context.Context, t Tenant, id uuid.UUID, ifMat
 		}
 		out, err = k.scan(tx.QueryRow(ctx, `UPDATE `+k.table+` SET `+set+`
 			WHERE organization_id = $1 AND id = $2 RETURNING `+k.columns, append([]any{t.OrgID, id}, args...)...))
-		return mapError(err, k.what)
+		if err != nil || after == nil {
+			return mapError(err, k.what)
+		}
+		return after(tx, out)
 	})
 	return out, err
 }
@@ -134,13 +141,38 @@ func (r Revisions[T, A]) move(ctx context.Context, t Tenant, id uuid.UUID, ifMat
 // rejected, and it is in the review queue.
 func (r Revisions[T, A]) Submit(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
 	return r.move(ctx, t, id, ifMatch, spectra.RevisionHead.CanSubmit,
+		func(tx pgx.Tx, rev T) error { return r.notifyReviewers(ctx, tx, t, rev) },
 		`submitted_at = now(), submitted_by = $3`, t.UserID)
+}
+
+// notifyReviewers tells the organization's PIs and admins (who approve),
+// but not the revision's authors, that rev awaits their review, in the
+// transaction that submitted it; a second submission after a withdrawal
+// or rejection notifies again (the key names the submission's version).
+func (r Revisions[T, A]) notifyReviewers(ctx context.Context, tx pgx.Tx, t Tenant, rev T) error {
+	k, h := r.kind, spectra.Head(rev)
+	all, err := membersWithRoles(ctx, tx, t.OrgID, spectra.RolePI, spectra.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	to := slices.DeleteFunc(all, func(u uuid.UUID) bool { return slices.Contains(h.Authors, u) || u == t.UserID })
+	name := k.label(rev)
+	_, err = notify(ctx, tx, t.OrgID, to, spectra.NewNotification{
+		Kind:       spectra.NotifyReviewSubmitted,
+		Subject:    fmt.Sprintf("For your review: %s %s", k.what, name),
+		Body:       fmt.Sprintf("The %s %s was submitted for review and awaits approval.", k.what, name),
+		Link:       k.route + "/" + h.ID.String(),
+		Object:     spectra.ObjectRef{Kind: k.table, ID: h.ID},
+		DedupeKey:  fmt.Sprintf("review:%s:%d", h.ID, h.Version),
+		ObjectName: name, Detail: "submitted for review",
+	})
+	return err
 }
 
 // Withdraw takes a submitted draft back from review: the submitter's
 // (CodeForbidden for anyone else, CodeConflict unless it awaits review).
 func (r Revisions[T, A]) Withdraw(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
-	return r.move(ctx, t, id, ifMatch, func(h spectra.RevisionHead) error { return h.CanWithdraw(t.UserID) },
+	return r.move(ctx, t, id, ifMatch, func(h spectra.RevisionHead) error { return h.CanWithdraw(t.UserID) }, nil,
 		`submitted_at = NULL, submitted_by = NULL`)
 }
 
@@ -153,7 +185,7 @@ func (r Revisions[T, A]) Reject(ctx context.Context, t Tenant, id uuid.UUID, ifM
 		return *new(T), &spectra.Error{Code: spectra.CodeInvalid, Message: "a rejection needs a reason",
 			Fields: []spectra.FieldError{{Field: "reason", Message: "must not be empty"}}}
 	}
-	return r.move(ctx, t, id, ifMatch, spectra.RevisionHead.CanReject,
+	return r.move(ctx, t, id, ifMatch, spectra.RevisionHead.CanReject, nil,
 		`submitted_at = NULL, submitted_by = NULL, rejected_at = now(), rejected_by = $3, review_note = $4`, t.UserID, reason)
 }
 
@@ -209,7 +241,7 @@ func (r Revisions[T, A]) Approve(ctx context.Context, t Tenant, id uuid.UUID, ve
 // Retire retires an approved revision (CodeConflict otherwise); runs that
 // used it keep pointing at it. ifMatch > 0 must be the row's version.
 func (r Revisions[T, A]) Retire(ctx context.Context, t Tenant, id uuid.UUID, ifMatch int) (T, error) {
-	return r.move(ctx, t, id, ifMatch, func(h spectra.RevisionHead) error { return h.Status.CanRetire() },
+	return r.move(ctx, t, id, ifMatch, func(h spectra.RevisionHead) error { return h.Status.CanRetire() }, nil,
 		`status = $3, retired_at = now()`, spectra.MethodStatusRetired)
 }
 
@@ -353,7 +385,8 @@ func insertMethodSignature(ctx context.Context, tx pgx.Tx, t Tenant, column stri
 
 // recipeKind is the revisioned-document kind of recipes.
 var recipeKind = &revisionKind[spectra.Recipe, spectra.RecipeApproval]{
-	what: "recipe", table: "recipes", approvals: "recipe_approvals", ref: "recipe_id",
+	what: "recipe", table: "recipes", approvals: "recipe_approvals", ref: "recipe_id", route: "/recipes",
+	label:   func(r spectra.Recipe) string { return fmt.Sprintf("%s, revision %d", r.Name, r.Revision) },
 	columns: recipeColumns, scan: scanRecipe,
 	copied: "name, description, parameters, instrument_kinds, extractions",
 	copyArgs: func(r spectra.Recipe) []any {
@@ -368,7 +401,8 @@ var recipeKind = &revisionKind[spectra.Recipe, spectra.RecipeApproval]{
 // sopKind is the revisioned-document kind of SOPs; a new version keeps
 // the code.
 var sopKind = &revisionKind[spectra.SOP, spectra.SOPApproval]{
-	what: "SOP", table: "sops", approvals: "sop_approvals", ref: "sop_id",
+	what: "SOP", table: "sops", approvals: "sop_approvals", ref: "sop_id", route: "/sops",
+	label:   func(s spectra.SOP) string { return fmt.Sprintf("%s %s, revision %d", s.Code, s.Title, s.Revision) },
 	columns: sopColumns, scan: scanSOP,
 	copied:   "code, title, body_markdown",
 	copyArgs: func(s spectra.SOP) []any { return []any{s.Code, s.Title, s.BodyMarkdown} },
