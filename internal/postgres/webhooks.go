@@ -179,6 +179,7 @@ func (db *DB) MarkWebhookDeliveriesQueued(ctx context.Context, org uuid.UUID, ds
 // WebhookSend is what a delivery job sends.
 type WebhookSend struct {
 	URL, Secret string
+	EventID     uuid.UUID
 	Payload     []byte
 	// Due: round is the delivery's current round and it is not
 	// delivered yet (else the job has nothing to do).
@@ -190,9 +191,9 @@ func (db *DB) WebhookDeliveryToSend(ctx context.Context, org, id uuid.UUID, roun
 	return inTenant(ctx, db, systemTenant(org), func(tx pgx.Tx) (WebhookSend, error) {
 		var s WebhookSend
 		var payload string
-		err := tx.QueryRow(ctx, `SELECT w.url, w.secret, d.payload::text, w.active AND d.round = $3 AND d.delivered_at IS NULL
+		err := tx.QueryRow(ctx, `SELECT w.url, w.secret, d.event_id, d.payload::text, w.active AND d.round = $3 AND d.delivered_at IS NULL
 			FROM webhook_deliveries d JOIN webhooks w ON w.organization_id = d.organization_id AND w.id = d.webhook_id
-			WHERE d.organization_id = $1 AND d.id = $2`, org, id, round).Scan(&s.URL, &s.Secret, &payload, &s.Due)
+			WHERE d.organization_id = $1 AND d.id = $2`, org, id, round).Scan(&s.URL, &s.Secret, &s.EventID, &payload, &s.Due)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return s, nil // the webhook was deleted: nothing to send
 		}
