@@ -79,7 +79,7 @@ var loopback = webhook.Policy{AllowHTTP: true, Allow: []netip.Prefix{netip.MustP
 
 func fastWebhooks(o jobs.Options) jobs.Options {
 	o.Webhooks = loopback
-	o.WebhookSweep = 200 * time.Millisecond
+	o.WebhookSweep = time.Second // River's periods are whole seconds
 	o.WebhookBackoff = 50 * time.Millisecond
 	return o
 }
@@ -108,6 +108,7 @@ func TestWebhookDeliveredOnceAcrossInstances(t *testing.T) {
 	in := pgtest.Inspector(t, owner)
 	ctx := context.Background()
 	org := orgID(t, in, "demo-lab")
+	dumpJobs(t, in)
 	tenant := postgres.Tenant{OrgID: org, Auth: "system"}
 	secret := ""
 	rcv := newReceiver(t, &secret, func(int) int { return http.StatusOK })
@@ -159,6 +160,7 @@ func TestWebhookRetriedThenRedelivered(t *testing.T) {
 	_ = owner
 	ctx := context.Background()
 	org := orgID(t, pgtest.Inspector(t, owner), "demo-lab")
+	dumpJobs(t, pgtest.Inspector(t, owner))
 	tenant := postgres.Tenant{OrgID: org, Auth: "system"}
 	secret := "whsec_0123456789abcdef0123456789abcdef"
 	rcv := newReceiver(t, &secret, func(n int) int {
@@ -206,4 +208,25 @@ func TestWebhookRetriedThenRedelivered(t *testing.T) {
 	if _, err := runtime.RedeliverWebhook(ctx, postgres.Tenant{OrgID: orgID(t, pgtest.Inspector(t, owner), "test-org"), Auth: "system"}, hook.ID, d.ID); spectra.ErrorCode(err) != spectra.CodeNotFound {
 		t.Errorf("another organization's redelivery: %v, want not found", err)
 	}
+}
+
+// dumpJobs logs the queue's jobs when the test failed.
+func dumpJobs(t *testing.T, in *postgres.DB) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		rows, err := in.Pool().Query(context.Background(), `SELECT kind, state::text, attempt, errors::text, args::text FROM river_job ORDER BY id`)
+		if err != nil {
+			t.Log(err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var kind, state, errs, args string
+			var attempt int
+			_ = rows.Scan(&kind, &state, &attempt, &errs, &args)
+			t.Logf("job %s %s attempt %d args %s errors %s", kind, state, attempt, args, errs)
+		}
+	})
 }
