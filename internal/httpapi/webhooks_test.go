@@ -65,7 +65,9 @@ func TestWebhookAdmin(t *testing.T) {
 	admin := e.token("admin@demo.lab", "admin123")
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	t.Cleanup(rcv.Close)
-	body := func(url string) map[string]any { return map[string]any{"url": url, "kinds": []string{"spc_alert", "calibration_warning"}} }
+	body := func(url string) map[string]any {
+		return map[string]any{"url": url, "kinds": []string{"spc_alert", "calibration_warning"}}
+	}
 
 	refused := []struct{ name, url string }{
 		{"loopback without the allow-list", "https://127.0.0.1/hook"},
