@@ -83,6 +83,17 @@ func TestWebhookAdmin(t *testing.T) {
 			t.Errorf("%s: %d %s, want 422 naming url", c.name, r.Status, r.Raw)
 		}
 	}
+	for name, b := range map[string]map[string]any{
+		"no kinds":        {"url": "https://93.184.215.14/hook", "kinds": []string{}},
+		"an unknown kind": {"url": "https://93.184.215.14/hook", "kinds": []string{"spc_alert", "lunch"}},
+	} {
+		if r := e.call(http.MethodPost, "/api/admin/webhooks", admin, b); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), "kinds") {
+			t.Errorf("%s: %d %s, want 422 naming kinds", name, r.Status, r.Raw)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM webhooks`); n != 0 {
+		t.Errorf("refused webhooks stored: %d", n)
+	}
 	e.srv.webhooks = webhook.Policy{Resolver: dnsServer(t, [4]byte{169, 254, 169, 254})}
 	if r := e.call(http.MethodPost, "/api/admin/webhooks", admin, body("https://metadata.attacker.test/hook")); r.Status != http.StatusUnprocessableEntity ||
 		!problemHasField(r, "url") || !strings.Contains(string(r.Raw), "169.254.169.254") {
