@@ -43,7 +43,7 @@ func (e *env) startJobs(ctx context.Context, db *postgres.DB, work bool) (*jobs.
 	if !work {
 		return nil, nil
 	}
-	c, err := jobs.New(db, e.logger.With("component", "jobs"), jobs.Options{Work: true, PollOnly: e.cfg.JobsPollOnly})
+	c, err := jobs.New(db, e.logger.With("component", "jobs"), jobs.Options{Work: true, PollOnly: e.cfg.JobsPollOnly, Webhooks: e.cfg.Webhooks})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,13 @@ func notify(ctx context.Context, tx pgx.Tx, org uuid.UUID, recipients []uuid.UUI
 		return nil, spectra.Errorf(spectra.CodeInvalid, "unknown notification kind %q", n.Kind)
 	case n.DedupeKey == "":
 		return nil, spectra.Errorf(spectra.CodeInvalid, "a notification needs a dedupe key")
-	case len(recipients) == 0:
+	}
+	// The organization's webhooks hear of the event whoever its
+	// recipients are.
+	if err := enqueueWebhooks(ctx, tx, org, n); err != nil {
+		return nil, mapError(err, "webhook delivery")
+	}
+	if len(recipients) == 0 {
 		return nil, nil
 	}
 	r, err := tx.Query(ctx, `WITH r AS (
