@@ -9,10 +9,31 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/spectra-lab/spectra/internal/webhook"
 )
+
+func init() {
+	crossOrgCases = append(crossOrgCases, func(e *apiEnv, _ string) map[string]crossOrgCase {
+		// A demo-lab webhook with one delivery, written as the owner: the
+		// API would have to resolve a public host name, which this
+		// machine cannot.
+		hook, delivery := uuid.New(), uuid.New()
+		org := e.orgID("demo-lab")
+		e.sql(`INSERT INTO webhooks (organization_id, id, url, secret, kinds) VALUES ($1, $2, 'https://hooks.example.org/spectra', $3, '{spc_alert}')`,
+			org, hook, strings.Repeat("s", 40))
+		e.sql(`INSERT INTO webhook_deliveries (organization_id, id, webhook_id, event_id, kind, payload) VALUES ($1, $2, $3, $4, 'spc_alert', '{}')`,
+			org, delivery, hook, uuid.New())
+		ids := map[string]string{"id": hook.String(), "delivery_id": delivery.String()}
+		return map[string]crossOrgCase{
+			"DELETE /api/admin/webhooks/{id}":                                  {ids: ids},
+			"GET /api/admin/webhooks/{id}/deliveries":                          {ids: ids},
+			"POST /api/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver": {ids: ids},
+		}
+	})
+}
 
 // dnsServer is a real DNS server on the loopback that answers every A
 // question with addr: a name an attacker controls.
