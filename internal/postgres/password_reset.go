@@ -16,11 +16,6 @@ import (
 // token lookups run as spectra_auth; the reset itself in the user's home
 // tenant transaction, as a password change does.
 
-// errResetToken is the one answer to a token that cannot reset a
-// password: unknown, used, superseded or expired.
-var errResetToken = &spectra.Error{Code: spectra.CodeUnauthenticated, Message: "the reset link is invalid or has expired",
-	Fields: []spectra.FieldError{{Field: "token", Message: "invalid, used or expired"}}}
-
 // ResetRequests counts the reset requests made since since: for email and
 // from clientIP.
 func (db *DB) ResetRequests(ctx context.Context, email, clientIP string, since time.Time) (spectra.ResetCounts, error) {
@@ -57,7 +52,7 @@ func (db *DB) RecordResetRequest(ctx context.Context, r spectra.ResetRequest) er
 // ResetPassword sets the password of the account whose open reset token
 // has this hash (at now, before its expiry), uses the token and ends the
 // account's other tokens and all its sessions in every organization, each
-// recorded in that organization's audit log. errResetToken otherwise.
+// recorded in that organization's audit log. spectra.ErrResetLink otherwise.
 func (db *DB) ResetPassword(ctx context.Context, hash []byte, now time.Time, passwordHash, requestID string) error {
 	var user uuid.UUID
 	var orgs []uuid.UUID
@@ -65,7 +60,7 @@ func (db *DB) ResetPassword(ctx context.Context, hash []byte, now time.Time, pas
 		err := tx.QueryRow(ctx, `SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
 			hash, now).Scan(&user)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errResetToken
+			return spectra.ErrResetLink
 		}
 		if err != nil {
 			return err
@@ -82,7 +77,7 @@ func (db *DB) ResetPassword(ctx context.Context, hash []byte, now time.Time, pas
 		return err
 	}
 	if len(orgs) == 0 {
-		return errResetToken // no organization to work in: nothing to sign in to
+		return spectra.ErrResetLink // no organization to work in: nothing to sign in to
 	}
 	home := orgs[0]
 	return db.InTenant(ctx, Tenant{OrgID: home, UserID: user, Auth: "password", RequestID: requestID}, func(tx pgx.Tx) error {
@@ -93,7 +88,7 @@ func (db *DB) ResetPassword(ctx context.Context, hash []byte, now time.Time, pas
 			return err
 		}
 		if tag.RowsAffected() != 1 {
-			return errResetToken
+			return spectra.ErrResetLink
 		}
 		others, err := tx.Exec(ctx, `UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL`, user, now)
 		if err != nil {
@@ -104,7 +99,7 @@ func (db *DB) ResetPassword(ctx context.Context, hash []byte, now time.Time, pas
 			return err
 		}
 		if tag.RowsAffected() != 1 {
-			return errResetToken
+			return spectra.ErrResetLink
 		}
 		if err := auditEvent(ctx, tx, home, "users", user, "PASSWORD_RESET",
 			map[string]any{"other_links_ended": others.RowsAffected()}, user, "password", requestID); err != nil {

@@ -113,3 +113,8 @@ type ResetRequest struct {
 type ResetCounts struct {
 	Email, ClientIP int
 }
+
+// ErrResetLink is the one answer to a password reset token that cannot be
+// used: malformed, unknown, used, superseded or expired look the same.
+var ErrResetLink = &Error{Code: CodeUnauthenticated, Message: "the reset link is invalid or has expired",
+	Fields: []FieldError{{Field: "token", Message: "invalid, used or expired"}}}

@@ -148,4 +148,3 @@ type EmailMessage struct {
 
 // EmailPasswordReset is the template of the password reset e-mail.
 const EmailPasswordReset = "password_reset"
-
