@@ -42,6 +42,29 @@ type EmailQueue func(ctx context.Context, tx pgx.Tx, msgs []spectra.EmailMessage
 // queued. Set it before serving.
 func (db *DB) OnEmail(fn EmailQueue) { db.onEmail = fn }
 
+// queueEmail runs OnEmail's function in tx as the pool's login role: the
+// job queue's tables are granted to it (spectra_grant_jobs), not to
+// spectra_app or spectra_auth, whose role the transaction has taken, so
+// that tenant statements cannot read other organizations' jobs. The
+// transaction's role is set back afterwards.
+func (db *DB) queueEmail(ctx context.Context, tx pgx.Tx, msgs []spectra.EmailMessage) error {
+	if db.onEmail == nil || len(msgs) == 0 {
+		return nil
+	}
+	var role string
+	if err := tx.QueryRow(ctx, `SELECT current_user`).Scan(&role); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL ROLE NONE`); err != nil {
+		return err
+	}
+	if err := db.onEmail(ctx, tx, msgs); err != nil {
+		return fmt.Errorf("postgres: queue e-mail: %w", err)
+	}
+	_, err := tx.Exec(ctx, `SET LOCAL ROLE `+pgx.Identifier{role}.Sanitize())
+	return err
+}
+
 // Notify delivers n to the recipients who are active members of t's
 // organization (others are passed over): an inbox row each, unless they
 // turned the inbox off for n.Kind, and it returns those who want an

@@ -40,12 +40,12 @@ func (db *DB) RecordResetRequest(ctx context.Context, r spectra.ResetRequest) er
 		if err != nil {
 			return err
 		}
-		if r.Mail == nil || db.onEmail == nil {
+		if r.Mail == nil {
 			return nil
 		}
 		m := *r.Mail
 		m.Key = "password_reset:" + id.String()
-		return db.onEmail(ctx, tx, []spectra.EmailMessage{m})
+		return db.queueEmail(ctx, tx, []spectra.EmailMessage{m})
 	})
 }
 

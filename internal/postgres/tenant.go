@@ -70,8 +70,8 @@ func (db *DB) inTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) err
 		for _, d := range mail {
 			msgs = append(msgs, d.Messages()...)
 		}
-		if err := db.onEmail(ctx, tx, msgs); err != nil {
-			return fmt.Errorf("postgres: queue e-mail: %w", err)
+		if err := db.queueEmail(ctx, tx, msgs); err != nil {
+			return err
 		}
 	}
 	return tx.Commit(ctx)

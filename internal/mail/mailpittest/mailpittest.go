@@ -45,6 +45,9 @@ type Options struct {
 	TLS string
 	// Users, when not empty, are the only accepted logins (user → password).
 	Users map[string]string
+	// SMTPAddr, when set, is where SMTP listens (a server started again
+	// where a stopped one was); else a free loopback port.
+	SMTPAddr string
 }
 
 // Server is a running mailpit.
@@ -87,9 +90,11 @@ func start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	smtpAddr, err := testserver.FreeAddr()
-	if err != nil {
-		return nil, err
+	smtpAddr := opts.SMTPAddr
+	if smtpAddr == "" {
+		if smtpAddr, err = testserver.FreeAddr(); err != nil {
+			return nil, err
+		}
 	}
 	httpAddr, err := testserver.FreeAddr()
 	if err != nil {
