@@ -221,4 +221,3 @@ func TestNotificationPreferences(t *testing.T) {
 		t.Fatalf("digest inbox: %d items, %d unread", len(items), unread)
 	}
 }
-
