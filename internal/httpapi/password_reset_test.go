@@ -102,6 +102,11 @@ func TestPasswordResetByEmail(t *testing.T) {
 		count(*) FILTER (WHERE token_hash IS NOT NULL) FROM password_resets`, sum[:]).Scan(&stored, &tokensInRows); err != nil || stored != 1 || tokensInRows != 1 {
 		t.Fatalf("stored tokens: %d of %d, %v", stored, tokensInRows, err)
 	}
+	var atRest int
+	if err := e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE args::text LIKE '%' || $1 || '%'`,
+		strings.TrimPrefix(tokens[0], auth.ResetPrefix)).Scan(&atRest); err != nil || atRest != 0 {
+		t.Fatalf("the token is in %d jobs' arguments (%v)", atRest, err)
+	}
 
 	old := e.login("tech@demo.lab", "tech123")
 	reset := func(token, password string) response {

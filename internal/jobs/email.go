@@ -2,12 +2,14 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/mail"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
@@ -41,13 +43,32 @@ const EmailAttempts = 20
 // emailWorker sends SendEmailArgs through the Mailer.
 type emailWorker struct {
 	river.WorkerDefaults[SendEmailArgs]
+	db        *postgres.DB
+	now       func() time.Time
 	mailer    *mail.Mailer
 	publicURL string
 	retry     func(attempt int) time.Duration // nil: River's backoff
 }
 
 func (w *emailWorker) Work(ctx context.Context, j *river.Job[SendEmailArgs]) error {
-	return w.mailer.SendMessage(ctx, j.Args.EmailMessage, w.publicURL)
+	m := j.Args.EmailMessage
+	if m.Template == spectra.EmailPasswordReset {
+		// The token is made here, each attempt afresh (an earlier
+		// attempt's never left), and only its hash is stored.
+		token, hash, err := auth.NewResetToken()
+		if err != nil {
+			return err
+		}
+		ok, err := w.db.IssueResetToken(ctx, m.ResetID, hash, w.now())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return river.JobCancel(errors.New("the password reset request was used or has expired"))
+		}
+		m.Link = auth.ResetLink + token
+	}
+	return w.mailer.SendMessage(ctx, m, w.publicURL)
 }
 
 func (w *emailWorker) NextRetry(j *river.Job[SendEmailArgs]) time.Time {

@@ -94,7 +94,7 @@ func AddTenantWorker[T TenantArgs](w *river.Workers, fn func(ctx context.Context
 // register is the one place where the kinds of job are registered.
 func register(w *river.Workers, db *postgres.DB, logger *slog.Logger, now func() time.Time, o Options) {
 	if o.Mailer != nil {
-		river.AddWorker(w, &emailWorker{mailer: o.Mailer, publicURL: o.PublicURL, retry: o.EmailRetry})
+		river.AddWorker(w, &emailWorker{db: db, now: now, mailer: o.Mailer, publicURL: o.PublicURL, retry: o.EmailRetry})
 	}
 	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[PruneArgs]) error {
 		res, err := db.Prune(ctx, now(), PruneKeep)

@@ -34,9 +34,9 @@ func (db *DB) ResetRequests(ctx context.Context, email, clientIP string, since t
 func (db *DB) RecordResetRequest(ctx context.Context, r spectra.ResetRequest) error {
 	return db.authTx(ctx, func(tx pgx.Tx) error {
 		var id uuid.UUID
-		err := tx.QueryRow(ctx, `INSERT INTO password_resets (email, client_ip, user_id, token_hash, requested_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			strings.ToLower(r.Email), nullIfEmpty(r.ClientIP), nilUUID(r.UserID), r.TokenHash, r.At, r.Expires).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO password_resets (email, client_ip, user_id, requested_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			strings.ToLower(r.Email), nullIfEmpty(r.ClientIP), nilUUID(r.UserID), r.At, r.Expires).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -44,9 +44,23 @@ func (db *DB) RecordResetRequest(ctx context.Context, r spectra.ResetRequest) er
 			return nil
 		}
 		m := *r.Mail
-		m.Key = "password_reset:" + id.String()
+		m.Key, m.ResetID = "password_reset:"+id.String(), id
 		return db.queueEmail(ctx, tx, []spectra.EmailMessage{m})
 	})
+}
+
+// IssueResetToken stores hash as the token of reset request id, replacing
+// one an earlier attempt to e-mail it made (that e-mail did not leave);
+// false when the request has no account, was used or has expired.
+func (db *DB) IssueResetToken(ctx context.Context, id uuid.UUID, hash []byte, now time.Time) (bool, error) {
+	var ok bool
+	err := db.authTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE password_resets SET token_hash = $2 WHERE id = $1 AND user_id IS NOT NULL
+			AND used_at IS NULL AND expires_at > $3`, id, hash, now)
+		ok = tag.RowsAffected() == 1
+		return err
+	})
+	return ok, err
 }
 
 // ResetPassword sets the password of the account whose open reset token

@@ -101,11 +101,10 @@ type APIKey struct {
 type ResetRequest struct {
 	Email, ClientIP string
 	At, Expires     time.Time
-	// UserID and TokenHash are set for an account that gets a link; Mail
-	// is then its e-mail, queued in the same transaction.
-	UserID    uuid.UUID
-	TokenHash []byte
-	Mail      *EmailMessage
+	// UserID is set for an account that gets a link; Mail is then its
+	// e-mail, queued in the same transaction (the job makes the token).
+	UserID uuid.UUID
+	Mail   *EmailMessage
 }
 
 // ResetCounts are the requests since a time: for one address and from one

@@ -142,8 +142,11 @@ type EmailMessage struct {
 	// ObjectName, Detail: what the notification is about.
 	ObjectName string `json:"object_name,omitempty"`
 	Detail     string `json:"detail,omitempty"`
-	// Link: relative to the public URL, as the inbox's.
+	// Link: relative to the public URL, as the inbox's. A password
+	// reset's is made when it is sent, with its token (ResetID).
 	Link string `json:"link"`
+	// ResetID: the password reset request a reset e-mail is for.
+	ResetID uuid.UUID `json:"reset_id,omitzero"`
 }
 
 // EmailPasswordReset is the template of the password reset e-mail.
