@@ -90,7 +90,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string, c Client) er
 	if err == nil && acct.User.Active && !acct.User.IsService && acct.PasswordHash != "" && len(acct.Memberships) > 0 {
 		r.UserID = acct.User.ID
 		r.Mail = &spectra.EmailMessage{Template: spectra.EmailPasswordReset, ToName: acct.User.Name, ToAddress: acct.User.Email,
-			Lab: acct.Memberships[0].Org.Name,
+			Lab:    acct.Memberships[0].Org.Name,
 			Detail: "This link works once, until " + r.Expires.UTC().Format("2006-01-02 15:04 UTC") + "."}
 	}
 	return s.store.RecordResetRequest(ctx, r)
