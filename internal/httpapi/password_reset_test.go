@@ -40,25 +40,7 @@ var resetLink = regexp.MustCompile(`https://lims\.example\.org/reset-password\?t
 func resetMails(t *testing.T, srv *mailpittest.Server, want int) (to []string, tokens []string) {
 	t.Helper()
 	ctx := context.Background()
-	list := func() []mailpittest.Summary {
-		all, err := srv.Messages(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []mailpittest.Summary
-		for _, m := range all {
-			if m.Subject == "Reset your SPECTRA-Lab password" {
-				out = append([]mailpittest.Summary{m}, out...) // oldest first
-			}
-		}
-		return out
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(list()) < want && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(time.Second)
-	for _, s := range list() {
+	for _, s := range srv.Await(t, "Reset your SPECTRA-Lab password", want) {
 		full, err := srv.Message(ctx, s.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -34,31 +34,6 @@ func tenantOf(t *testing.T, in *postgres.DB, email string, role spectra.Role) po
 	return postgres.Tenant{OrgID: orgID(t, in, "demo-lab"), UserID: postgres.SeedID("user", email), Role: role, Auth: "password"}
 }
 
-// messagesSettle waits until srv holds want messages whose subject has
-// about in it, then a little longer, and returns those it holds: a
-// duplicate would show. (The calibration sweep, run at start, sends
-// e-mails of its own.)
-func messagesSettle(t *testing.T, srv *mailpittest.Server, about string, want int) []mailpittest.Summary {
-	t.Helper()
-	ctx := context.Background()
-	list := func() []mailpittest.Summary {
-		all, err := srv.Messages(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []mailpittest.Summary
-		for _, m := range all {
-			if strings.Contains(m.Subject, about) {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	waitFor(t, strconv.Itoa(want)+" e-mails about "+about, func() bool { return len(list()) >= want })
-	time.Sleep(time.Second) // a second instance's duplicate would arrive now
-	return list()
-}
-
 // noDuplicateEmailJobs: every send_email job has its own key.
 func noDuplicateEmailJobs(t *testing.T, in *postgres.DB) {
 	t.Helper()
@@ -114,7 +89,7 @@ func TestEmailJobsOncePerRecipient(t *testing.T) {
 	if err != nil || len(alerts) == 0 {
 		t.Fatalf("AddPoints: %d, %v", len(alerts), err)
 	}
-	msgs := messagesSettle(t, srv, "SPC alert on", len(alerts))
+	msgs := srv.Await(t, "SPC alert on", len(alerts)) // the calibration sweep sends e-mails of its own
 	if len(msgs) != len(alerts) {
 		t.Fatalf("%d e-mails for %d alerts", len(msgs), len(alerts))
 	}
@@ -141,7 +116,7 @@ func TestEmailJobsOncePerRecipient(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs = messagesSettle(t, srv, "Etch recipe", 2)
+	msgs = srv.Await(t, "Etch recipe", 2)
 	if len(msgs) != 2 || msgs[0].To[0].Address == msgs[1].To[0].Address {
 		t.Fatalf("review e-mails: %+v", msgs)
 	}
@@ -194,7 +169,7 @@ func TestEmailJobRetriedWhileSMTPIsDown(t *testing.T) {
 		t.Fatalf("last error does not say why: %q", *job.LastError)
 	}
 	srv := mailpittest.Start(t, mailpittest.Options{SMTPAddr: addr})
-	msgs := messagesSettle(t, srv, "Run 7", 1)
+	msgs := srv.Await(t, "Run 7", 1)
 	if len(msgs) != 1 || msgs[0].To[0].Address != "engineer@demo.lab" || !strings.Contains(msgs[0].Subject, "Run 7") {
 		t.Fatalf("after the server came back: %+v", msgs)
 	}

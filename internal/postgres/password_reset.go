@@ -68,7 +68,7 @@ func (db *DB) IssueResetToken(ctx context.Context, id uuid.UUID, hash []byte, no
 // account's other tokens and all its sessions in every organization, each
 // recorded in that organization's audit log. spectra.ErrResetLink otherwise.
 func (db *DB) ResetPassword(ctx context.Context, hash []byte, now time.Time, passwordHash, requestID string) error {
-	var user uuid.UUID
+	var user, home uuid.UUID
 	var orgs []uuid.UUID
 	err := db.authTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
@@ -79,21 +79,20 @@ func (db *DB) ResetPassword(ctx context.Context, hash []byte, now time.Time, pas
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT m.organization_id FROM memberships m WHERE m.user_id = $1 AND m.active AND m.deleted_at IS NULL
-			ORDER BY m.created_at`, user)
+		active, err := memberships(ctx, tx, user)
 		if err != nil {
 			return err
 		}
-		orgs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if len(active) == 0 {
+			return spectra.ErrResetLink // no organization to work in: nothing to sign in to
+		}
+		home = active[0].Org.ID
+		orgs, err = userOrganizations(ctx, tx, user)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if len(orgs) == 0 {
-		return spectra.ErrResetLink // no organization to work in: nothing to sign in to
-	}
-	home := orgs[0]
 	return db.InTenant(ctx, Tenant{OrgID: home, UserID: user, Auth: "password", RequestID: requestID}, func(tx pgx.Tx) error {
 		// Used now, once: a concurrent reset with the same token finds it used.
 		tag, err := tx.Exec(ctx, `UPDATE password_resets SET used_at = $3 WHERE token_hash = $1 AND user_id = $2

@@ -201,6 +201,31 @@ func (s *Server) Messages(ctx context.Context) ([]Summary, error) {
 	return out.Messages, err
 }
 
+// Await waits (up to 30 s) until the server holds at least want messages
+// whose subject contains about, then a second longer (a duplicate would
+// arrive by then), and returns those it holds, oldest first.
+func (s *Server) Await(tb testing.TB, about string, want int) []Summary {
+	tb.Helper()
+	list := func() []Summary {
+		all, err := s.Messages(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var out []Summary
+		for i := len(all) - 1; i >= 0; i-- {
+			if strings.Contains(all[i].Subject, about) {
+				out = append(out, all[i])
+			}
+		}
+		return out
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(list()) < want && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	return list()
+}
+
 // Message reads one message, its text and HTML parts.
 func (s *Server) Message(ctx context.Context, id string) (Message, error) {
 	var m Message
