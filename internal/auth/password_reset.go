@@ -106,9 +106,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, c C
 	if !ok {
 		return spectra.ErrResetLink
 	}
-	if len(password) < MinPasswordLength {
-		return &spectra.Error{Code: spectra.CodeInvalid, Message: "choose a password of at least 8 characters",
-			Fields: []spectra.FieldError{{Field: "password", Message: "at least 8 characters"}}}
+	if err := checkNewPassword(password); err != nil {
+		return err
 	}
 	phc, err := s.hasher.Hash(ctx, password)
 	if err != nil {

@@ -513,6 +513,16 @@ func (s *Service) Reauthenticate(ctx context.Context, p spectra.Principal, passw
 // MinPasswordLength is the shortest password anyone may set.
 const MinPasswordLength = 8
 
+// checkNewPassword is the strength rule of a password being chosen (in
+// the request field password).
+func checkNewPassword(p string) error {
+	if len(p) < MinPasswordLength {
+		return &spectra.Error{Code: spectra.CodeInvalid, Message: fmt.Sprintf("choose a password of at least %d characters", MinPasswordLength),
+			Fields: []spectra.FieldError{{Field: "password", Message: fmt.Sprintf("at least %d characters", MinPasswordLength)}}}
+	}
+	return nil
+}
+
 // ChangePassword replaces p's own password after checking the current one
 // (counted like a login, so guessing locks the account), and ends every
 // other session of the account in every organization: whoever else held a
@@ -565,9 +575,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 		}
 		a.UserID = acct.User.ID
 	case spectra.ErrorCode(err) == spectra.CodeNotFound:
-		if len(password) < MinPasswordLength {
-			return Session{}, &spectra.Error{Code: spectra.CodeInvalid, Message: "choose a password of at least 8 characters",
-				Fields: []spectra.FieldError{{Field: "password", Message: "at least 8 characters"}}}
+		if err := checkNewPassword(password); err != nil {
+			return Session{}, err
 		}
 		if name == "" {
 			name = inv.Email
