@@ -120,8 +120,14 @@ func RenderMessage(m spectra.EmailMessage, publicURL string) (Rendered, error) {
 		return out, err
 	}
 	out.Text = b.String()
+	// Executed on a clone: html/template refuses to Clone a set that has
+	// executed, and Render clones the shared set for every notification.
+	h, err := htmlTemplates.Clone()
+	if err != nil {
+		return out, err
+	}
 	b.Reset()
-	if err := htmlTemplates.ExecuteTemplate(&b, m.Template+" html", view); err != nil {
+	if err := h.ExecuteTemplate(&b, m.Template+" html", view); err != nil {
 		return out, err
 	}
 	out.HTML = b.String()

@@ -70,6 +70,10 @@ func TestPasswordResetRenders(t *testing.T) {
 	if _, err := mail.RenderMessage(spectra.EmailMessage{Template: "gossip"}, "https://x"); err == nil {
 		t.Fatal("an unknown template rendered")
 	}
+	// Notifications still render after a reset e-mail did (one template set).
+	if _, err := mail.Render(spectra.NotifySPCAlert, mail.Data{Lab: "L", Object: "o"}); err != nil {
+		t.Fatalf("a notification after a reset e-mail: %v", err)
+	}
 }
 
 // waitMessages polls mailpit until it holds n messages.
