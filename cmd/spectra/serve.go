@@ -149,7 +149,7 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 	metrics := httpapi.NewMetrics(db)
 	h := httpapi.NewServer(httpapi.Deps{Logger: e.logger, DB: db, MaxBodyBytes: e.cfg.MaxBodyBytes, MaxUploadBytes: e.cfg.MaxUploadBytes, Version: version,
 		Store: db, Files: files, Auth: svc, TrustedProxies: e.cfg.TrustedProxies, UI: webui.Handler(), Liveness: e.liveness(e.cluster), Readiness: e.readiness(e.cluster),
-		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil})
+		Metrics: metrics, MetricsToken: e.cfg.MetricsToken, HSTS: lns.tls != nil, Webhooks: e.cfg.Webhooks})
 	addr := ln.Addr().String()
 	if svc.OIDC() != nil {
 		e.logger.Info("single sign-on enabled", "issuer", e.cfg.OIDC.Issuer, "password_login", e.cfg.PasswordLogin)

@@ -58,7 +58,7 @@ func (e *env) startJobs(ctx context.Context, db *postgres.DB, work bool) (*jobs.
 		return nil, nil
 	}
 	c, err := jobs.New(db, e.logger.With("component", "jobs"), jobs.Options{Work: work, PollOnly: e.cfg.JobsPollOnly,
-		Mailer: m, PublicURL: e.cfg.PublicURL})
+		Webhooks: e.cfg.Webhooks, Mailer: m, PublicURL: e.cfg.PublicURL})
 	if err != nil {
 		return nil, err
 	}

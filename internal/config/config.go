@@ -19,6 +19,7 @@ import (
 	"unicode"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
+	"github.com/spectra-lab/spectra/internal/webhook"
 )
 
 // Config is the whole configuration of a spectra process.
@@ -48,6 +49,7 @@ type Config struct {
 	PasswordLogin  bool           // POST /auth/login is on
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For names the client
 	OIDC           OIDC
+	Webhooks       webhook.Policy // the URLs webhooks may have
 
 	TLSCertFile, TLSKeyFile string // serve HTTPS (TLS 1.3) with this certificate and key; empty: plain HTTP
 
@@ -123,6 +125,8 @@ var Vars = []Var{
 	{"SPECTRA_JWT_SECRET", "", "HS256 secret (at least 32 bytes) of spectra's own access tokens; set the same on every instance. Unset: a random one is kept in SPECTRA_DATA_DIR. Also `SPECTRA_JWT_SECRET_FILE`."},
 	{"SPECTRA_PASSWORD_LOGIN", "true", "Password login (`POST /auth/login`) is on. Set false to allow single sign-on only."},
 	{"SPECTRA_TRUSTED_PROXIES", "", "Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` names the client (login rate limits count per client address)."},
+	{"SPECTRA_WEBHOOK_ALLOW_HTTP", "false", "Webhooks may have http URLs (labs, tests); otherwise https only."},
+	{"SPECTRA_WEBHOOK_ALLOW_HOSTS", "", "Comma-separated CIDRs, addresses and host names webhooks may reach although not public (loopback, private, link-local); checked at creation and on the resolved address of every delivery (docs/operations.md, \"Webhooks\")."},
 	{"SPECTRA_TLS_CERT_FILE", "", "PEM certificate (chain) to serve HTTPS with, TLS 1.3 or later, and HSTS; with SPECTRA_TLS_KEY_FILE. Unset: plain HTTP (behind a TLS-terminating proxy)."},
 	{"SPECTRA_TLS_KEY_FILE", "", "PEM private key of SPECTRA_TLS_CERT_FILE."},
 	{"SPECTRA_METRICS_ADDR", "", "Listen address of its own for Prometheus metrics (`/metrics`, no token), e.g. `127.0.0.1:9090` or a private interface."},
@@ -200,6 +204,11 @@ func Load(getenv func(string) string) (Config, error) {
 		r.fail("SPECTRA_METRICS_TOKEN", fmt.Sprintf("must be at least 16 characters, is %d", n))
 	}
 	c.TrustedProxies = r.prefixes("SPECTRA_TRUSTED_PROXIES")
+	c.Webhooks.AllowHTTP = r.boolean("SPECTRA_WEBHOOK_ALLOW_HTTP")
+	var err error
+	if c.Webhooks.Allow, c.Webhooks.Hosts, err = webhook.ParseAllowHosts(r.str("SPECTRA_WEBHOOK_ALLOW_HOSTS")); err != nil {
+		r.fail("SPECTRA_WEBHOOK_ALLOW_HOSTS", err.Error())
+	}
 	c.SMTP = SMTP{Host: r.str("SPECTRA_SMTP_HOST"), Port: int(r.integer("SPECTRA_SMTP_PORT", 1, 65535)),
 		Username: r.str("SPECTRA_SMTP_USERNAME"), Password: r.secret("SPECTRA_SMTP_PASSWORD"), From: r.str("SPECTRA_SMTP_FROM"),
 		TLS: r.oneOf("SPECTRA_SMTP_TLS", "starttls", "tls", "none")}

@@ -122,6 +122,16 @@ func (s *server) addRoutes() {
 		OperationID: "list-audit", Summary: "The audit log, newest first, filtered"}, s.listAudit)
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/jobs", Permission: spectra.PermJobRead,
 		OperationID: "list-jobs", Summary: "The background jobs of the organization and the global housekeeping jobs, newest first"}, s.listJobs)
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/webhooks", Permission: spectra.PermOrgSettings,
+		OperationID: "create-webhook", Summary: "Add a webhook (its signing secret is shown once)", Status: http.StatusCreated}, s.createWebhook)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/webhooks", Permission: spectra.PermOrgSettings,
+		OperationID: "list-webhooks", Summary: "The organization's webhooks, newest first (never their secrets)"}, s.listWebhooks)
+	register(s, Route{Method: http.MethodDelete, Path: "/api/admin/webhooks/{id}", Permission: spectra.PermOrgSettings,
+		OperationID: "delete-webhook", Summary: "Remove a webhook and its delivery log", Status: http.StatusNoContent}, s.deleteWebhook)
+	register(s, Route{Method: http.MethodGet, Path: "/api/admin/webhooks/{id}/deliveries", Permission: spectra.PermOrgSettings,
+		OperationID: "list-webhook-deliveries", Summary: "A webhook's delivery log, newest first, with each delivery's attempts and last status code"}, s.listWebhookDeliveries)
+	register(s, Route{Method: http.MethodPost, Path: "/api/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver", Permission: spectra.PermOrgSettings,
+		OperationID: "redeliver-webhook", Summary: "Send a delivery again (the same event, a new timestamp and signature)"}, s.redeliverWebhook)
 	register(s, Route{Method: http.MethodGet, Path: "/api/admin/deleted", Permission: spectra.PermDeletedManage,
 		OperationID: "list-deleted", Summary: "Soft-deleted rows of a table"}, s.listDeleted)
 	register(s, Route{Method: http.MethodPost, Path: "/api/admin/deleted/{table}/{id}/restore", Permission: spectra.PermDeletedManage,

@@ -212,6 +212,18 @@ func TestRunStartRechecksCalibration(t *testing.T) {
 	if got.str("status") != "blocked" || !strings.Contains(got.str("blocked_reason"), "Keithley 2450 SMU") {
 		t.Fatalf("the block was not kept: %s", got.Raw)
 	}
+	// The engineer who planned it and the PI hear of the block; the
+	// technician, who was told by the 409, does not.
+	for who, want := range map[string]int{"engineer@demo.lab": 1, "pi@demo.lab": 1, "tech@demo.lab": 0} {
+		var n int
+		if err := e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
+			WHERE u.email = $1 AND n.kind = 'run_blocked' AND n.object_id = $2 AND n.subject LIKE 'Run blocked: IV Sweep on %'`, who, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("%s: %d run-blocked notifications, want %d", who, n, want)
+		}
+	}
 
 	now := time.Now().UTC()
 	cal := e.call(http.MethodPost, "/api/analysis/calibrations", eng, map[string]any{"instrument_id": anSMU, "certificate_number": "CERT-RECAL",

@@ -20,6 +20,7 @@ import (
 	"github.com/spectra-lab/spectra/internal/postgres"
 
 	"github.com/spectra-lab/spectra/internal/spectra"
+	"github.com/spectra-lab/spectra/internal/webhook"
 )
 
 // DefaultMaxBodyBytes caps request bodies when Deps.MaxBodyBytes is unset,
@@ -78,6 +79,9 @@ type Deps struct {
 	// HSTS adds Strict-Transport-Security to every answer: set it when the
 	// server itself serves HTTPS.
 	HSTS bool
+	// Webhooks are the operator's rules for webhook URLs (the zero
+	// Policy: https to public addresses only).
+	Webhooks webhook.Policy
 }
 
 type server struct {
@@ -85,6 +89,7 @@ type server struct {
 	db       Pinger
 	liveness func() error
 	now      func() time.Time
+	webhooks webhook.Policy
 	ready    func() error
 	maxBody  int64
 	mux      *http.ServeMux
@@ -110,7 +115,7 @@ func NewServer(d Deps) http.Handler { return newServer(d).handler() }
 
 func newServer(d Deps) *server {
 	installHumaDefaults()
-	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, now: d.Now, maxBody: d.MaxBodyBytes, maxUpload: d.MaxUploadBytes, mux: http.NewServeMux(), uploads: http.NewServeMux(),
+	s := &server{log: d.Logger, db: d.DB, liveness: d.Liveness, ready: d.Readiness, now: d.Now, webhooks: d.Webhooks, maxBody: d.MaxBodyBytes, maxUpload: d.MaxUploadBytes, mux: http.NewServeMux(), uploads: http.NewServeMux(),
 		store: d.Store, files: d.Files, auth: d.Auth, proxies: d.TrustedProxies, ui: d.UI, metrics: d.Metrics, metricsToken: d.MetricsToken, hsts: d.HSTS}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(d.Store)

@@ -14,6 +14,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/spectra-lab/spectra/internal/mail"
 	"github.com/spectra-lab/spectra/internal/postgres"
+	"github.com/spectra-lab/spectra/internal/webhook"
 )
 
 // PruneKeep is how long login attempts and expired refresh tokens are kept.
@@ -123,6 +125,11 @@ func register(w *river.Workers, db *postgres.DB, logger *slog.Logger, now func()
 		_, err = river.ClientFromContext[pgx.Tx](ctx).InsertMany(ctx, params)
 		return err
 	}))
+	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[WebhookSweepArgs]) error {
+		return sweepWebhooks(ctx, db)
+	}))
+	river.AddWorker(w, &deliveryWorker{db: db, policy: o.Webhooks, client: o.Webhooks.Client(),
+		backoff: cmp.Or(o.WebhookBackoff, DefaultWebhookBackoff), now: now})
 	AddTenantWorker(w, func(ctx context.Context, org uuid.UUID, _ CalibrationNoticesArgs) error {
 		n, err := db.RecordCalibrationNotices(ctx, org, now())
 		if err == nil && n > 0 {
@@ -135,13 +142,14 @@ func register(w *river.Workers, db *postgres.DB, logger *slog.Logger, now func()
 // periodic is the one list of the periodic jobs, each unique per Period
 // and queued when a leader is elected as well (RunOnStart), as the timer
 // it replaces ran at start.
-func periodic() []*river.PeriodicJob {
-	every := func(args river.JobArgs) *river.PeriodicJob {
-		return river.NewPeriodicJob(river.PeriodicInterval(Period), func() (river.JobArgs, *river.InsertOpts) {
-			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: Period}}
+func periodic(o Options) []*river.PeriodicJob {
+	every := func(args river.JobArgs, period time.Duration) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(period), func() (river.JobArgs, *river.InsertOpts) {
+			return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: period}}
 		}, &river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true})
 	}
-	return []*river.PeriodicJob{every(PruneArgs{}), every(CalibrationSweepArgs{})}
+	return []*river.PeriodicJob{every(PruneArgs{}, Period), every(CalibrationSweepArgs{}, Period),
+		every(WebhookSweepArgs{}, cmp.Or(o.WebhookSweep, DefaultWebhookSweep))}
 }
 
 // Options configure a Client.
@@ -171,6 +179,13 @@ type Options struct {
 	// EmailRetry: the wait before an e-mail's next attempt (tests);
 	// River's backoff when nil.
 	EmailRetry func(attempt int) time.Duration
+	// Webhooks are the operator's URL rules, checked again on the
+	// address of every delivery.
+	Webhooks webhook.Policy
+	// WebhookSweep: how often pending webhook deliveries are queued
+	// (DefaultWebhookSweep when zero); WebhookBackoff: the wait after a
+	// first failed attempt (DefaultWebhookBackoff when zero).
+	WebhookSweep, WebhookBackoff time.Duration
 }
 
 // Client is River's client over the run-time role's pool.
@@ -211,7 +226,7 @@ func New(db *postgres.DB, logger *slog.Logger, o Options) (*Client, error) {
 		}
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
-		cfg.PeriodicJobs = periodic()
+		cfg.PeriodicJobs = periodic(o)
 	}
 	c, err := river.NewClient(riverpgxv5.New(db.Pool()), cfg)
 	if err != nil {

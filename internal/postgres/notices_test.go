@@ -8,7 +8,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
+	"github.com/spectra-lab/spectra/internal/spectra"
 )
 
 // TestCalibrationNoticesOncePerCalibration moves the clock into one
@@ -75,6 +77,18 @@ func TestCalibrationNoticesOncePerCalibration(t *testing.T) {
 		wg.Wait()
 		return total
 	}
+	// A webhook of the calibration kinds hears of each event once; one of
+	// another kind, nothing.
+	sys := postgres.Tenant{OrgID: org, Auth: "system"}
+	hook, err := runtime.CreateWebhook(ctx, sys, "https://93.184.215.14/hook",
+		[]spectra.NotificationKind{spectra.NotifyCalibrationWarning, spectra.NotifyCalibrationExpired}, "whsec_0123456789abcdef0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spcOnly, err := runtime.CreateWebhook(ctx, sys, "https://93.184.215.14/spc", []spectra.NotificationKind{spectra.NotifySPCAlert}, "whsec_0123456789abcdef0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
 	added := run(warn, 4)
 	if added < 1 {
 		t.Fatalf("in the warning window: %d notices added, want at least the calibration's", added)
@@ -118,6 +132,25 @@ func TestCalibrationNoticesOncePerCalibration(t *testing.T) {
 		if n == 0 || n != people || n != roles {
 			t.Errorf("%s: %d notifications to %d people, want one to each of the %d engineers and PIs", kind, n, people, roles)
 		}
+	}
+	deliveries, err := runtime.WebhookDeliveries(ctx, sys, hook.ID, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := map[spectra.NotificationKind]int{}
+	for _, d := range deliveries {
+		if d.Payload.Object.ID == instrument {
+			events[d.Kind]++
+			if d.Payload.Organization != org || d.Payload.Object.Kind != "instruments" || d.Payload.Object.Name == "" || d.Payload.Subject == "" || d.EventID != d.Payload.ID {
+				t.Errorf("delivery payload %+v", d.Payload)
+			}
+		}
+	}
+	if events[spectra.NotifyCalibrationWarning] != 1 || events[spectra.NotifyCalibrationExpired] != 1 {
+		t.Errorf("webhook deliveries about the instrument: %v, want one warning and one expired", events)
+	}
+	if ds, err := runtime.WebhookDeliveries(ctx, sys, spcOnly.ID, 200); err != nil || len(ds) != 0 {
+		t.Errorf("a webhook of SPC alerts got %d deliveries (%v)", len(ds), err)
 	}
 	var ofRetired int
 	if err := in.Pool().QueryRow(ctx, `SELECT count(*) FROM calibration_notices n JOIN calibrations c

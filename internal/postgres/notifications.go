@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -86,7 +88,13 @@ func notify(ctx context.Context, tx pgx.Tx, org uuid.UUID, recipients []uuid.UUI
 		return nil, spectra.Errorf(spectra.CodeInvalid, "unknown notification kind %q", n.Kind)
 	case n.DedupeKey == "":
 		return nil, spectra.Errorf(spectra.CodeInvalid, "a notification needs a dedupe key")
-	case len(recipients) == 0:
+	}
+	// The organization's webhooks hear of the event whoever its
+	// recipients are.
+	if err := enqueueWebhooks(ctx, tx, org, n); err != nil {
+		return nil, mapError(err, "webhook delivery")
+	}
+	if len(recipients) == 0 {
 		return nil, nil
 	}
 	r, err := tx.Query(ctx, `WITH r AS (
@@ -142,6 +150,32 @@ func membersWithRoles(ctx context.Context, tx pgx.Tx, org uuid.UUID, roles ...sp
 		return nil, err
 	}
 	return pgx.CollectRows(r, pgx.RowTo[uuid.UUID])
+}
+
+// notifyRunBlocked tells whoever planned run d and the organization's PIs,
+// but not the person who tried to start it (the 409 told them), that the
+// calibration lockout blocked it, in the transaction that recorded the
+// block. Each block notifies once (the key names its time).
+func notifyRunBlocked(ctx context.Context, tx pgx.Tx, t Tenant, d spectra.RunDetail, reason string, at time.Time) error {
+	to, err := membersWithRoles(ctx, tx, t.OrgID, spectra.RolePI)
+	if err != nil {
+		return err
+	}
+	if d.CreatedBy != nil && !slices.Contains(to, *d.CreatedBy) {
+		to = append(to, *d.CreatedBy)
+	}
+	to = slices.DeleteFunc(to, func(u uuid.UUID) bool { return u == t.UserID })
+	name := fmt.Sprintf("%s on %s", d.RecipeName, d.SampleBarcode)
+	_, err = notify(ctx, tx, t.OrgID, to, spectra.NewNotification{
+		Kind:       spectra.NotifyRunBlocked,
+		Subject:    "Run blocked: " + name,
+		Body:       fmt.Sprintf("The run of %s could not start: %s", name, reason),
+		Link:       "/runs/" + d.ID.String(),
+		Object:     spectra.ObjectRef{Kind: "runs", ID: d.ID},
+		DedupeKey:  fmt.Sprintf("run_blocked:%s:%d", d.ID, at.UnixNano()),
+		ObjectName: "the run of " + name, Detail: reason,
+	})
+	return err
 }
 
 // notifySPCAlert tells the organization's engineers and PIs that alert a

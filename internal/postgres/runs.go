@@ -403,6 +403,9 @@ func (db *DB) TransitionRun(ctx context.Context, t Tenant, id uuid.UUID, c RunCh
 			return err
 		}
 		d, err = runDetail(ctx, tx, t.OrgID, id)
+		if err == nil && to == spectra.RunBlocked {
+			err = notifyRunBlocked(ctx, tx, t, d, reason, c.Now)
+		}
 		return err
 	})
 	if err == nil && lockout != nil {

@@ -7,7 +7,18 @@ import { apiToken, expect, loginAs, shot, test } from './fixtures';
 test('an SPC alert reaches the PI inbox; mark read clears the badge', async ({ page, request }, info) => {
   const eng = { Authorization: `Bearer ${await apiToken(request, 'engineer', 'test-org')}` };
   const pi = { Authorization: `Bearer ${await apiToken(request, 'pi', 'test-org')}` };
-  // Start from an inbox with nothing unread.
+  // The calibration sweep runs when the server starts and tells the PI of
+  // the demo's expired spectrometer: wait for it, so that nothing arrives
+  // mid-test, then start from an inbox with nothing unread.
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get('/api/inbox?limit=50', { headers: pi });
+        return ((await res.json()) as { items: { kind: string }[] }).items.some((n) => n.kind === 'calibration_expired');
+      },
+      { timeout: 45_000, intervals: [500] },
+    )
+    .toBe(true);
   const before = await request.get('/api/inbox?limit=1', { headers: pi });
   expect(before.status()).toBe(200);
   const newest = ((await before.json()) as { items: { id: string }[] }).items[0];

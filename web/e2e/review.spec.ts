@@ -2,7 +2,7 @@ import { apiToken, expect, loginAs, shot, test } from './fixtures';
 
 // The review queue (PRODUCT.md §14): an engineer drafts and submits a
 // recipe; the PI finds it under Review and approves it from there with an
-// e-signature; the engineer is offered no approval, and an author's own
+// e-signature, told of it by the inbox; the engineer is offered no approval, and an author's own
 // submission is marked in the queue and not offered to them either.
 test('an engineer submits a recipe, the PI approves it from the review queue', async ({ browser, request }, info) => {
   const name = `E2E review ${Date.now()}`;
@@ -40,6 +40,10 @@ test('an engineer submits a recipe, the PI approves it from the review queue', a
 
   const pi = await browser.newPage();
   await loginAs(pi, 'pi');
+  // The submission reached the PI: the badge counts it, the inbox names it.
+  await expect(pi.getByTestId('inbox-badge')).toBeVisible();
+  await pi.getByTestId('inbox-link').click();
+  await expect(pi.getByTestId('inbox-item').filter({ hasText: `For your review: recipe ${name}, revision 1` })).toHaveCount(1);
   await pi.getByTestId('nav-review').click();
   const row = pi.getByTestId('review-row').filter({ hasText: name });
   await expect(row).toHaveCount(1);

@@ -40,6 +40,7 @@ export const appRoutes: AppRoute[] = [
   { path: '/admin/users', page: lazy(() => import('./pages/admin/UsersPage')), permission: 'user.manage', navLabel: 'Admin' },
   { path: '/admin/api-keys', page: lazy(() => import('./pages/admin/ApiKeysPage')), permission: 'apikey.manage' },
   { path: '/admin/settings', page: lazy(() => import('./pages/admin/SettingsPage')), permission: 'org.settings' },
+  { path: '/admin/webhooks', page: lazy(() => import('./pages/admin/WebhooksPage')), permission: 'org.settings' },
   { path: '/admin/audit', page: lazy(() => import('./pages/admin/AuditPage')), permission: 'audit.read' },
   { path: '/admin/jobs', page: lazy(() => import('./pages/admin/JobsPage')), permission: 'job.read' },
 ];

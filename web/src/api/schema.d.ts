@@ -210,6 +210,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's webhooks, newest first (never their secrets) */
+        get: operations["list-webhooks"];
+        put?: never;
+        /** Add a webhook (its signing secret is shown once) */
+        post: operations["create-webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a webhook and its delivery log */
+        delete: operations["delete-webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's delivery log, newest first, with each delivery's attempts and last status code */
+        get: operations["list-webhook-deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again (the same event, a new timestamp and signature) */
+        post: operations["redeliver-webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analysis/calibrations": {
         parameters: {
             query?: never;
@@ -2122,6 +2191,12 @@ export interface components {
             };
             notes?: string;
         };
+        CreateWebhookInputBody: {
+            /** @description The kinds of event it receives. */
+            kinds: ("calibration_warning" | "calibration_expired" | "review_submitted" | "spc_alert" | "run_blocked")[] | null;
+            /** @description https, to a public address (the operator's SPECTRA_WEBHOOK_ALLOW_HTTP and SPECTRA_WEBHOOK_ALLOW_HOSTS widen it). */
+            url: string;
+        };
         CustodyEvent: {
             /**
              * Format: date-time
@@ -2726,6 +2801,9 @@ export interface components {
         ListBodyWafer: {
             items: components["schemas"]["Wafer"][];
             next_cursor: string | null;
+        };
+        ListWebhooksOutputBody: {
+            items: components["schemas"]["Webhook"][] | null;
         };
         LockoutProblem: {
             code: string;
@@ -3887,6 +3965,79 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        Webhook: {
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: uuid */
+            id: string;
+            kinds: string[] | null;
+            url: string;
+        };
+        WebhookCreated: {
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: uuid */
+            id: string;
+            kinds: string[] | null;
+            /** @description Signs every delivery (Spectra-Webhook-Signature). It is shown this once and never again. */
+            secret: string;
+            url: string;
+        };
+        WebhookDeliveriesOutputBody: {
+            items: components["schemas"]["WebhookDelivery"][] | null;
+        };
+        WebhookDelivery: {
+            /** Format: int64 */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** Format: uuid */
+            event_id: string;
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            last_error: string;
+            /**
+             * Format: int64
+             * @description The last attempt's HTTP status; null when it got no answer or none was made.
+             */
+            last_status_code: number | null;
+            payload: components["schemas"]["WebhookEvent"];
+            /** Format: int64 */
+            round: number;
+            /** Format: uuid */
+            webhook_id: string;
+        };
+        WebhookEvent: {
+            /**
+             * Format: uuid
+             * @description The event's id: the same in every delivery and redelivery of the event.
+             */
+            id: string;
+            kind: string;
+            /** @description The object's page, relative to the server's address. */
+            link: string;
+            object: components["schemas"]["WebhookObject"];
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            organization: string;
+            subject: string;
+        };
+        WebhookObject: {
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            name: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -4481,6 +4632,164 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListWebhooksOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "create-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "delete-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "list-webhook-deliveries": {
+        parameters: {
+            query?: {
+                /** @description At most 200: the newest deliveries. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveriesOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "redeliver-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
             };
             /** @description Error */
             default: {

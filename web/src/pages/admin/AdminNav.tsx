@@ -6,6 +6,7 @@ const tabs = [
   { to: '/admin/users', label: 'Users', permission: 'user.manage' },
   { to: '/admin/api-keys', label: 'API keys', permission: 'apikey.manage' },
   { to: '/admin/settings', label: 'Organization settings', permission: 'org.settings' },
+  { to: '/admin/webhooks', label: 'Webhooks', permission: 'org.settings' },
   { to: '/admin/audit', label: 'Audit log', permission: 'audit.read' },
   { to: '/admin/jobs', label: 'Background jobs', permission: 'job.read' },
 ];
