@@ -69,6 +69,13 @@ func TestPasswordResetByEmail(t *testing.T) {
 	if known.Status != http.StatusAccepted || unknown.Status != http.StatusAccepted || string(known.Raw) != string(unknown.Raw) {
 		t.Fatalf("forgot: %d %s / %d %s", known.Status, known.Raw, unknown.Status, unknown.Raw)
 	}
+	// An account without a password (single sign-on only) gets no link.
+	if _, err := e.db.Pool().Exec(context.Background(), `UPDATE users SET password_hash = NULL WHERE email = 'viewer@demo.lab'`); err != nil {
+		t.Fatal(err)
+	}
+	if r := forgot("viewer@demo.lab"); r.Status != http.StatusAccepted || string(r.Raw) != string(unknown.Raw) {
+		t.Fatalf("forgot for an account without a password: %d %s", r.Status, r.Raw)
+	}
 	to, tokens := resetMails(t, srv, 1)
 	if len(to) != 1 || to[0] != "tech@demo.lab" {
 		t.Fatalf("reset e-mails to %v", to)
