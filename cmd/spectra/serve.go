@@ -11,13 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spectra-lab/spectra/internal/auth"
 	"github.com/spectra-lab/spectra/internal/httpapi"
-	"github.com/spectra-lab/spectra/internal/mail"
 	"github.com/spectra-lab/spectra/internal/pgcluster"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/spectra"
@@ -191,18 +189,6 @@ func (e *env) serve(ctx context.Context, lns *listeners, ownerURL string, owner 
 		close(metricsDone)
 	}
 	defer func() { stopServing(); <-metricsDone }()
-	if e.cfg.SMTP.Enabled() {
-		m, err := mail.New(e.cfg.SMTP, nil)
-		if err != nil {
-			return err
-		}
-		// The notification e-mails of each committed change, sent in
-		// the background (later: jobs of the queue).
-		out := mail.NewOutbox(m, e.cfg.WithBoundAddr(addr).PublicURL, e.logger)
-		db.OnEmail(out.Enqueue)
-		go out.Run(ctx)
-		e.logger.Info("notification e-mail enabled", "smtp", net.JoinHostPort(e.cfg.SMTP.Host, strconv.Itoa(e.cfg.SMTP.Port)), "tls", e.cfg.SMTP.TLS)
-	}
 	work, err := e.startJobs(ctx, db, e.cfg.Jobs == "serve")
 	if err != nil {
 		return err

@@ -4,8 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/spectra-lab/spectra/internal/jobs"
+	"github.com/spectra-lab/spectra/internal/mail"
 	"github.com/spectra-lab/spectra/internal/postgres"
 )
 
@@ -38,14 +41,29 @@ func cmdWorker(fs *flag.FlagSet) func(context.Context, *env) error {
 }
 
 // startJobs starts the job queue's client on the run-time pool: one that
-// works jobs and schedules the periodic ones when work, else none.
+// works jobs and schedules the periodic ones when work; else, with SMTP
+// configured, one that only queues the e-mails (send_email jobs) for the
+// workers; else none. With SMTP, the client has db queue each e-mail in
+// the producing transaction (jobs.Options.Mailer).
 func (e *env) startJobs(ctx context.Context, db *postgres.DB, work bool) (*jobs.Client, error) {
-	if !work {
+	var m *mail.Mailer
+	if e.cfg.SMTP.Enabled() {
+		var err error
+		if m, err = mail.New(e.cfg.SMTP, nil); err != nil {
+			return nil, err
+		}
+		e.logger.Info("notification e-mail enabled", "smtp", net.JoinHostPort(e.cfg.SMTP.Host, strconv.Itoa(e.cfg.SMTP.Port)), "tls", e.cfg.SMTP.TLS)
+	}
+	if !work && m == nil {
 		return nil, nil
 	}
-	c, err := jobs.New(db, e.logger.With("component", "jobs"), jobs.Options{Work: true, PollOnly: e.cfg.JobsPollOnly, Webhooks: e.cfg.Webhooks})
+	c, err := jobs.New(db, e.logger.With("component", "jobs"), jobs.Options{Work: work, PollOnly: e.cfg.JobsPollOnly,
+		Webhooks: e.cfg.Webhooks, Mailer: m, PublicURL: e.cfg.PublicURL})
 	if err != nil {
 		return nil, err
+	}
+	if !work {
+		return c, nil
 	}
 	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

@@ -50,6 +50,15 @@ type Store interface {
 	// ChangePassword stores the caller's new password hash and ends their
 	// other sessions everywhere.
 	ChangePassword(ctx context.Context, p spectra.Principal, requestID, passwordHash string) error
+	// ResetRequests counts the password reset requests since a time, for
+	// an address and from a client address.
+	ResetRequests(ctx context.Context, email, clientIP string, since time.Time) (spectra.ResetCounts, error)
+	// RecordResetRequest stores a request and queues its e-mail, if any.
+	RecordResetRequest(ctx context.Context, r spectra.ResetRequest) error
+	// ResetPassword sets the password of the open reset token with this
+	// hash, uses it and ends the account's sessions; CodeUnauthenticated
+	// for an unknown, used or expired token.
+	ResetPassword(ctx context.Context, hash []byte, now time.Time, passwordHash, requestID string) error
 }
 
 // Lockout is the brute-force policy. Failures are counted in the database,
@@ -88,6 +97,7 @@ type Service struct {
 	oidc          *OIDC // nil without an identity provider
 	passwordLogin bool
 	lockout       Lockout
+	reset         ResetPolicy
 	now           func() time.Time
 	log           *slog.Logger
 	dummyHash     string
@@ -102,6 +112,7 @@ type Options struct {
 	OIDC          *OIDC
 	PasswordLogin bool
 	Lockout       Lockout
+	Reset         ResetPolicy // DefaultResetPolicy when zero
 	Now           func() time.Time
 	Logger        *slog.Logger
 }
@@ -118,12 +129,15 @@ func NewService(ctx context.Context, o Options) (*Service, error) {
 	if o.Lockout == (Lockout{}) {
 		o.Lockout = DefaultLockout
 	}
+	if o.Reset == (ResetPolicy{}) {
+		o.Reset = DefaultResetPolicy
+	}
 	dummy, err := o.Hasher.Hash(ctx, uuid.NewString())
 	if err != nil {
 		return nil, err
 	}
 	return &Service{store: o.Store, hasher: o.Hasher, tokens: o.Tokens, oidc: o.OIDC, passwordLogin: o.PasswordLogin,
-		lockout: o.Lockout, now: o.Now, log: o.Logger, dummyHash: dummy}, nil
+		lockout: o.Lockout, reset: o.Reset, now: o.Now, log: o.Logger, dummyHash: dummy}, nil
 }
 
 // PasswordLogin reports whether password login is on.
@@ -499,6 +513,16 @@ func (s *Service) Reauthenticate(ctx context.Context, p spectra.Principal, passw
 // MinPasswordLength is the shortest password anyone may set.
 const MinPasswordLength = 8
 
+// checkNewPassword is the strength rule of a password being chosen (in
+// the request field password).
+func checkNewPassword(p string) error {
+	if len(p) < MinPasswordLength {
+		return &spectra.Error{Code: spectra.CodeInvalid, Message: fmt.Sprintf("choose a password of at least %d characters", MinPasswordLength),
+			Fields: []spectra.FieldError{{Field: "password", Message: fmt.Sprintf("at least %d characters", MinPasswordLength)}}}
+	}
+	return nil
+}
+
 // ChangePassword replaces p's own password after checking the current one
 // (counted like a login, so guessing locks the account), and ends every
 // other session of the account in every organization: whoever else held a
@@ -551,9 +575,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password st
 		}
 		a.UserID = acct.User.ID
 	case spectra.ErrorCode(err) == spectra.CodeNotFound:
-		if len(password) < MinPasswordLength {
-			return Session{}, &spectra.Error{Code: spectra.CodeInvalid, Message: "choose a password of at least 8 characters",
-				Fields: []spectra.FieldError{{Field: "password", Message: "at least 8 characters"}}}
+		if err := checkNewPassword(password); err != nil {
+			return Session{}, err
 		}
 		if name == "" {
 			name = inv.Email

@@ -206,6 +206,42 @@ func (s *server) changePassword(ctx context.Context, in *changePasswordInput) (*
 		auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)})
 }
 
+type forgotPasswordInput struct {
+	Body struct {
+		Email string `json:"email" minLength:"1" maxLength:"320" doc:"The account's e-mail address."`
+	}
+}
+
+type forgotPasswordOutput struct {
+	Body struct {
+		Message string `json:"message"`
+	}
+}
+
+// forgotPassword answers 202 with the same body for every address (an
+// account's or not): see auth.Service.ForgotPassword.
+func (s *server) forgotPassword(ctx context.Context, in *forgotPasswordInput) (*forgotPasswordOutput, error) {
+	c := clientFrom(ctx)
+	if err := s.auth.ForgotPassword(ctx, in.Body.Email, auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)}); err != nil {
+		return nil, err
+	}
+	out := &forgotPasswordOutput{}
+	out.Body.Message = "If the address belongs to an account that signs in with a password, a link to reset it is on its way."
+	return out, nil
+}
+
+type resetPasswordInput struct {
+	Body struct {
+		Token    string `json:"token" minLength:"1" maxLength:"256" doc:"The reset link's one-time token."`
+		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"The new password (at least 8 characters)."`
+	}
+}
+
+func (s *server) resetPassword(ctx context.Context, in *resetPasswordInput) (*struct{}, error) {
+	c := clientFrom(ctx)
+	return nil, s.auth.ResetPassword(ctx, in.Body.Token, in.Body.Password, auth.Client{IP: c.IP, UserAgent: c.UserAgent, RequestID: RequestID(ctx)})
+}
+
 type myInvitationsOutput struct {
 	Body struct {
 		Items []spectra.PendingInvitation `json:"items"`

@@ -75,6 +75,10 @@ func (s *server) addRoutes() {
 
 	register(s, Route{Method: http.MethodPost, Path: "/auth/password", Permission: spectra.PermProfileRead,
 		OperationID: "change-password", Summary: "Change your own password; ends your other sessions everywhere", Status: http.StatusNoContent}, s.changePassword)
+	register(s, Route{Method: http.MethodPost, Path: "/auth/password/forgot", Permission: PermPublic,
+		OperationID: "forgot-password", Summary: "Ask for a one-time password reset link by e-mail; the same answer whether the address has an account or not", Status: http.StatusAccepted}, s.forgotPassword)
+	register(s, Route{Method: http.MethodPost, Path: "/auth/password/reset", Permission: PermPublic,
+		OperationID: "reset-forgotten-password", Summary: "Set a new password with a reset link's token; ends the account's sessions", Status: http.StatusNoContent}, s.resetPassword)
 	register(s, Route{Method: http.MethodGet, Path: "/auth/invitations", Permission: spectra.PermProfileRead,
 		OperationID: "list-my-invitations", Summary: "Open invitations addressed to you, from any organization"}, s.myInvitations)
 	register(s, Route{Method: http.MethodPost, Path: "/auth/invitations/{id}/accept", Permission: spectra.PermProfileRead,

@@ -26,6 +26,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/spectra-lab/spectra/internal/mail"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/webhook"
 )
@@ -94,6 +95,9 @@ func AddTenantWorker[T TenantArgs](w *river.Workers, fn func(ctx context.Context
 
 // register is the one place where the kinds of job are registered.
 func register(w *river.Workers, db *postgres.DB, logger *slog.Logger, now func() time.Time, o Options) {
+	if o.Mailer != nil {
+		river.AddWorker(w, &emailWorker{db: db, now: now, mailer: o.Mailer, publicURL: o.PublicURL, retry: o.EmailRetry})
+	}
 	river.AddWorker(w, river.WorkFunc(func(ctx context.Context, j *river.Job[PruneArgs]) error {
 		res, err := db.Prune(ctx, now(), PruneKeep)
 		if err != nil {
@@ -167,6 +171,14 @@ type Options struct {
 	Extra func(*river.Workers)
 	// ID names the client (River's default when empty).
 	ID string
+	// Mailer, when not nil (SMTP configured), sends the send_email jobs,
+	// with links under PublicURL, and New has db queue them
+	// (postgres.DB.OnEmail); nil: no e-mail is queued or sent.
+	Mailer    *mail.Mailer
+	PublicURL string
+	// EmailRetry: the wait before an e-mail's next attempt (tests);
+	// River's backoff when nil.
+	EmailRetry func(attempt int) time.Duration
 	// Webhooks are the operator's URL rules, checked again on the
 	// address of every delivery.
 	Webhooks webhook.Policy
@@ -219,6 +231,11 @@ func New(db *postgres.DB, logger *slog.Logger, o Options) (*Client, error) {
 	c, err := river.NewClient(riverpgxv5.New(db.Pool()), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if o.Mailer != nil {
+		// The import cycle is broken here: postgres knows only the
+		// function type (EmailQueue), this package hands it the client.
+		db.OnEmail(queueEmail(c))
 	}
 	return &Client{river: c, work: o.Work}, nil
 }

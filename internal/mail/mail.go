@@ -97,6 +97,43 @@ func Render(kind spectra.NotificationKind, d Data) (Rendered, error) {
 	return out, nil
 }
 
+// RenderMessage renders one job's e-mail (spectra.EmailMessage), its link
+// made absolute under publicURL: a notification's kind, or the password
+// reset.
+func RenderMessage(m spectra.EmailMessage, publicURL string) (Rendered, error) {
+	d := Data{Lab: m.Lab, Recipient: m.ToName, Object: m.ObjectName, Detail: m.Detail, Link: Link(publicURL, m.Link)}
+	if m.Template != spectra.EmailPasswordReset {
+		return Render(spectra.NotificationKind(m.Template), d)
+	}
+	var out Rendered
+	var b bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&b, "subject "+m.Template, d); err != nil {
+		return out, err
+	}
+	out.Subject = b.String()
+	view := struct {
+		Data
+		Subject string
+	}{d, out.Subject}
+	b.Reset()
+	if err := textTemplates.ExecuteTemplate(&b, m.Template+" text", view); err != nil {
+		return out, err
+	}
+	out.Text = b.String()
+	// Executed on a clone: html/template refuses to Clone a set that has
+	// executed, and Render clones the shared set for every notification.
+	h, err := htmlTemplates.Clone()
+	if err != nil {
+		return out, err
+	}
+	b.Reset()
+	if err := h.ExecuteTemplate(&b, m.Template+" html", view); err != nil {
+		return out, err
+	}
+	out.HTML = b.String()
+	return out, nil
+}
+
 // Recipient is whom an e-mail goes to.
 type Recipient struct {
 	Name, Address string
@@ -152,20 +189,45 @@ func (m *Mailer) Send(ctx context.Context, to []Recipient, kind spectra.Notifica
 		if err != nil {
 			return err
 		}
-		msg := gomail.NewMsg()
-		if err := msg.From(m.cfg.From); err != nil {
-			return fmt.Errorf("mail: sender %q: %w", m.cfg.From, err)
+		msg, err := m.message(r, out)
+		if err != nil {
+			return err
 		}
-		if err := msg.AddToFormat(r.Name, r.Address); err != nil {
-			return fmt.Errorf("mail: recipient %q: %w", r.Address, err)
-		}
-		msg.Subject(out.Subject)
-		msg.SetMessageID()
-		msg.SetDate()
-		msg.SetBodyString(gomail.TypeTextPlain, out.Text)
-		msg.AddAlternativeString(gomail.TypeTextHTML, out.HTML)
 		msgs = append(msgs, msg)
 	}
+	return m.send(ctx, msgs)
+}
+
+// SendMessage sends one job's e-mail, its link under publicURL.
+func (m *Mailer) SendMessage(ctx context.Context, msg spectra.EmailMessage, publicURL string) error {
+	out, err := RenderMessage(msg, publicURL)
+	if err != nil {
+		return err
+	}
+	gm, err := m.message(Recipient{Name: msg.ToName, Address: msg.ToAddress}, out)
+	if err != nil {
+		return err
+	}
+	return m.send(ctx, []*gomail.Msg{gm})
+}
+
+func (m *Mailer) message(r Recipient, out Rendered) (*gomail.Msg, error) {
+	msg := gomail.NewMsg()
+	if err := msg.From(m.cfg.From); err != nil {
+		return nil, fmt.Errorf("mail: sender %q: %w", m.cfg.From, err)
+	}
+	if err := msg.AddToFormat(r.Name, r.Address); err != nil {
+		return nil, fmt.Errorf("mail: recipient %q: %w", r.Address, err)
+	}
+	msg.Subject(out.Subject)
+	msg.SetMessageID()
+	msg.SetDate()
+	msg.SetBodyString(gomail.TypeTextPlain, out.Text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, out.HTML)
+	return msg, nil
+}
+
+func (m *Mailer) send(ctx context.Context, msgs []*gomail.Msg) error {
 	if len(msgs) == 0 {
 		return nil
 	}

@@ -50,6 +50,32 @@ func TestEveryKindRenders(t *testing.T) {
 	}
 }
 
+// The password reset e-mail: its own subject, the link in both parts
+// (escaped in the HTML), the recipient's and the lab's names escaped too.
+func TestPasswordResetRenders(t *testing.T) {
+	r, err := mail.RenderMessage(spectra.EmailMessage{Template: spectra.EmailPasswordReset, ToName: "Ada <admin>", Lab: "Demo & Lab",
+		Link: "/reset-password?token=spr_abc&x=1", Detail: "This link works once."}, "https://lims.example.org/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "https://lims.example.org/reset-password?token=spr_abc&x=1"
+	if r.Subject != "Reset your SPECTRA-Lab password" || !strings.Contains(r.Text, link) || !strings.Contains(r.Text, "This link works once.") {
+		t.Fatalf("subject %q, text:\n%s", r.Subject, r.Text)
+	}
+	for _, want := range []string{`href="https://lims.example.org/reset-password?token=spr_abc&amp;x=1"`, "Ada &lt;admin&gt;", "Demo &amp; Lab"} {
+		if !strings.Contains(r.HTML, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, r.HTML)
+		}
+	}
+	if _, err := mail.RenderMessage(spectra.EmailMessage{Template: "gossip"}, "https://x"); err == nil {
+		t.Fatal("an unknown template rendered")
+	}
+	// Notifications still render after a reset e-mail did (one template set).
+	if _, err := mail.Render(spectra.NotifySPCAlert, mail.Data{Lab: "L", Object: "o"}); err != nil {
+		t.Fatalf("a notification after a reset e-mail: %v", err)
+	}
+}
+
 // waitMessages polls mailpit until it holds n messages.
 func waitMessages(t *testing.T, s *mailpittest.Server, n int) []mailpittest.Summary {
 	t.Helper()

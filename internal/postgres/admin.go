@@ -67,11 +67,7 @@ func (db *DB) SetPassword(ctx context.Context, email, passwordHash string) error
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT organization_id FROM memberships WHERE user_id = $1 ORDER BY created_at`, user)
-		if err != nil {
-			return err
-		}
-		orgs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		orgs, err = userOrganizations(ctx, tx, user)
 		return err
 	})
 	if err != nil {

@@ -480,11 +480,8 @@ func (db *DB) ProvisionExternal(ctx context.Context, u spectra.ExternalUser, req
 func (db *DB) ChangePassword(ctx context.Context, p spectra.Principal, requestID, passwordHash string) error {
 	var orgs []uuid.UUID
 	err := db.authTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT DISTINCT organization_id FROM memberships WHERE user_id = $1`, p.UserID)
-		if err != nil {
-			return err
-		}
-		orgs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		var err error
+		orgs, err = userOrganizations(ctx, tx, p.UserID)
 		return err
 	})
 	if err != nil {
@@ -500,6 +497,16 @@ func (db *DB) ChangePassword(ctx context.Context, p spectra.Principal, requestID
 		}
 		return endSessionsEverywhere(ctx, tx, p.UserID, orgs, p.Session, p.OrgID, "PASSWORD_CHANGED", string(p.Auth), requestID)
 	})
+}
+
+// userOrganizations are the organizations user is or was a member of,
+// oldest membership first: where their sessions may be.
+func userOrganizations(ctx context.Context, tx pgx.Tx, user uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT organization_id FROM memberships WHERE user_id = $1 ORDER BY created_at`, user)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
 // endSessionsEverywhere revokes user's sessions (except keep) in each of

@@ -35,6 +35,7 @@ var globalTables = map[string]string{
 	"organizations":    "the tenants themselves (their own policy: an organization sees itself)",
 	"users":            "a person may belong to several organizations (memberships are per organization)",
 	"login_attempts":   "counted per e-mail and client address before any organization is known",
+	"password_resets":  "forgotten-password requests and their hashed one-time tokens, before any organization is known (migration 00022)",
 	// River's job queue (migration 00018): one queue for every
 	// organization; a job carries its organization in its arguments and
 	// does its tenant work in that organization's tenant transaction. The

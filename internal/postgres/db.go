@@ -33,9 +33,9 @@ type DB struct {
 	// outOfSpace is when a statement last failed for want of storage
 	// space (SQLSTATE 53100), in Unix nanoseconds; 0: never.
 	outOfSpace atomic.Int64
-	// onEmail receives, after each commit, the e-mails its notifications
-	// ask for (OnEmail); nil: none are sent.
-	onEmail func(context.Context, []spectra.EmailDelivery)
+	// onEmail queues, in each transaction, the e-mails it asks for
+	// (OnEmail); nil: none are sent.
+	onEmail EmailQueue
 }
 
 // PoolOptions tune the connection pool.

@@ -28,23 +28,50 @@ func scanNotification(r pgx.Row) (spectra.Notification, error) {
 var errNotificationNotFound = spectra.Errorf(spectra.CodeNotFound, "notification not found")
 
 // pendingMail holds, per open tenant transaction (inTenant), the e-mails
-// its notifications ask for; inTenant hands them to OnEmail's function
-// once the transaction has committed, so a rolled-back change sends
-// nothing.
+// its notifications ask for; inTenant queues them with OnEmail's function
+// just before the commit, in the transaction, so a rolled-back change
+// sends nothing and a committed one is never lost.
 var pendingMail sync.Map // pgx.Tx → *[]spectra.EmailDelivery
 
-// OnEmail sets the function that receives, after each commit, the e-mails
-// the transaction's notifications ask for (the server's in-process
-// sender; later a job). It is called once per transaction and must not
-// block. Set it before serving.
-func (db *DB) OnEmail(fn func(context.Context, []spectra.EmailDelivery)) { db.onEmail = fn }
+// EmailQueue queues e-mails in the transaction that produces them (the
+// job queue's send_email jobs): they are sent if and only if tx commits.
+type EmailQueue func(ctx context.Context, tx pgx.Tx, msgs []spectra.EmailMessage) error
+
+// OnEmail sets the function that queues, in each transaction before it
+// commits, the e-mails its notifications (and password resets) ask for.
+// The job queue sets it (jobs.New with a Mailer): this package does not
+// import that one, which imports this. nil (no SMTP): no e-mail is
+// queued. Set it before serving.
+func (db *DB) OnEmail(fn EmailQueue) { db.onEmail = fn }
+
+// queueEmail runs OnEmail's function in tx as the pool's login role: the
+// job queue's tables are granted to it (spectra_grant_jobs), not to
+// spectra_app or spectra_auth, whose role the transaction has taken, so
+// that tenant statements cannot read other organizations' jobs. The
+// transaction's role is set back afterwards.
+func (db *DB) queueEmail(ctx context.Context, tx pgx.Tx, msgs []spectra.EmailMessage) error {
+	if db.onEmail == nil || len(msgs) == 0 {
+		return nil
+	}
+	var role string
+	if err := tx.QueryRow(ctx, `SELECT current_user`).Scan(&role); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL ROLE NONE`); err != nil {
+		return err
+	}
+	if err := db.onEmail(ctx, tx, msgs); err != nil {
+		return fmt.Errorf("postgres: queue e-mail: %w", err)
+	}
+	_, err := tx.Exec(ctx, `SET LOCAL ROLE `+pgx.Identifier{role}.Sanitize())
+	return err
+}
 
 // Notify delivers n to the recipients who are active members of t's
 // organization (others are passed over): an inbox row each, unless they
 // turned the inbox off for n.Kind, and it returns those who want an
-// e-mail now; the same are handed to OnEmail's function after the commit
-// (a caller that sends them itself, like the job queue will, leaves
-// OnEmail unset). Idempotent by
+// e-mail now; the same are queued by OnEmail's function in the
+// transaction. Idempotent by
 // n.DedupeKey: a recipient who already has a notification with the key
 // gets nothing and is not returned.
 func (db *DB) Notify(ctx context.Context, t Tenant, recipients []uuid.UUID, n spectra.NewNotification) ([]spectra.EmailRecipient, error) {
@@ -102,7 +129,7 @@ func notify(ctx context.Context, tx pgx.Tx, org uuid.UUID, recipients []uuid.UUI
 		return to, err
 	}
 	if p, ok := pendingMail.Load(tx); ok {
-		d := spectra.EmailDelivery{OrgID: org, Kind: n.Kind, ObjectName: n.ObjectName, Detail: n.Detail, Link: n.Link, To: to}
+		d := spectra.EmailDelivery{OrgID: org, Kind: n.Kind, ObjectName: n.ObjectName, Detail: n.Detail, Link: n.Link, DedupeKey: n.DedupeKey, To: to}
 		if err := tx.QueryRow(ctx, `SELECT name FROM organizations WHERE id = $1`, org).Scan(&d.Lab); err != nil {
 			return nil, err
 		}

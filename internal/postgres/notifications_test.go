@@ -3,16 +3,11 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/spectra-lab/spectra/internal/config"
-	"github.com/spectra-lab/spectra/internal/mail"
-	"github.com/spectra-lab/spectra/internal/mail/mailpittest"
 	"github.com/spectra-lab/spectra/internal/postgres"
 	"github.com/spectra-lab/spectra/internal/postgres/pgtest"
 	"github.com/spectra-lab/spectra/internal/spectra"
@@ -224,73 +219,5 @@ func TestNotificationPreferences(t *testing.T) {
 	}
 	if items, unread := inbox(t, db, pi); len(items) != 1 || unread != 1 {
 		t.Fatalf("digest inbox: %d items, %d unread", len(items), unread)
-	}
-}
-
-// An SPC alert's e-mails go out after the commit, through the outbox, to
-// a real SMTP server: one to each engineer and PI who wants e-mail, naming
-// the lab, the series and the link; a change rolled back sends nothing.
-func TestSPCAlertEmailsAfterCommit(t *testing.T) {
-	db := pgtest.NewSeededDB(t)
-	ctx := context.Background()
-	srv := mailpittest.Start(t, mailpittest.Options{})
-	m, err := mail.New(config.SMTP{Host: srv.SMTPHost, Port: srv.SMTPPort, From: "lab@demo.lab", TLS: "none"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := mail.NewOutbox(m, "https://lims.example.org", slog.New(slog.DiscardHandler))
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go out.Run(runCtx)
-	db.OnEmail(out.Enqueue)
-
-	eng := userTenant(t, db, "demo-lab", "engineer@demo.lab", spectra.RoleEngineer)
-	seriesID := postgres.SeedID("demo-lab", "spc", "vth")
-	s, err := db.Series(ctx, eng, seriesID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The PI wants no SPC e-mail.
-	pi := userTenant(t, db, "demo-lab", "pi@demo.lab", spectra.RolePI)
-	if _, err := db.SetNotificationPreferences(ctx, pi, []spectra.NotificationPreference{{Kind: spectra.NotifySPCAlert, Inbox: true}}, 1); err != nil {
-		t.Fatal(err)
-	}
-	// Rolled back: a point that raises alerts, then one naming a run that
-	// does not exist; the alerts, their notifications and e-mails vanish.
-	bogus := uuid.New()
-	if _, _, err := db.AddPoints(ctx, eng, seriesID, []postgres.NewSPCPoint{{TS: time.Now(), Value: s.CenterLine + 10*s.Sigma},
-		{TS: time.Now(), Value: s.CenterLine, RunID: &bogus}}); err == nil {
-		t.Fatal("a point of a run that does not exist was accepted")
-	}
-	if items, _ := inbox(t, db, eng); len(items) != 0 {
-		t.Fatalf("rolled back, yet notified: %+v", items)
-	}
-	_, alerts, err := db.AddPoints(ctx, eng, seriesID, []postgres.NewSPCPoint{{TS: time.Now(), Value: s.CenterLine + 10*s.Sigma}})
-	if err != nil || len(alerts) == 0 {
-		t.Fatalf("AddPoints: %d, %v", len(alerts), err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	var msgs []mailpittest.Summary
-	for len(msgs) < len(alerts) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		if msgs, err = srv.Messages(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	time.Sleep(200 * time.Millisecond) // anything more would show now
-	if msgs, _ = srv.Messages(ctx); len(msgs) != len(alerts) {
-		t.Fatalf("%d e-mails for %d alerts", len(msgs), len(alerts))
-	}
-	for _, sum := range msgs {
-		if len(sum.To) != 1 || sum.To[0].Address != "engineer@demo.lab" || sum.Subject != "[Demo Lab] SPC alert on "+s.Name {
-			t.Fatalf("e-mail %+v", sum)
-		}
-	}
-	full, err := srv.Message(ctx, msgs[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if link := "https://lims.example.org/spc/" + seriesID.String(); !strings.Contains(full.Text, link) || !strings.Contains(full.HTML, link) {
-		t.Fatalf("the link is missing:\n%s\n%s", full.Text, full.HTML)
 	}
 }

@@ -36,6 +36,11 @@ func (db *DB) Prune(ctx context.Context, now time.Time, keep time.Duration) (Pru
 			return fmt.Errorf("prune login attempts: %w", err)
 		}
 		res.LoginAttempts = tag.RowsAffected()
+		// Password reset requests count for the rate limit for an hour and
+		// their tokens live half as long: a day past expiry they are gone.
+		if _, err := tx.Exec(ctx, `DELETE FROM password_resets WHERE expires_at < least($1, now() - interval '1 day')`, now); err != nil {
+			return fmt.Errorf("prune password resets: %w", err)
+		}
 		orgs, err = organizationIDs(ctx, tx)
 		return err
 	})

@@ -65,13 +65,16 @@ func (db *DB) inTenant(ctx context.Context, t Tenant, fn func(pgx.Tx) error) err
 	if err := fn(tx); err != nil {
 		return mapError(err, "")
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
 	if len(mail) > 0 && db.onEmail != nil {
-		db.onEmail(context.WithoutCancel(ctx), mail)
+		var msgs []spectra.EmailMessage
+		for _, d := range mail {
+			msgs = append(msgs, d.Messages()...)
+		}
+		if err := db.queueEmail(ctx, tx, msgs); err != nil {
+			return err
+		}
 	}
-	return nil
+	return tx.Commit(ctx)
 }
 
 // tenantSettings is what every tenant transaction sets, in this order,

@@ -94,3 +94,26 @@ type APIKey struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
 }
+
+// ResetRequest is one request for a password reset link (POST
+// /auth/password/forgot), recorded whether the address has an account or
+// not: the rate limit counts them.
+type ResetRequest struct {
+	Email, ClientIP string
+	At, Expires     time.Time
+	// UserID is set for an account that gets a link; Mail is then its
+	// e-mail, queued in the same transaction (the job makes the token).
+	UserID uuid.UUID
+	Mail   *EmailMessage
+}
+
+// ResetCounts are the requests since a time: for one address and from one
+// client address.
+type ResetCounts struct {
+	Email, ClientIP int
+}
+
+// ErrResetLink is the one answer to a password reset token that cannot be
+// used: malformed, unknown, used, superseded or expired look the same.
+var ErrResetLink = &Error{Code: CodeUnauthenticated, Message: "the reset link is invalid or has expired",
+	Fields: []FieldError{{Field: "token", Message: "invalid, used or expired"}}}

@@ -109,5 +109,45 @@ type EmailDelivery struct {
 	ObjectName string
 	Detail     string
 	Link       string // relative, as the inbox's
+	DedupeKey  string // the notification's
 	To         []EmailRecipient
 }
+
+// Messages are d's e-mails, one per recipient, each keyed by the
+// notification's dedupe key and the recipient so that it is sent once.
+func (d EmailDelivery) Messages() []EmailMessage {
+	out := make([]EmailMessage, len(d.To))
+	for i, r := range d.To {
+		out[i] = EmailMessage{Key: "notification:" + d.OrgID.String() + ":" + d.DedupeKey + ":" + r.UserID.String(),
+			OrgID: d.OrgID, Template: string(d.Kind), ToName: r.Name, ToAddress: r.Email,
+			Lab: d.Lab, ObjectName: d.ObjectName, Detail: d.Detail, Link: d.Link}
+	}
+	return out
+}
+
+// EmailMessage is one e-mail to one recipient, as the send_email job
+// carries it (its JSON is the job's arguments).
+type EmailMessage struct {
+	// Key makes the job unique: the same message is queued, and sent,
+	// once however many instances or retries produce it.
+	Key string `json:"key" river:"unique"`
+	// OrgID: the organization whose notification it is (its admins see
+	// the job); uuid.Nil for an account's own e-mail (password reset).
+	OrgID uuid.UUID `json:"organization_id"`
+	// Template: a NotificationKind, or EmailPasswordReset.
+	Template  string `json:"template"`
+	ToName    string `json:"to_name"`
+	ToAddress string `json:"to_address"`
+	Lab       string `json:"lab,omitempty"`
+	// ObjectName, Detail: what the notification is about.
+	ObjectName string `json:"object_name,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+	// Link: relative to the public URL, as the inbox's. A password
+	// reset's is made when it is sent, with its token (ResetID).
+	Link string `json:"link"`
+	// ResetID: the password reset request a reset e-mail is for.
+	ResetID uuid.UUID `json:"reset_id,omitzero"`
+}
+
+// EmailPasswordReset is the template of the password reset e-mail.
+const EmailPasswordReset = "password_reset"

@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const binary = path.join(root, 'bin/spectra');
+// A real SMTP server for the server's e-mails (built by `make tools`); the
+// tests read what it received through its API at SPECTRA_E2E_MAILPIT.
+const mailpit = process.env.SPECTRA_TEST_MAILPIT || path.join(root, 'bin/tools/mailpit');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -53,6 +56,7 @@ function stop(proc: ChildProcess): Promise<void> {
 export default async function globalSetup() {
   if (process.env.SPECTRA_E2E_URL) return;
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run make build (make test-e2e does)`);
+  if (!existsSync(mailpit)) throw new Error(`${mailpit} is missing: run make tools`);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'spectra-e2e-'));
   chmodSync(dataDir, 0o711); // under root the cluster runs as the postgres user, who must pass through
@@ -63,6 +67,17 @@ export default async function globalSetup() {
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
 
+  const smtpPort = await freePort();
+  const mailpitURL = `http://127.0.0.1:${await freePort()}`;
+  const smtp = spawn(
+    mailpit,
+    ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', mailpitURL.slice('http://'.length), '--database',
+      path.join(dataDir, 'mailpit.db'), '--disable-version-check', '--smtp-disable-rdns', '--quiet'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  smtp.stdout?.pipe(log);
+  smtp.stderr?.pipe(log);
+
   const proc = spawn(binary, ['demo'], {
     cwd: root,
     env: {
@@ -71,6 +86,10 @@ export default async function globalSetup() {
       SPECTRA_ADDR: `127.0.0.1:${port}`,
       SPECTRA_PUBLIC_URL: url,
       SPECTRA_LOG_FORMAT: 'text',
+      SPECTRA_SMTP_HOST: '127.0.0.1',
+      SPECTRA_SMTP_PORT: String(smtpPort),
+      SPECTRA_SMTP_TLS: 'none',
+      SPECTRA_SMTP_FROM: 'SPECTRA-Lab <lims@demo.lab>',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,16 +97,20 @@ export default async function globalSetup() {
   proc.stderr?.pipe(log);
 
   try {
+    await waitReady(mailpitURL, smtp, 30_000); // mailpit answers /readyz too
     await waitReady(url, proc, 180_000);
   } catch (err) {
     await stop(proc);
+    await stop(smtp);
     rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`${(err as Error).message} (log: ${logFile})`, { cause: err });
   }
   process.env.SPECTRA_E2E_URL = url;
+  process.env.SPECTRA_E2E_MAILPIT = mailpitURL;
 
   return async () => {
     await stop(proc);
+    await stop(smtp);
     log.end();
     rmSync(dataDir, { recursive: true, force: true });
   };

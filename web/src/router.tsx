@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ComponentType } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { RequireAuth } from './auth/RequireAuth';
 import { RoleGuard } from './auth/RoleGuard';
@@ -11,6 +11,16 @@ import { appRoutes, type AppRoute } from './routes';
 
 // Public, like the login page: the person may have no account yet.
 const AcceptInvitationPage = lazy(() => import('./pages/invitations/AcceptInvitationPage'));
+const ForgotPasswordPage = lazy(() => import('./pages/password/ForgotPasswordPage'));
+const ResetPasswordPage = lazy(() => import('./pages/password/ResetPasswordPage'));
+
+function publicPage(Page: ComponentType): RouteObject['element'] {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Page />
+    </Suspense>
+  );
+}
 
 function element(r: AppRoute) {
   const Page = r.page;
@@ -25,6 +35,8 @@ function element(r: AppRoute) {
 
 export const routeObjects: RouteObject[] = [
   { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
+  { path: '/forgot-password', element: publicPage(ForgotPasswordPage), errorElement: <RouteError /> },
+  { path: '/reset-password', element: publicPage(ResetPasswordPage), errorElement: <RouteError /> },
   {
     path: ACCEPT_PATH,
     element: (

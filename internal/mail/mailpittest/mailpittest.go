@@ -45,6 +45,9 @@ type Options struct {
 	TLS string
 	// Users, when not empty, are the only accepted logins (user → password).
 	Users map[string]string
+	// SMTPAddr, when set, is where SMTP listens (a server started again
+	// where a stopped one was); else a free loopback port.
+	SMTPAddr string
 }
 
 // Server is a running mailpit.
@@ -87,9 +90,11 @@ func start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	smtpAddr, err := testserver.FreeAddr()
-	if err != nil {
-		return nil, err
+	smtpAddr := opts.SMTPAddr
+	if smtpAddr == "" {
+		if smtpAddr, err = testserver.FreeAddr(); err != nil {
+			return nil, err
+		}
 	}
 	httpAddr, err := testserver.FreeAddr()
 	if err != nil {
@@ -194,6 +199,31 @@ func (s *Server) Messages(ctx context.Context) ([]Summary, error) {
 	}
 	err := s.get(ctx, "/api/v1/messages?limit=1000", &out)
 	return out.Messages, err
+}
+
+// Await waits (up to 30 s) until the server holds at least want messages
+// whose subject contains about, then a second longer (a duplicate would
+// arrive by then), and returns those it holds, oldest first.
+func (s *Server) Await(tb testing.TB, about string, want int) []Summary {
+	tb.Helper()
+	list := func() []Summary {
+		all, err := s.Messages(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var out []Summary
+		for i := len(all) - 1; i >= 0; i-- {
+			if strings.Contains(all[i].Subject, about) {
+				out = append(out, all[i])
+			}
+		}
+		return out
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(list()) < want && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	return list()
 }
 
 // Message reads one message, its text and HTML parts.

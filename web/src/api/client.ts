@@ -42,7 +42,7 @@ export interface Session {
 }
 
 // 401s from these mean "wrong credentials", not "token expired".
-const noRetry = ['/auth/login', '/auth/refresh', '/auth/invitations/accept'];
+const noRetry = ['/auth/login', '/auth/refresh', '/auth/invitations/accept', '/auth/password/forgot', '/auth/password/reset'];
 
 // A 401 naming the field password answers a password re-entered to sign
 // (e-signature, approval), and one naming current_password a password

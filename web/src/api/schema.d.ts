@@ -1795,6 +1795,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a one-time password reset link by e-mail; the same answer whether the address has an account or not */
+        post: operations["forgot-password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with a reset link's token; ends the account's sessions */
+        post: operations["reset-forgotten-password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/permissions": {
         parameters: {
             query?: never;
@@ -2520,6 +2554,13 @@ export interface components {
         FileList: {
             items: components["schemas"]["File"][] | null;
         };
+        ForgotPasswordInputBody: {
+            /** @description The account's e-mail address. */
+            email: string;
+        };
+        ForgotPasswordOutputBody: {
+            message: string;
+        };
         InboxOutputBody: {
             items: components["schemas"]["Notification"][];
             next_cursor: string | null;
@@ -3244,6 +3285,12 @@ export interface components {
         RejectMethodInputBody: {
             /** @description Why it goes back to draft; shown on the revision until the next rejection. */
             reason: string;
+        };
+        ResetPasswordInputBody: {
+            /** @description The new password (at least 8 characters). */
+            password: string;
+            /** @description The reset link's one-time token. */
+            token: string;
         };
         Result: {
             /**
@@ -9293,6 +9340,70 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChangePasswordInputBody"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "forgot-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPasswordInputBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForgotPasswordOutputBody"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reset-forgotten-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordInputBody"];
             };
         };
         responses: {

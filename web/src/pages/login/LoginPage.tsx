@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { Navigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useSearchParams } from 'react-router';
 import { authQueries } from '../../api/queries';
 import { safeNext } from '../../auth/RequireAuth';
 import { useAuth } from '../../auth/context';
@@ -77,6 +77,11 @@ export default function LoginPage() {
             <button type="submit" data-testid="submit" disabled={isSubmitting || state.status === 'loading'}>
               {isSubmitting ? 'Signing in…' : 'Sign in'}
             </button>
+            <p>
+              <Link to="/forgot-password" data-testid="forgot-link">
+                Forgot password?
+              </Link>
+            </p>
           </form>
         )}
         {sso && (
