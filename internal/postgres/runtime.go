@@ -11,8 +11,9 @@ import (
 // RuntimeRole is the login role the managed cluster's server connects as:
 // no superuser, no owner, no BYPASSRLS, NOINHERIT, and a member only of
 // spectra_app and spectra_auth, so that even SQL injected into one of its
-// statements cannot leave row-level security (RESET ROLE leads back to a
-// role with no privileges of its own).
+// statements cannot leave row-level security: RESET ROLE leads back to a
+// role whose only privileges of its own are on the job queue's tables
+// (migration 00018, spectra_grant_jobs), none on tenant data.
 const RuntimeRole = "spectra_server"
 
 // EnsureRuntimeRole creates the login role name if it is missing (with
