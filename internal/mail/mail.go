@@ -73,7 +73,7 @@ func Render(kind spectra.NotificationKind, d Data) (Rendered, error) {
 	if err != nil {
 		return out, err
 	}
-	if _, err := t.AddParseTree("body", textTemplates.Lookup("body "+string(kind)).Tree); err != nil {
+	if _, err := t.AddParseTree("body", textTemplates.Lookup("body "+string(kind)).Tree.Copy()); err != nil {
 		return out, err
 	}
 	b.Reset()
@@ -86,7 +86,7 @@ func Render(kind spectra.NotificationKind, d Data) (Rendered, error) {
 	if err != nil {
 		return out, err
 	}
-	if _, err := h.AddParseTree("body", htmlTemplates.Lookup("body "+string(kind)).Tree); err != nil {
+	if _, err := h.AddParseTree("body", htmlTemplates.Lookup("body "+string(kind)).Tree.Copy()); err != nil {
 		return out, err
 	}
 	b.Reset()

@@ -2,7 +2,9 @@ package mail_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -193,5 +195,36 @@ func TestSendRefusals(t *testing.T) {
 	}
 	if ms, err := plain.Messages(context.Background()); err != nil || len(ms) != 0 {
 		t.Fatalf("delivered without TLS: %d, %v", len(ms), err)
+	}
+}
+
+// Workers render e-mails at once (each send_email job in its own
+// goroutine): under -race, concurrent renders of every kind and of the
+// reset share nothing they write.
+func TestConcurrentRenders(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, k := range spectra.NotificationKinds {
+				r, err := mail.Render(k, mail.Data{Lab: "Lab", Object: fmt.Sprintf("object %d", i), Link: "https://x/y"})
+				if err == nil && !strings.Contains(r.HTML, fmt.Sprintf("object %d", i)) {
+					err = fmt.Errorf("%s: the HTML lacks its own object", k)
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+			if _, err := mail.RenderMessage(spectra.EmailMessage{Template: spectra.EmailPasswordReset, Link: "/reset-password?token=t"}, "https://x"); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
