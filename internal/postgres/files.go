@@ -52,12 +52,23 @@ var errFileNotFound = spectra.Errorf(spectra.CodeNotFound, "file not found")
 // calibration's certificate may be added while the calibration is on
 // record.
 func fileOwner(ctx context.Context, tx pgx.Tx, t Tenant, o spectra.FileOwner, write bool) error {
+	_, err := lockFileOwner(ctx, tx, t, o, write)
+	return err
+}
+
+// lockFileOwner is fileOwner that also returns, for a run's files written,
+// the run it locked (runForResults): the series a file becomes is written
+// on it without reading it again.
+func lockFileOwner(ctx context.Context, tx pgx.Tx, t Tenant, o spectra.FileOwner, write bool) (spectra.Run, error) {
+	if o.Kind == spectra.FileOfRun && write {
+		return runForResults(ctx, tx, t, o.ID)
+	}
+	return spectra.Run{}, checkFileOwner(ctx, tx, t, o, write)
+}
+
+func checkFileOwner(ctx context.Context, tx pgx.Tx, t Tenant, o spectra.FileOwner, write bool) error {
 	switch o.Kind {
 	case spectra.FileOfRun:
-		if write {
-			_, err := runForResults(ctx, tx, t, o.ID)
-			return err
-		}
 		return exists(ctx, tx, `SELECT FROM runs WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`, t.OrgID, o.ID, "run not found")
 	case spectra.FileOfCalibration:
 		q := `SELECT FROM calibrations WHERE organization_id = $1 AND id = $2`
@@ -124,12 +135,13 @@ func (db *DB) AttachFile(ctx context.Context, t Tenant, nf spectra.NewFile, ns *
 		}
 	}
 	err = db.InTenant(ctx, t, func(tx pgx.Tx) error {
-		if err := fileOwner(ctx, tx, t, nf.Owner, true); err != nil {
+		run, err := lockFileOwner(ctx, tx, t, nf.Owner, true)
+		if err != nil {
 			return err
 		}
 		key := nf.StorageKey
 		var existing string
-		err := tx.QueryRow(ctx, `SELECT storage_key FROM files WHERE organization_id = $1 AND sha256 = $2 AND size_bytes = $3 LIMIT 1`,
+		err = tx.QueryRow(ctx, `SELECT storage_key FROM files WHERE organization_id = $1 AND sha256 = $2 AND size_bytes = $3 LIMIT 1`,
 			t.OrgID, nf.SHA256[:], nf.Size).Scan(&existing)
 		switch {
 		case err == nil:
@@ -145,10 +157,6 @@ func (db *DB) AttachFile(ctx context.Context, t Tenant, nf spectra.NewFile, ns *
 		}
 		if ns == nil {
 			return nil
-		}
-		run, err := runForResults(ctx, tx, t, nf.Owner.ID)
-		if err != nil {
-			return err
 		}
 		s, err := insertSeries(ctx, tx, t, run, w, &out.ID)
 		out.Series = &s
